@@ -1,0 +1,129 @@
+"""Deterministic IRIs, minted from the sources' own identifiers under a configurable base.
+
+The same record always gets the same IRI, whatever the load order or the host:
+IRIs are built from the base IRI and source identifiers only. Terms come back
+as N-Triples IRIs (``<...>``), the form the load pipeline writes.
+
+Scheme (``{base}`` defaults to :data:`DEFAULT_BASE_IRI`):
+
+===============================  ==========================================
+``{base}pop/{REF}``              a POP record (Mérimée, Palissy, Joconde)
+``{base}{source}/{id}``          a record of another source (``sudoc/...``)
+``{base}org/{scheme}/{id}``      an institution (``org/museofile/M0017``)
+``{base}person/{slug}``          a person known by name only
+``{base}place/commune/{insee}``  a commune, by its current INSEE code
+``{base}place/department/{n}``   a department; ``place/region/{n}`` a region
+``{base}concept/{scheme}/{slug}`` a term of a vocabulary (denomination...)
+``{base}dataset/{name}``         a dataset; its named graph ``graph/{name}``
+``{iri}#{part}``                 a part of a record (title, production...)
+===============================  ==========================================
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
+
+from .records import PatrimoineError
+
+DEFAULT_BASE_IRI = "https://w3id.org/patrimoine-kg/"
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_DATASET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+
+
+def slug(text: str) -> str:
+    """``"Viollet-le-Duc Eugène"`` → ``"viollet-le-duc-eugene"``; stable across runs and hosts."""
+    text = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return _NON_ALNUM.sub("-", text).strip("-") or "_"
+
+
+def segment(identifier: str) -> str:
+    """One path segment made from a source identifier, percent-encoded, never empty."""
+    identifier = identifier.strip()
+    if not identifier:
+        raise ValueError("empty identifier")
+    return quote(identifier, safe="-._~")
+
+
+def check_base_iri(base: str) -> str:
+    if not re.match(r"^https?://[^\s<>\"{}|\\^`]+[/#]$", base):
+        raise PatrimoineError(f"base IRI must be an http(s) IRI ending with '/' or '#': {base!r}")
+    return base
+
+
+def check_dataset_name(name: str) -> str:
+    if not _DATASET_NAME.match(name):
+        raise PatrimoineError(
+            f"dataset name {name!r} must be lowercase letters, digits, '.', '_' or '-' (at most 100)"
+        )
+    return name
+
+
+def dataset_name_for(path_stem: str) -> str:
+    """A dataset name derived from a file name: ``Merimee MH.csv`` → ``merimee-mh``."""
+    return slug(path_stem)[:100]
+
+
+class Minter:
+    """Mints every IRI of the graph under one base IRI."""
+
+    __slots__ = ("base", "_pop")
+
+    def __init__(self, base: str = DEFAULT_BASE_IRI) -> None:
+        self.base = check_base_iri(base)
+        self._pop = f"{self.base}pop/"
+
+    def _term(self, path: str) -> str:
+        return f"<{self.base}{path}>"
+
+    def pop(self, ref: str) -> str:
+        return f"<{self._pop}{segment(ref)}>"
+
+    def record(self, source: str, *ids: str) -> str:
+        return self._term("/".join([source, *(segment(i) for i in ids)]))
+
+    def org(self, scheme: str, identifier: str) -> str:
+        return self._term(f"org/{scheme}/{segment(identifier)}")
+
+    def org_by_name(self, name: str) -> str:
+        return self._term(f"org/name/{slug(name)}")
+
+    def person(self, name: str) -> str:
+        return self._term(f"person/{slug(name)}")
+
+    def person_by_id(self, scheme: str, identifier: str) -> str:
+        return self._term(f"person/{scheme}/{segment(identifier)}")
+
+    def commune(self, insee: str) -> str:
+        return self._term(f"place/commune/{segment(insee)}")
+
+    def department(self, code: str) -> str:
+        return self._term(f"place/department/{segment(code)}")
+
+    def region(self, code: str) -> str:
+        return self._term(f"place/region/{segment(code)}")
+
+    def place_by_name(self, name: str) -> str:
+        return self._term(f"place/name/{slug(name)}")
+
+    def concept(self, scheme: str, label: str) -> str:
+        return self._term(f"concept/{scheme}/{slug(label)}")
+
+    def dataset(self, name: str) -> str:
+        return self._term(f"dataset/{check_dataset_name(name)}")
+
+    def graph(self, name: str) -> str:
+        return self._term(f"graph/{check_dataset_name(name)}")
+
+    @staticmethod
+    def part(term: str, fragment: str) -> str:
+        """``<…/pop/PA1>`` + ``production`` → ``<…/pop/PA1#production>``."""
+        return f"{term[:-1]}#{fragment}>"
+
+    @staticmethod
+    def plain(term: str) -> str:
+        """The IRI inside an N-Triples term."""
+        return term[1:-1]

@@ -1,0 +1,54 @@
+"""Writing query results for people (aligned tables with prefixed names) and for tools (CSV, TSV, JSON)."""
+
+from __future__ import annotations
+
+from typing import IO
+
+import pyoxigraph as ox
+
+from .namespaces import PREFIXES
+
+_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV, "json": ox.QueryResultsFormat.JSON}
+
+
+def short(term: object) -> str:
+    """A term as a person reads it: ``crm:E22_Human-Made_Object``, ``"Amiens"@fr`` → ``Amiens``."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        value = term.value
+        for prefix, uri in PREFIXES.items():
+            if value.startswith(uri) and "/" not in value[len(uri):]:
+                return f"{prefix}:{value[len(uri):]}"
+        return value
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
+
+
+def table(columns: list[str], rows: list[list[str]]) -> str:
+    widths = [len(c) for c in columns]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    def line(cells: list[str]) -> str:
+        return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths)).rstrip()
+    sep = "  ".join("-" * w for w in widths)
+    return "\n".join([line(columns), sep, *(line(r) for r in rows)])
+
+
+def write_results(results: object, fmt: str, out: IO[bytes]) -> None:
+    if isinstance(results, bool):
+        out.write((("true" if results else "false") + "\n").encode())
+        return
+    if isinstance(results, ox.QueryTriples):
+        rdf = ox.RdfFormat.TURTLE if fmt == "table" else ox.RdfFormat.N_TRIPLES
+        out.write(results.serialize(format=rdf, prefixes=PREFIXES) if rdf == ox.RdfFormat.TURTLE
+                  else results.serialize(format=rdf))
+        return
+    if fmt in _FORMATS:
+        out.write(results.serialize(format=_FORMATS[fmt]))
+        return
+    columns = [v.value for v in results.variables]
+    rows = [[short(sol[c]) for c in columns] for sol in results]
+    out.write((table(columns, rows) + f"\n({len(rows)} rows)\n").encode())

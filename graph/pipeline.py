@@ -1,0 +1,206 @@
+"""The load pipeline: read → map to CIDOC-CRM → derive EDM → write a dataset, nothing lost.
+
+Records stream through in batches; each batch's triples are written as
+N-Triples text to a temporary file, so a whole-input failure (unreadable or
+truncated file, wrong encoding) happens before the store is touched. Only then
+does :meth:`graph.store.KnowledgeGraph.replace_dataset` make the file the
+dataset's content. Every record that is not loaded goes to the rejection
+report with its file, line, record number, source id and reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from .alignment import Alignment
+from .iri import check_dataset_name, dataset_name_for
+from .mapping import MappingContext
+from .namespaces import PKG
+from .ntriples import literal
+from .provenance import Counts, Provenance, sha256_of
+from .records import InputError, RecordError, Skipped, SourceRecord
+from .store import KnowledgeGraph
+
+if TYPE_CHECKING:
+    from loaders import Loader
+
+BATCH_RECORDS = 2000
+
+
+@dataclass
+class LoadOptions:
+    format: str | None = None
+    dataset: str | None = None
+    region: str | None = "32"  # None: no filter
+    encoding: str | None = None
+    rejects: Path | None = None
+    progress: bool = True
+
+
+@dataclass
+class LoadReport:
+    dataset: str
+    format: str
+    counts: Counts
+    triples: int
+    seconds: float
+    rejects_path: Path | None
+    rejections: list[dict] = field(default_factory=list)  # the first ones, for display and tests
+
+    @property
+    def records_per_second(self) -> float:
+        return self.counts.records_read / self.seconds if self.seconds else 0.0
+
+
+class RejectionReport:
+    """The JSON Lines report of records not loaded; keeps the first entries in memory too."""
+
+    KEEP = 1000
+
+    def __init__(self, path: Path | None, dataset: str) -> None:
+        self.path = path
+        self.dataset = dataset
+        self.kept: list[dict] = []
+        self._file: IO[str] | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(path, "w", encoding="utf-8")
+
+    def add(self, status: str, file: Path, record: SourceRecord, reason: str) -> None:
+        entry = {
+            "dataset": self.dataset, "status": status, "file": file.name, "line": record.line,
+            "record": record.index, "source_id": record.source_id, "reason": reason,
+        }
+        if self._file is not None:
+            self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        if len(self.kept) < self.KEEP:
+            self.kept.append(entry)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+def plan(paths: Sequence[Path], options: LoadOptions) -> list[tuple[str, list[Path]]]:
+    """Which files go into which dataset: all into ``--dataset``, else one dataset per file."""
+    for p in paths:
+        if not p.exists():
+            raise InputError(f"{p}: no such file")
+        if p.is_dir():
+            raise InputError(f"{p}: is a directory, not a file")
+    if options.dataset:
+        return [(check_dataset_name(options.dataset), list(paths))]
+    groups: dict[str, list[Path]] = {}
+    for p in paths:
+        groups.setdefault(dataset_name_for(p.stem), []).append(p)
+    return list(groups.items())
+
+
+def load(kg: KnowledgeGraph, paths: Sequence[Path], options: LoadOptions) -> list[LoadReport]:
+    return [load_dataset(kg, name, files, options) for name, files in plan(paths, options)]
+
+
+def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: LoadOptions) -> LoadReport:
+    from loaders import detect, get_loader
+
+    started = time.perf_counter()
+    loaders = [get_loader(options.format) if options.format else detect(f) for f in files]
+    formats = sorted({ld.name for ld in loaders})
+    prov = Provenance(name=name, format=",".join(formats), region=options.region or "all")
+    rejects_path = options.rejects
+    if rejects_path is None and kg.path is not None:
+        rejects_path = kg.path.parent / "rejects" / f"{name}.jsonl"
+    report = RejectionReport(rejects_path, name)
+    ctx = MappingContext(kg.minter, name, options.region)
+    alignment = Alignment()
+    tmpdir = kg.path.parent if kg.path is not None else None
+    fd, tmpname = tempfile.mkstemp(prefix=f".{name}-", suffix=".nt", dir=tmpdir)
+    tmp = Path(tmpname)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for file, loader in zip(files, loaders):
+                prov.sources.append((file.name, sha256_of(file)))
+                _map_file(file, loader, ctx, alignment, out, prov.counts, report, options)
+        prov.counts.periods_unread = ctx.periods_unread
+        if prov.counts.records_read == 0:
+            raise InputError(f"{', '.join(f.name for f in files)}: no records found")
+        triples = kg.replace_dataset(name, tmp, lambda status, n: prov.lines(kg.minter, status, n))
+    finally:
+        report.close()
+        tmp.unlink(missing_ok=True)
+    return LoadReport(name, prov.format, prov.counts, triples, time.perf_counter() - started,
+                      rejects_path, report.kept)
+
+
+def _map_file(file: Path, loader: "Loader", ctx: MappingContext, alignment: Alignment, out: IO[bytes],
+              counts: Counts, report: RejectionReport, options: LoadOptions) -> None:
+    context = f"{ctx.dataset} {PKG.dataProvider} {literal(loader.data_provider)} .\n".encode()
+    seen: dict[str, int | None] = {}
+    b = ctx.b
+    batch: list[str] = []
+    in_batch = 0
+    with _progress(file, options.progress) as bar:
+        for record in loader.records(file, options.encoding):
+            counts.records_read += 1
+            reason = record.error
+            if reason is None and record.source_id:
+                if record.source_id in seen:
+                    first = seen[record.source_id]
+                    reason = f"duplicate identifier {record.source_id}" + (f" (first at line {first})" if first else "")
+                else:
+                    seen[record.source_id] = record.line or record.index
+            if reason is None:
+                try:
+                    loader.map(record, ctx)
+                except Skipped as e:
+                    b.take()
+                    counts.records_skipped += 1
+                    report.add("skipped", file, record, str(e))
+                    continue
+                except RecordError as e:
+                    reason = str(e)
+            if reason is not None:
+                b.take()
+                counts.records_rejected += 1
+                report.add("rejected", file, record, reason)
+                continue
+            batch.extend(b.take())
+            counts.records_loaded += 1
+            in_batch += 1
+            if in_batch >= BATCH_RECORDS:
+                _flush(batch, alignment, context, out)
+                bar.update(counts.records_read - bar.n)
+                batch, in_batch = [], 0
+        _flush(batch, alignment, context, out)
+        bar.update(counts.records_read - bar.n)
+
+
+def _flush(lines: list[str], alignment: Alignment, context: bytes, out: IO[bytes]) -> None:
+    if not lines:
+        return
+    crm = "".join(lines).encode()
+    out.write(crm)
+    out.write(alignment.derive(crm, context))
+
+
+class _progress:
+    """A tqdm bar on stderr (only on a terminal), counting records."""
+
+    def __init__(self, file: Path, enabled: bool) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(desc=file.name, unit=" records", disable=None if enabled else True, leave=False)
+
+    def __enter__(self):
+        return self.bar
+
+    def __exit__(self, *exc) -> None:
+        self.bar.close()
+

@@ -1,0 +1,96 @@
+"""The catalogue record of a dataset: where it came from and what its load produced (PROV-O, DCAT, VoID)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import __version__
+from .iri import Minter
+from .namespaces import DCAT, DCTERMS, PKG, PROV, RDF, RDFS, VOID, XSD
+from .ntriples import literal, typed
+
+SOFTWARE = "<https://w3id.org/patrimoine-kg/software>"
+
+
+def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class Counts:
+    records_read: int = 0
+    records_loaded: int = 0
+    records_rejected: int = 0
+    records_skipped: int = 0
+    periods_unread: int = 0
+
+    def reconciles(self) -> bool:
+        return self.records_read == self.records_loaded + self.records_rejected + self.records_skipped
+
+
+@dataclass
+class Provenance:
+    """Everything the catalogue keeps about one load of one dataset."""
+
+    name: str
+    format: str
+    region: str
+    sources: list[tuple[str, str]] = field(default_factory=list)  # (file name, sha256)
+    counts: Counts = field(default_factory=Counts)
+    started: str = field(default_factory=now)
+
+    def lines(self, minter: Minter, status: str, triples: int) -> list[str]:
+        ds = minter.dataset(self.name)
+        act = Minter.part(ds, "load")
+        t: list[str] = []
+
+        def add(s: str, p: str, o: str) -> None:
+            t.append(f"{s} {p} {o} .\n")
+
+        def integer(n: int) -> str:
+            return typed(str(n), XSD.integer)
+
+        for cls in (DCAT.Dataset, VOID.Dataset, PROV.Entity):
+            add(ds, RDF.type, cls)
+        add(ds, PKG.datasetName, literal(self.name))
+        add(ds, DCTERMS.identifier, literal(self.name))
+        add(ds, RDFS.label, literal(f"dataset {self.name}"))
+        add(ds, PKG.graph, minter.graph(self.name))
+        add(ds, PKG.status, literal(status))
+        add(ds, PKG.sourceFormat, literal(self.format))
+        add(ds, PKG.regionFilter, literal(self.region))
+        add(ds, PKG.sourceNames, literal(", ".join(n for n, _ in self.sources)))
+        add(ds, PKG.sourceSha256, literal(", ".join(h for _, h in self.sources)))
+        for i, (name, digest) in enumerate(self.sources, 1):
+            src = Minter.part(ds, f"source-{i}")
+            add(ds, DCTERMS.source, src)
+            add(src, RDF.type, PROV.Entity)
+            add(src, DCTERMS.title, literal(name))
+            add(src, PKG.sha256, literal(digest))
+        c = self.counts
+        add(ds, PKG.recordsRead, integer(c.records_read))
+        add(ds, PKG.recordsLoaded, integer(c.records_loaded))
+        add(ds, PKG.recordsRejected, integer(c.records_rejected))
+        add(ds, PKG.recordsSkipped, integer(c.records_skipped))
+        add(ds, PKG.periodsUnread, integer(c.periods_unread))
+        add(ds, VOID.triples, integer(triples))
+        ended = now()
+        add(ds, DCTERMS.modified, typed(ended, XSD.dateTime))
+        add(ds, PROV.wasGeneratedBy, act)
+        add(act, RDF.type, PROV.Activity)
+        add(act, PROV.startedAtTime, typed(self.started, XSD.dateTime))
+        add(act, PROV.endedAtTime, typed(ended, XSD.dateTime))
+        add(act, PROV.wasAssociatedWith, SOFTWARE)
+        add(act, PKG.softwareVersion, literal(__version__))
+        return t
