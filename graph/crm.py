@@ -11,6 +11,10 @@ derived from these patterns by the shared alignment (ontology/edm/*.rq).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .iri import Minter, slug
@@ -58,13 +62,18 @@ class Builder:
 
     Shared nodes (concepts, persons, places, institutions) are declared once
     per load: ``declared`` remembers them across records, so their labels are
-    not written again for every record that mentions them.
+    not written again for every record that mentions them. Their declarations
+    go to ``shared``, not ``out``: the pipeline stores them in the graph of
+    shared entities, so that two datasets naming the same commune do not state
+    its label twice (Oxigraph's union default graph would return it twice) and
+    reloading one dataset never removes an entity another one uses.
     """
 
     def __init__(self, minter: Minter, declared: set[str] | None = None, lang: str = "fr") -> None:
         self.m = minter
         self.lang = lang
         self.out = Triples()
+        self.shared = Triples()
         self.declared: set[str] = declared if declared is not None else set()
 
     # -- bookkeeping -------------------------------------------------------
@@ -72,6 +81,27 @@ class Builder:
         """The lines written since the last call."""
         lines, self.out.lines = self.out.lines, []
         return lines
+
+    def take_shared(self) -> list[str]:
+        """The declarations of shared nodes written since the last call."""
+        lines, self.shared.lines = self.shared.lines, []
+        return lines
+
+    @contextmanager
+    def _declaring(self, term: str) -> Iterator[bool]:
+        """True the first time ``term`` is declared; meanwhile ``self.out`` writes to ``shared``.
+
+        Parts of a record (``...#location``) are the record's own, never shared.
+        """
+        first = self._first_time(term)
+        if not first or "#" in term:
+            yield first
+            return
+        out, self.out = self.out, self.shared
+        try:
+            yield True
+        finally:
+            self.out = out
 
     def _first_time(self, term: str) -> bool:
         if term in self.declared:
@@ -116,13 +146,14 @@ class Builder:
     def concept(self, scheme: str, label: str, cls: str = "E55_Type") -> str:
         """A term of a vocabulary (``E55_Type`` and ``skos:Concept``), declared once."""
         term = self.m.concept(scheme, label)
-        if self._first_time(term):
-            out = self.out
-            out.add(term, A, CRM(cls))
-            out.add(term, A, SKOS.Concept)
-            out.text(term, SKOS.prefLabel, label, self.lang)
-            out.text(term, LABEL, label, self.lang)
-            out.add(term, SKOS.inScheme, self.m.concept("scheme", scheme))
+        with self._declaring(term) as first:
+            if first:
+                out = self.out
+                out.add(term, A, CRM(cls))
+                out.add(term, A, SKOS.Concept)
+                out.text(term, SKOS.prefLabel, label, self.lang)
+                out.text(term, LABEL, label, self.lang)
+                out.add(term, SKOS.inScheme, self.m.concept("scheme", scheme))
         return term
 
     def classify(self, subject: str, scheme: str, label: str) -> str:
@@ -223,38 +254,41 @@ class Builder:
     # -- actors and places -------------------------------------------------
     def person(self, name: str, term: str | None = None) -> str:
         term = term or self.m.person(name)
-        if self._first_time(term):
-            out = self.out
-            out.add(term, A, CRM("E21_Person"))
-            out.text(term, LABEL, name)
-            node = Minter.part(term, "name")
-            out.add(term, P1, node)
-            out.add(node, A, CRM("E41_Appellation"))
-            out.text(node, P190, name)
+        with self._declaring(term) as first:
+            if first:
+                out = self.out
+                out.add(term, A, CRM("E21_Person"))
+                out.text(term, LABEL, name)
+                node = Minter.part(term, "name")
+                out.add(term, P1, node)
+                out.add(node, A, CRM("E41_Appellation"))
+                out.text(node, P190, name)
         return term
 
     def group(self, term: str, name: str | None, identifier: tuple[str, str] | None = None) -> str:
         """An institution or other group (``E74_Group``), with its identifier (``museofile``, ``M0017``)."""
-        if self._first_time(term):
-            out = self.out
-            out.add(term, A, CRM("E74_Group"))
-            out.text(term, LABEL, name, self.lang)
-            if identifier:
-                self.identifier(term, identifier[1], identifier[0])
+        with self._declaring(term) as first:
+            if first:
+                out = self.out
+                out.add(term, A, CRM("E74_Group"))
+                out.text(term, LABEL, name, self.lang)
+                if identifier:
+                    self.identifier(term, identifier[1], identifier[0])
         return term
 
     def place(self, term: str, name: str | None, kind: str, within: str | None = None,
               identifier: tuple[str, str] | None = None) -> str:
         """An ``E53_Place`` of a kind (commune, department, region, address), declared once."""
-        if self._first_time(term):
-            out = self.out
-            out.add(term, A, CRM("E53_Place"))
-            out.text(term, LABEL, name, self.lang)
-            out.add(term, P2, self.concept("place-type", kind))
-            if within:
-                out.add(term, CRM("P89_falls_within"), within)
-            if identifier:
-                self.identifier(term, identifier[1], identifier[0])
+        with self._declaring(term) as first:
+            if first:
+                out = self.out
+                out.add(term, A, CRM("E53_Place"))
+                out.text(term, LABEL, name, self.lang)
+                out.add(term, P2, self.concept("place-type", kind))
+                if within:
+                    out.add(term, CRM("P89_falls_within"), within)
+                if identifier:
+                    self.identifier(term, identifier[1], identifier[0])
         return term
 
     def point(self, place: str, lat: float, lon: float) -> None:
@@ -269,3 +303,32 @@ class Builder:
 
     def link(self, subject: str, prop: str, target: str) -> None:
         self.out.add(subject, prop, target)
+
+    def creation(self, subject: str) -> str:
+        """``P94i_was_created_by`` an ``E65_Creation``: the production of a conceptual object (E31_Document...)."""
+        node = Minter.part(subject, "creation")
+        if self._first_time(node):
+            self.out.add(subject, CRM("P94i_was_created_by"), node)
+            self.out.add(node, A, CRM("E65_Creation"))
+        return node
+
+    @contextmanager
+    def speaking(self, lang: str | None) -> Iterator[None]:
+        """Blocks called inside ``with b.speaking("de"):`` tag their texts with that language.
+
+        For sources that say which language each part is in (LIDO ``xml:lang``, EDM literals);
+        ``None`` keeps the current language, ``""`` writes plain literals (the source gives none).
+        """
+        saved = self.lang
+        if lang is not None:
+            self.lang = lang
+        try:
+            yield
+        finally:
+            self.lang = saved
+
+    def match(self, term: str, prop: str, uri: str) -> None:
+        """An equivalence to an authority record (``owl:sameAs``, ``skos:exactMatch``), written once per load."""
+        target = iri(uri)
+        if self._first_time(f"{term} {prop} {target}"):
+            self.out.add(term, prop, target)

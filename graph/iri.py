@@ -54,11 +54,17 @@ def check_base_iri(base: str) -> str:
     return base
 
 
+# Names the graph or the endpoint use for themselves (catalogue graph, whole-graph dump).
+RESERVED_DATASET_NAMES = frozenset({"catalogue", "shared", "all"})
+
+
 def check_dataset_name(name: str) -> str:
     if not _DATASET_NAME.match(name):
         raise PatrimoineError(
             f"dataset name {name!r} must be lowercase letters, digits, '.', '_' or '-' (at most 100)"
         )
+    if name in RESERVED_DATASET_NAMES:
+        raise PatrimoineError(f"dataset name {name!r} is reserved; choose another with --dataset")
     return name
 
 

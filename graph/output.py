@@ -42,9 +42,10 @@ def write_results(results: object, fmt: str, out: IO[bytes]) -> None:
         out.write((("true" if results else "false") + "\n").encode())
         return
     if isinstance(results, ox.QueryTriples):
-        rdf = ox.RdfFormat.TURTLE if fmt == "table" else ox.RdfFormat.N_TRIPLES
-        out.write(results.serialize(format=rdf, prefixes=PREFIXES) if rdf == ox.RdfFormat.TURTLE
-                  else results.serialize(format=rdf))
+        if fmt == "table":
+            out.write(ox.serialize(results, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))
+        else:
+            out.write(results.serialize(format=ox.RdfFormat.N_TRIPLES))
         return
     if fmt in _FORMATS:
         out.write(results.serialize(format=_FORMATS[fmt]))

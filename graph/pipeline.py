@@ -123,29 +123,38 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
     tmpdir = kg.path.parent if kg.path is not None else None
     fd, tmpname = tempfile.mkstemp(prefix=f".{name}-", suffix=".nt", dir=tmpdir)
     tmp = Path(tmpname)
+    shared_tmp = tmp.with_suffix(".shared.nt")
     try:
-        with os.fdopen(fd, "wb") as out:
+        with os.fdopen(fd, "wb") as out, open(shared_tmp, "wb") as shared_out:
             for file, loader in zip(files, loaders):
                 prov.sources.append((file.name, sha256_of(file)))
-                _map_file(file, loader, ctx, alignment, out, prov.counts, report, options)
+                _map_file(file, loader, ctx, alignment, out, shared_out, prov.counts, report, options)
         prov.counts.periods_unread = ctx.periods_unread
         if prov.counts.records_read == 0:
             raise InputError(f"{', '.join(f.name for f in files)}: no records found")
+        kg.add_shared(shared_tmp)
         triples = kg.replace_dataset(name, tmp, lambda status, n: prov.lines(kg.minter, status, n))
     finally:
         report.close()
         tmp.unlink(missing_ok=True)
+        shared_tmp.unlink(missing_ok=True)
     return LoadReport(name, prov.format, prov.counts, triples, time.perf_counter() - started,
                       rejects_path, report.kept)
 
 
 def _map_file(file: Path, loader: "Loader", ctx: MappingContext, alignment: Alignment, out: IO[bytes],
-              counts: Counts, report: RejectionReport, options: LoadOptions) -> None:
+              shared_out: IO[bytes], counts: Counts, report: RejectionReport, options: LoadOptions) -> None:
     context = f"{ctx.dataset} {PKG.dataProvider} {literal(loader.data_provider)} .\n".encode()
     seen: dict[str, int | None] = {}
     b = ctx.b
     batch: list[str] = []
     in_batch = 0
+
+    def flush() -> None:
+        records, shared = derive_batch(alignment, batch, b.take_shared(), context)
+        out.write(records)
+        shared_out.write(shared)
+
     with _progress(file, options.progress) as bar:
         for record in loader.records(file, options.encoding):
             counts.records_read += 1
@@ -160,7 +169,7 @@ def _map_file(file: Path, loader: "Loader", ctx: MappingContext, alignment: Alig
                 try:
                     loader.map(record, ctx)
                 except Skipped as e:
-                    b.take()
+                    b.take()  # the record's own triples; shared declarations stay (they are marked declared)
                     counts.records_skipped += 1
                     report.add("skipped", file, record, str(e))
                     continue
@@ -175,19 +184,28 @@ def _map_file(file: Path, loader: "Loader", ctx: MappingContext, alignment: Alig
             counts.records_loaded += 1
             in_batch += 1
             if in_batch >= BATCH_RECORDS:
-                _flush(batch, alignment, context, out)
+                flush()
                 bar.update(counts.records_read - bar.n)
                 batch, in_batch = [], 0
-        _flush(batch, alignment, context, out)
+        flush()
         bar.update(counts.records_read - bar.n)
 
 
-def _flush(lines: list[str], alignment: Alignment, context: bytes, out: IO[bytes]) -> None:
-    if not lines:
-        return
-    crm = "".join(lines).encode()
-    out.write(crm)
-    out.write(alignment.derive(crm, context))
+def derive_batch(alignment: Alignment, records: list[str], shared: list[str], context: bytes) -> tuple[bytes, bytes]:
+    """CRM plus derived EDM N-Triples of a batch, split into the dataset's own and the shared entities'."""
+    crm = "".join(records).encode()
+    shared_crm = "".join(shared).encode()
+    if not crm and not shared_crm:
+        return b"", b""
+    edm = alignment.derive(crm + shared_crm, context)
+    if not shared:
+        return crm + edm, b""
+    subjects = {line.split(" ", 1)[0].encode() for line in shared}
+    own: list[bytes] = [crm]
+    common: list[bytes] = [shared_crm]
+    for line in edm.splitlines(keepends=True):
+        (common if line[:line.find(b" ")] in subjects else own).append(line)
+    return b"".join(own), b"".join(common)
 
 
 class _progress:

@@ -32,6 +32,7 @@ from .namespaces import PKG, sparql_prefixes
 from .records import PatrimoineError
 
 STAGING_SUFFIX = "/_staging"
+BULK_SLICE_BYTES = 64 * 1024 * 1024
 
 # (status, triple count) -> the catalogue's N-Triples lines about a dataset
 ProvenanceWriter = Callable[[str, int], list[str]]
@@ -84,7 +85,9 @@ class KnowledgeGraph:
         except OSError as e:
             raise StoreError(f"cannot open the store at {self.path}: {_first_line(e)}"
                              " (is another `patrimoine` process using it?)") from e
-        self.catalogue = self.minter.graph("catalogue")
+        # Reserved names: no dataset takes them (graph/iri.py RESERVED_DATASET_NAMES).
+        self.catalogue = f"<{self.minter.base}graph/catalogue>"
+        self.shared = f"<{self.minter.base}graph/shared>"
         self._hidden: list[str] | None = None
 
     # -- reading -----------------------------------------------------------
@@ -174,7 +177,7 @@ class KnowledgeGraph:
                 if self.store.contains_named_graph(g):  # left "loading" by an earlier crash
                     self.store.remove_graph(g)
                 self._set_provenance(dataset, provenance("loading", 0))
-                self.store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES, to_graph=g)
+                self._bulk_load(ntriples, g)
                 triples = self.count(graph)
                 self._set_provenance(dataset, provenance("loaded", triples))
             else:
@@ -182,7 +185,7 @@ class KnowledgeGraph:
                 if self.store.contains_named_graph(staging):
                     self.store.remove_graph(staging)
                 self._hidden = None
-                self.store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES, to_graph=staging)
+                self._bulk_load(ntriples, staging)
                 triples = self.count(f"<{staging.value}>")
                 self.store.update(_swap_update(graph, f"<{staging.value}>")
                                   + ";\n" + _provenance_update(self.catalogue, dataset,
@@ -195,6 +198,17 @@ class KnowledgeGraph:
         self.store.flush()
         return triples
 
+    def _bulk_load(self, ntriples: Path, graph: ox.NamedNode) -> None:
+        """Bulk-load an N-Triples file in slices: pyoxigraph's bulk loader holds a whole call's
+        input in memory while it sorts it, so slicing keeps memory flat as datasets grow."""
+        with open(ntriples, "rb") as f:
+            while True:
+                chunk = f.read(BULK_SLICE_BYTES)
+                if not chunk:
+                    break
+                chunk += f.readline()  # end the slice on a whole line
+                self.store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+
     def drop_dataset(self, name: str) -> bool:
         self._writable()
         graph = self.minter.graph(name)
@@ -204,6 +218,20 @@ class KnowledgeGraph:
         self.store.update(f"DROP SILENT GRAPH {graph} ;\n" + _provenance_update(self.catalogue, dataset, []))
         self._hidden = None
         return True
+
+    def add_shared(self, ntriples: Path | bytes) -> None:
+        """Add declarations of shared entities (concepts, places, persons...) to their own graph.
+
+        One transaction; adding only, so a dataset's reload never removes an
+        entity another dataset uses. The graph stays small: each entity once.
+        """
+        self._writable()
+        g = ox.NamedNode(Minter.plain(self.shared))
+        if isinstance(ntriples, Path):
+            if ntriples.stat().st_size:
+                self.store.load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES, to_graph=g)
+        elif ntriples:
+            self.store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=g)
 
     def add_ntriples(self, graph: str, lines: Iterable[str]) -> None:
         """Add a few triples in one transaction (reference data, small graphs)."""
@@ -225,6 +253,74 @@ class KnowledgeGraph:
         if not self.read_only:
             self.store.flush()
         del self.store
+
+    def replace_records(self, name: str, record_iris: Iterable[str], ntriples: bytes, catalogue: list[str]) -> None:
+        """Replace or delete some records of dataset ``name`` in one transaction (a harvested page).
+
+        Every triple of each record of ``record_iris`` (N-Triples terms) is deleted: those whose
+        subject is the record or one of its ``#parts`` (found through the links between them, so
+        no scan of the graph), and those of outside nodes (image URLs, their services) that only
+        these triples pointed to. Then ``ntriples`` is added and the catalogue's description of
+        the dataset becomes ``catalogue``: one SPARQL update, so readers see the page wholly
+        applied or not at all, and applying the same page twice gives the same graph.
+        """
+        self._writable()
+        graph = self.minter.graph(name)
+        subjects = self._record_subjects(ox.NamedNode(Minter.plain(graph)), record_iris)
+        steps = []
+        if subjects:
+            values = " ".join(f"<{s}>" for s in sorted(subjects))
+            steps.append(f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ VALUES ?s {{ {values} }}"
+                         f" GRAPH {graph} {{ ?s ?p ?o }} }}")
+        if ntriples.strip():
+            steps.append(f"INSERT DATA {{ GRAPH {graph} {{\n{ntriples.decode()}}} }}")
+        steps.append(_provenance_update(self.catalogue, self.minter.dataset(name), catalogue))
+        try:
+            self.store.update(" ;\n".join(steps))
+        except (OSError, SyntaxError) as e:
+            raise StoreError(f"writing dataset {name!r} failed: {_first_line(e)}") from e
+        finally:
+            self._hidden = None
+
+    def _record_subjects(self, g: ox.NamedNode, record_iris: Iterable[str]) -> set[str]:
+        """The subjects whose triples make up the records: each record, its parts, outside nodes only they use."""
+        store, base = self.store, self.minter.base
+        rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+        found: set[str] = set()
+        outside: list[ox.NamedNode] = []
+        for term in record_iris:
+            root = Minter.plain(term)
+            prefix = root + "#"
+            found.add(root)
+            todo = [ox.NamedNode(root)]
+            while todo:
+                node = todo.pop()
+                for q in store.quads_for_pattern(node, None, None, g):
+                    o = q.object
+                    if not isinstance(o, ox.NamedNode) or q.predicate == rdf_type:
+                        continue
+                    if o.value.startswith(prefix):
+                        if o.value not in found:
+                            found.add(o.value)
+                            todo.append(o)
+                    elif not o.value.startswith(base):
+                        outside.append(o)
+                for q in store.quads_for_pattern(None, None, node, g):
+                    s = q.subject
+                    if isinstance(s, ox.NamedNode) and s.value.startswith(prefix) and s.value not in found:
+                        found.add(s.value)
+                        todo.append(s)
+        while outside:
+            node = outside.pop()
+            if node.value in found or next(store.quads_for_pattern(node, None, None, g), None) is None:
+                continue
+            if all(isinstance(q.subject, ox.NamedNode) and q.subject.value in found
+                   for q in store.quads_for_pattern(None, None, node, g)):
+                found.add(node.value)
+                outside.extend(q.object for q in store.quads_for_pattern(node, None, None, g)
+                               if isinstance(q.object, ox.NamedNode) and q.predicate != rdf_type
+                               and not q.object.value.startswith(base))
+        return found
 
 
 def _swap_update(graph: str, staging: str) -> str:

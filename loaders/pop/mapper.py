@@ -200,6 +200,8 @@ def _links(record: SourceRecord, obj: str, ctx: MappingContext) -> None:
     for code, prop in profile()["links"].items():
         for ref in record.all(code):
             for token in re.split(r"[\s,;]+", ref):
+                # open-data exports give links as notice URLs: .../notice/merimee/PA00116046
+                token = token.rstrip("/").rsplit("/", 1)[-1]
                 if token and token != own and _REF.match(token):
                     ctx.b.link(obj, PKG(prop), ctx.m.pop(token))
 
