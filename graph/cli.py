@@ -171,16 +171,151 @@ def drop(state: State, name: str) -> None:
     click.echo(f"dataset {name} removed")
 
 
+from endpoint.settings import click_options as _endpoint_options  # noqa: E402 (serve's options: one per setting)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="TCP port (0: any free port, printed at start).")
+@_endpoint_options
 @click.pass_obj
-def serve(state: State, host: str, port: int) -> None:
-    """Serve the graph over HTTP: SPARQL 1.1 protocol on /sparql (read-only)."""
+def serve(state: State, host: str, port: int, **options) -> None:
+    """Serve the graph over HTTP: SPARQL 1.1 Protocol on /sparql, Graph Store on /store, docs on /docs.
+
+    Queries run in worker processes stopped at --query-timeout. Writes (SPARQL
+    Update, Graph Store PUT/POST/DELETE) are enabled only when the environment
+    variable PATRIMOINE_TOKEN holds a bearer token; the store is then opened
+    read-write for each write, read-only otherwise.
+    """
+    import socket
+
     import uvicorn
 
     from endpoint.app import create_app
+    from endpoint.settings import from_click
 
+    try:
+        settings = from_click(options)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
     kg = state.open(read_only=True)
-    click.echo(f"serving {state.store_path} on http://{host}:{port}/sparql", err=True)
-    uvicorn.run(create_app(kg), host=host, port=port, log_level="warning")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # proto: asyncio sets TCP_NODELAY
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        fail(f"cannot listen on {host}:{port}: {e.strerror}")
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    mode = "writes enabled (token set)" if settings.writes_enabled else "read-only"
+    click.echo(f"patrimoine-kg: serving {state.store_path} on http://{shown}:{port}/sparql "
+               f"({mode}, {settings.worker_count} query workers, query timeout {settings.query_timeout:g} s)",
+               err=True)
+    config = uvicorn.Config(create_app(kg, settings), log_level="warning", access_log=False,
+                            proxy_headers=settings.trust_forwarded, forwarded_allow_ips="*",
+                            timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _region_option(region: str) -> str | None:
+    code = None if region.lower() == "all" else region
+    if code is not None and not (code.isdigit() and len(code) == 2):
+        raise click.BadParameter(f"{region!r} is not an INSEE region code (e.g. 32) or 'all'", param_hint="--region")
+    return code
+
+
+@main.command()
+@click.argument("url")
+@click.option("--metadata-prefix", "prefix", type=click.Choice(["oai_dc", "ead", "lido"]), default="oai_dc",
+              show_default=True, help="Metadata format to harvest.")
+@click.option("--set", "set_spec", help="Harvest this OAI-PMH set only.")
+@click.option("--from", "from_date", help="Records changed since this date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ); "
+              "default: since the last complete harvest of this dataset.")
+@click.option("--until", help="Records changed until this date.")
+@click.option("--dataset", help="Dataset name (default: the repository's host and set, e.g. archives-meuse-fr-frad055-ec).")
+@click.option("--region", default="32", show_default=True, envvar="PATRIMOINE_REGION",
+              help="Keep records of this INSEE region only; 'all' keeps every record.")
+@click.option("--full", is_flag=True, help="Harvest everything again: ignore the last harvest date and any unfinished harvest.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds to wait for each answer.")
+@click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True,
+              help="Retries of a request after a timeout, a connection failure or an HTTP 5xx/429.")
+@click.option("--backoff", type=click.FloatRange(min=0), default=2.0, show_default=True,
+              help="Seconds before the first retry, doubled at each one.")
+@click.option("--rejects", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report of records not loaded here (JSON Lines; default: next to the store).")
+@click.pass_obj
+def harvest(state: State, url: str, prefix: str, set_spec: str | None, from_date: str | None, until: str | None,
+            dataset: str | None, region: str, full: bool, timeout: float, retries: int, backoff: float,
+            rejects: Path | None) -> None:
+    """Harvest an OAI-PMH repository (ListRecords) into a dataset.
+
+    Incremental (records changed since the last complete harvest), resumable
+    (an interrupted harvest goes on where it stopped), records deleted at the
+    source are removed; every record is loaded or in the rejection report.
+    """
+    from .harvest import HarvestOptions, harvest as run_harvest, valid_date
+
+    for value, name in ((from_date, "--from"), (until, "--until")):
+        if value is not None and not valid_date(value):
+            raise click.BadParameter(f"{value!r}: write YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ", param_hint=name)
+    options = HarvestOptions(url=url, metadata_prefix=prefix, set_spec=set_spec, from_date=from_date, until=until,
+                             dataset=dataset, region=_region_option(region), full=full, timeout=timeout,
+                             retries=retries, backoff=backoff, rejects=rejects)
+    kg = state.open()
+    try:
+        r = run_harvest(kg, options)
+    except KeyboardInterrupt:
+        fail("interrupted; the pages harvested so far are kept: run the same command again to resume")
+    finally:
+        kg.close()
+    c = r.counts
+    click.echo(
+        f"{r.dataset}: {'resumed, ' if r.resumed else ''}{r.pages} pages, {c.records_read} records read, "
+        f"{c.records_loaded} loaded, {r.deleted} deleted at the source, {c.records_rejected} rejected, "
+        f"{c.records_skipped - r.deleted} skipped by the region filter; {r.triples} triples in the dataset "
+        f"({r.seconds:.1f} s)"
+    )
+    if r.from_date:
+        click.echo(f"  records changed since {r.from_date}")
+    if (c.records_rejected or c.records_skipped) and r.rejects_path:
+        click.echo(f"  report of records not loaded: {r.rejects_path}")
+
+
+@main.command("iiif")
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--dataset", help="Dataset name (default: 'iiif-' and the host of the first URL).")
+@click.option("--region", default="32", show_default=True, envvar="PATRIMOINE_REGION",
+              help="Keep records of this INSEE region only; 'all' keeps every record.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds to wait for each manifest.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=20 * 1024 * 1024, show_default=True,
+              help="Largest manifest accepted.")
+@click.pass_obj
+def iiif(state: State, urls: tuple[str, ...], dataset: str | None, region: str, timeout: float,
+         max_bytes: int) -> None:
+    """Fetch IIIF Presentation manifests by URL and load them into one dataset.
+
+    Manifests saved to files load with `patrimoine load` (format iiif).
+    """
+    import tempfile
+    from urllib.parse import urlsplit
+
+    from loaders.iiif import fetch_manifest
+    from .iri import check_dataset_name, slug
+    from .pipeline import LoadOptions, load_dataset
+
+    name = check_dataset_name(dataset or slug(f"iiif {urlsplit(urls[0]).hostname or ''}")[:100])
+    options = LoadOptions(format="iiif", dataset=name, region=_region_option(region))
+    with tempfile.TemporaryDirectory(prefix="patrimoine-iiif-") as tmp:
+        paths = [fetch_manifest(url, Path(tmp), timeout, max_bytes) for url in urls]
+        kg = state.open()
+        try:
+            r = load_dataset(kg, name, paths, options)
+        finally:
+            kg.close()
+    c = r.counts
+    click.echo(f"{r.dataset}: {c.records_read} manifests read, {c.records_loaded} loaded, {c.records_rejected} "
+               f"rejected, {c.records_skipped} skipped by the region filter; {r.triples} triples")

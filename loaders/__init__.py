@@ -17,6 +17,14 @@ from graph.records import InputError, SourceRecord
 # Format name → module holding its LOADER, in the order auto-detection tries them.
 FORMATS: dict[str, str] = {
     "pop": "loaders.pop",
+    "oai-pmh": "loaders.oai:LOADER",
+    "iiif": "loaders.iiif:LOADER",
+    "unimarc": "loaders.marc:UNIMARC",
+    "marc21": "loaders.marc:MARC21",
+    "ead": "loaders.ead:LOADER",
+    "lido": "loaders.lido:LOADER",
+    "edm": "loaders.edm:LOADER",
+    "francearchives-csv": "loaders.francearchives_csv:LOADER",
 }
 
 SNIFF_BYTES = 64 * 1024
@@ -39,7 +47,8 @@ def get_loader(name: str) -> Loader:
         module = FORMATS[name]
     except KeyError:
         raise InputError(f"unknown format {name!r}; known formats: {', '.join(FORMATS)}") from None
-    return import_module(module).LOADER
+    module, _, attr = module.partition(":")  # "module" or "module:ATTR"
+    return getattr(import_module(module), attr or "LOADER")
 
 
 def detect(path: Path) -> Loader:
