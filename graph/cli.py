@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -43,6 +44,14 @@ class Group(click.Group):
             fail(str(e))
         except KeyboardInterrupt:
             fail("interrupted; the store was left as it was before this command")
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as e:  # a bug of ours: one line for the user, the traceback on request
+            if os.environ.get("PATRIMOINE_DEBUG"):
+                raise
+            click.echo(f"Internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
+                       "(set PATRIMOINE_DEBUG=1 to see the traceback, and please report it)", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -38,8 +38,11 @@ def table(columns: list[str], rows: list[list[str]]) -> str:
 
 
 def write_results(results: object, fmt: str, out: IO[bytes]) -> None:
-    if isinstance(results, bool):
-        out.write((("true" if results else "false") + "\n").encode())
+    if isinstance(results, (bool, ox.QueryBoolean)):
+        if fmt in _FORMATS and not isinstance(results, bool):
+            out.write(results.serialize(format=_FORMATS[fmt]))
+        else:
+            out.write((("true" if bool(results) else "false") + "\n").encode())
         return
     if isinstance(results, ox.QueryTriples):
         if fmt == "table":
