@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import quote
 
 from .records import PatrimoineError
@@ -33,6 +34,7 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _DATASET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 
 
+@lru_cache(maxsize=1 << 16)  # the same names and terms come back on record after record
 def slug(text: str) -> str:
     """``"Viollet-le-Duc Eugène"`` → ``"viollet-le-duc-eugene"``; stable across runs and hosts."""
     text = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae"))

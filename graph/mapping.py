@@ -140,3 +140,125 @@ class MappingContext:
     @staticmethod
     def is_anonymous(name: str) -> bool:
         return bool(_ANONYMOUS.match(name.strip()))
+
+    # -- ISO 8601 dates and archival index places (EAD, FranceArchives CSV) -------
+    _ISO_DATE = re.compile(r"^(-?\d{4})(?:-?(\d{2})(?:-?(\d{2}))?)?$")
+    _INDEX_PLACE = re.compile(r"^(?P<name>[^()]+?)\s*(?:\((?P<qualifiers>[^()]*)\))?\s*(?:--\s*(?P<detail>.*\S))?\s*$")
+
+    @classmethod
+    def iso_period(cls, normal: str) -> Period | None:
+        """An ISO 8601 date or interval as whole years, or None when unreadable.
+
+        ``"1921/1922"``, ``"1995-01-01 / 1997-12-31"``, ``"19950101"``, ``"1914"`` (EAD's
+        ``normal`` attribute); years are astronomical as ISO 8601 says (``0000`` = 1 BC).
+        """
+        from datetime import date
+
+        years: list[int] = []
+        parts = [p.strip() for p in normal.split("/")]
+        if len(parts) > 2:
+            return None
+        for part in parts:
+            m = cls._ISO_DATE.match(part)
+            if m is None:
+                return None
+            year, month, day = int(m[1]), m[2], m[3]
+            if (month and not 1 <= int(month) <= 12) or (day and not 1 <= int(day) <= 31):
+                return None
+            years.append(year)
+        if years[0] > years[-1] or years[-1] > date.today().year:
+            return None
+        return Period(text=normal.strip(), begin=years[0], end=years[-1])
+
+    def dated_normal(self, event: str, dates: Iterable[tuple[str | None, str | None]]) -> str | None:
+        """A time-span for ``event`` from (text, ISO 8601 normal form) pairs.
+
+        As EAD writes them (``<unitdate normal="1921/1922">[1921-1922]</unitdate>``): the
+        normal form gives the bounds when it can be read, else the text is read as a period
+        expression (without the square brackets archivists put around a date they supplied);
+        the texts are the label. Unreadable dates are kept as text and counted.
+        """
+        texts: list[str] = []
+        periods: list[Period] = []
+        for text, normal in dates:
+            text, normal = (text or "").strip(), (normal or "").strip()
+            if not text and not normal:
+                continue
+            texts.append(text or normal)
+            period = (self.iso_period(normal) if normal else None) or (parse_period(text.strip("[] ")) if text else None)
+            if period is None:
+                self.periods_unread += 1
+            else:
+                periods.append(period)
+        if not texts:
+            return None
+        return self.b.timespan(event, " ; ".join(texts), combine(periods) if len(periods) == len(texts) else None)
+
+    def index_place(self, label: str) -> str:
+        """The place of an archival index entry written ``Name (Département, Pays) -- detail``.
+
+        ``Saint-Omer (Pas-de-Calais, France)`` is the commune when the name resolves to exactly
+        one commune (of the department named in brackets, if any); with ``-- Basilique
+        Notre-Dame`` it is a place of that name within the commune; anything else (``Rome
+        (Italie)``) is a place known by its name only.
+        """
+        label = " ".join(label.split())
+        resolved: dict[str, tuple[str | None, bool]] | None = getattr(self, "_index_places", None)
+        if resolved is None or len(resolved) > 100_000:
+            resolved = self._index_places = {}
+        if label not in resolved:  # indexes repeat a few places many times: resolve each once
+            resolved[label] = self._index_commune(label)
+        code, detail = resolved[label]
+        commune = self.commune(code) if code is not None else None
+        if commune is not None and not detail:
+            return commune
+        return self.b.place(self.m.place_by_name(label), label, "lieu", commune)
+
+    def _index_commune(self, label: str) -> tuple[str | None, bool]:
+        """(INSEE code of the commune an index entry names or None, whether a detail follows it)."""
+        m = self._INDEX_PLACE.match(label)
+        if m is None:
+            return None, False
+        qualifiers = [q.strip() for q in (m["qualifiers"] or "").split(",") if q.strip()]
+        departments = [d for q in qualifiers if (d := self._department_named(q)) is not None]
+        found = None
+        if departments:
+            found = self.geo.find_commune(m["name"], departments[0])
+        elif all(q.lower() == "france" for q in qualifiers):
+            found = self.geo.find_commune(m["name"])
+        return (found.code if found is not None else None), bool(m["detail"])
+
+    def _department_named(self, text: str) -> str | None:
+        """The code of the department called (or numbered) ``text``: ``Pas-de-Calais`` → ``62``."""
+        from .iri import slug
+
+        names: dict[str, str] | None = getattr(self, "_department_names", None)
+        if names is None:
+            names = self._department_names = {slug(d.name): d.code for d in self.geo.departments()}
+        dep = self.geo.department(text)
+        return dep.code if dep is not None else names.get(slug(text))
+
+    # -- rights statements (LIDO rightsResource, EDM edm:rights) ------------------
+    _RIGHTS = re.compile(
+        r"^https?://(?:www\.)?("
+        r"creativecommons\.org/licenses/(?:by|by-sa|by-nd|by-nc|by-nc-sa|by-nc-nd|by-nd-nc)/(?:1\.0|2\.0|2\.1|2\.5|3\.0|4\.0)"
+        r"(?:/[a-z]{2,8})?"
+        r"|creativecommons\.org/publicdomain/(?:zero|mark)/1\.0"
+        r"|rightsstatements\.org/(?:vocab|page)/(?:NoC-NC|NoC-OKLR|InC|InC-EDU|InC-OW-EU|CNE)/1\.0"
+        r")/?(?:(?:deed|legalcode)(?:\.[A-Za-z-]+)?/?)?(?:\?.*)?$"
+    )
+
+    @classmethod
+    def rights_statement(cls, uri: str) -> str | None:
+        """The canonical IRI of a rights statement Europeana accepts as ``edm:rights``, or None.
+
+        Creative Commons licences and public-domain tools, and the RightsStatements.org
+        statements of Europeana's list, written as Europeana wants them (``http``, trailing
+        ``/``): ``https://creativecommons.org/licenses/by-sa/4.0/deed.fr`` →
+        ``http://creativecommons.org/licenses/by-sa/4.0/``. Jurisdiction ports of the older
+        CC licences are accepted without checking each one.
+        """
+        m = cls._RIGHTS.match(uri.strip())
+        if m is None:
+            return None
+        return "http://" + m[1].replace("rightsstatements.org/page/", "rightsstatements.org/vocab/") + "/"
