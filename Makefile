@@ -25,6 +25,8 @@ load: install
 	$(BIN)/patrimoine --store $(STORE) load --region all --dataset pop-samples-france \
 		samples/pop/pop-api-merimee-item.json samples/pop/pop-api-palissy-search-response.json \
 		samples/pop/merimee-MH-10.csv samples/pop/joconde-valid-UTF-8.txt
+	$(BIN)/patrimoine --store $(STORE) load --dataset ad62-fonds-james-gates samples/ead/FRAD062_ir_9fi_02_permaliens.xml
+	$(BIN)/patrimoine --store $(STORE) load --dataset am-armentieres samples/ead/FRAM059017_data_archives_anciennes.csv
 	$(BIN)/patrimoine --store $(STORE) datasets
 
 demo: load
