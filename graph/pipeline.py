@@ -133,7 +133,9 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
         if prov.counts.records_read == 0:
             raise InputError(f"{', '.join(f.name for f in files)}: no records found")
         kg.add_shared(shared_tmp)
-        triples = kg.replace_dataset(name, tmp, lambda status, n: prov.lines(kg.minter, status, n))
+        prov.content_sha256 = sha256_of(tmp)
+        triples = kg.replace_dataset(name, tmp, lambda status, n: prov.lines(kg.minter, status, n),
+                                     content_sha256=prov.content_sha256)
     finally:
         report.close()
         tmp.unlink(missing_ok=True)

@@ -49,6 +49,7 @@ class Provenance:
     sources: list[tuple[str, str]] = field(default_factory=list)  # (file name, sha256)
     counts: Counts = field(default_factory=Counts)
     started: str = field(default_factory=now)
+    content_sha256: str = ""  # of the N-Triples the load produced: an unchanged reload is a no-op
 
     def lines(self, minter: Minter, status: str, triples: int) -> list[str]:
         ds = minter.dataset(self.name)
@@ -85,6 +86,8 @@ class Provenance:
         add(ds, PKG.recordsSkipped, integer(c.records_skipped))
         add(ds, PKG.periodsUnread, integer(c.periods_unread))
         add(ds, VOID.triples, integer(triples))
+        if self.content_sha256:
+            add(ds, PKG.contentSha256, literal(self.content_sha256))
         ended = now()
         add(ds, DCTERMS.modified, typed(ended, XSD.dateTime))
         add(ds, PROV.wasGeneratedBy, act)

@@ -162,10 +162,13 @@ class KnowledgeGraph:
         if self.read_only:
             raise StoreError("the store is open read-only")
 
-    def replace_dataset(self, name: str, ntriples: Path, provenance: ProvenanceWriter) -> int:
+    def replace_dataset(self, name: str, ntriples: Path, provenance: ProvenanceWriter,
+                        content_sha256: str | None = None) -> int:
         """Make ``ntriples`` (an N-Triples file) the content of dataset ``name``; returns its triple count.
 
         ``provenance(status, triples)`` returns the catalogue's N-Triples lines for the dataset.
+        When ``content_sha256`` (the file's digest) equals the one recorded at the last load, the
+        content is the same and only the catalogue record is renewed.
         """
         self._writable()
         graph = self.minter.graph(name)
@@ -173,7 +176,11 @@ class KnowledgeGraph:
         g = ox.NamedNode(Minter.plain(graph))
         status = self._status(dataset)
         try:
-            if status != "loaded" or not self.store.contains_named_graph(g):
+            if (status == "loaded" and content_sha256 is not None and self.store.contains_named_graph(g)
+                    and self._content_sha256(dataset) == content_sha256):
+                triples = self.count(graph)
+                self._set_provenance(dataset, provenance("loaded", triples))
+            elif status != "loaded" or not self.store.contains_named_graph(g):
                 if self.store.contains_named_graph(g):  # left "loading" by an earlier crash
                     self.store.remove_graph(g)
                 self._set_provenance(dataset, provenance("loading", 0))
@@ -243,6 +250,12 @@ class KnowledgeGraph:
         q = f"SELECT ?s WHERE {{ GRAPH {self.catalogue} {{ {dataset} {PKG.status} ?s }} }}"
         for row in self.store.query(q):
             return row["s"].value
+        return None
+
+    def _content_sha256(self, dataset: str) -> str | None:
+        q = f"SELECT ?h WHERE {{ GRAPH {self.catalogue} {{ {dataset} {PKG.contentSha256} ?h }} }}"
+        for row in self.store.query(q):
+            return row["h"].value
         return None
 
     def _set_provenance(self, dataset: str, lines: list[str]) -> None:

@@ -107,3 +107,24 @@ def test_iris_do_not_depend_on_load_order(tmp_path: Path):
     def content(kg):
         return {str(q) for q in kg.store if "catalogue" not in str(q.graph_name)}
     assert content(a) == content(b)
+
+
+def test_reload_with_one_record_changed_swaps_only_the_difference(disk_kg: KnowledgeGraph, tmp_path: Path):
+    source = SAMPLES / "pop" / "constructed-hdf-merimee-opendata.csv"
+    load(disk_kg, [source], LoadOptions(dataset="monuments", progress=False))
+    graph = ox.NamedNode(disk_kg.minter.plain(disk_kg.minter.graph("monuments")))
+
+    def content() -> set[str]:
+        return {str(q) for q in disk_kg.store.quads_for_pattern(None, None, None, graph)}
+
+    before = content()
+    edited = tmp_path / "monuments.csv"
+    edited.write_bytes(source.read_bytes().replace("Vieille Bourse".encode(), "Vieille Bourse de Lille".encode()))
+    load(disk_kg, [edited], LoadOptions(dataset="monuments", progress=False))
+    after = content()
+    removed, added = before - after, after - before
+    assert removed and added and len(removed) == len(added)
+    assert all("Vieille Bourse" in q for q in removed | added)
+    assert not any(g.value.endswith(STAGING_SUFFIX) for g in disk_kg.store.named_graphs())
+    [ds] = disk_kg.datasets()
+    assert ds.source == "monuments.csv" and ds.triples == len(after)
