@@ -47,9 +47,9 @@ from .iri import Minter, check_dataset_name, slug
 from .mapping import MappingContext
 from .namespaces import PKG, XSD
 from .ntriples import iri, literal, typed
-from .pipeline import RejectionReport, derive_batch
+from .pipeline import RejectionReport, derive_batch, map_one
 from .provenance import Counts, Provenance, now
-from .records import InputError, PatrimoineError, RecordError, Skipped, SourceRecord
+from .records import InputError, PatrimoineError, SourceRecord
 from .store import KnowledgeGraph
 
 USER_AGENT = "patrimoine-kg OAI-PMH harvester (+https://w3id.org/patrimoine-kg/)"
@@ -480,25 +480,8 @@ def _map_page(kg: KnowledgeGraph, page, run: _Run, ctx: MappingContext, alignmen
             report.add("deleted", where, head, "deleted at source")
             continue
         for record in source_records(oai, run.repository, index):
-            counts.records_read += 1
-            reason = record.error
-            if reason is None:
-                try:
-                    map_record(record, ctx, repository=run.repository)
-                except Skipped as e:
-                    b.take()
-                    counts.records_skipped += 1
-                    report.add("skipped", where, record, str(e))
-                    continue
-                except RecordError as e:
-                    reason = str(e)
-            if reason is not None:
-                b.take()
-                counts.records_rejected += 1
-                report.add("rejected", where, record, reason)
-                continue
-            lines.extend(b.take())
-            counts.records_loaded += 1
+            if map_one(record, lambda r: map_record(r, ctx, repository=run.repository), b, counts, report, where):
+                lines.extend(b.take())
     targets += _members(kg, run.name, targets)
     records, shared = derive_batch(alignment, lines, b.take_shared(), context)
     kg.add_shared(shared)

@@ -14,12 +14,13 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from .alignment import Alignment
+from .crm import Builder
 from .iri import check_dataset_name, dataset_name_for
 from .mapping import MappingContext
 from .namespaces import PKG
@@ -159,31 +160,16 @@ def _map_file(file: Path, loader: "Loader", ctx: MappingContext, alignment: Alig
 
     with _progress(file, options.progress) as bar:
         for record in loader.records(file, options.encoding):
-            counts.records_read += 1
-            reason = record.error
-            if reason is None and record.source_id:
+            if record.error is None and record.source_id:
                 if record.source_id in seen:
                     first = seen[record.source_id]
-                    reason = f"duplicate identifier {record.source_id}" + (f" (first at line {first})" if first else "")
+                    record.error = (f"duplicate identifier {record.source_id}"
+                                    + (f" (first at line {first})" if first else ""))
                 else:
                     seen[record.source_id] = record.line or record.index
-            if reason is None:
-                try:
-                    loader.map(record, ctx)
-                except Skipped as e:
-                    b.take()  # the record's own triples; shared declarations stay (they are marked declared)
-                    counts.records_skipped += 1
-                    report.add("skipped", file, record, str(e))
-                    continue
-                except RecordError as e:
-                    reason = str(e)
-            if reason is not None:
-                b.take()
-                counts.records_rejected += 1
-                report.add("rejected", file, record, reason)
+            if not map_one(record, lambda r: loader.map(r, ctx), b, counts, report, file):
                 continue
             batch.extend(b.take())
-            counts.records_loaded += 1
             in_batch += 1
             if in_batch >= BATCH_RECORDS:
                 flush()
@@ -191,6 +177,33 @@ def _map_file(file: Path, loader: "Loader", ctx: MappingContext, alignment: Alig
                 batch, in_batch = [], 0
         flush()
         bar.update(counts.records_read - bar.n)
+
+
+def map_one(record: SourceRecord, mapper: Callable[[SourceRecord], None], b: Builder, counts: Counts,
+            report: RejectionReport, where: Path) -> bool:
+    """Map one record and count it; a record not loaded goes to the report and its triples are dropped.
+
+    True when the record is loaded: its triples then wait in ``b`` for the caller to take.
+    """
+    counts.records_read += 1
+    reason = record.error
+    if reason is None:
+        try:
+            mapper(record)
+        except Skipped as e:
+            b.take()  # the record's own triples; shared declarations stay (they are marked declared)
+            counts.records_skipped += 1
+            report.add("skipped", where, record, str(e))
+            return False
+        except RecordError as e:
+            reason = str(e)
+    if reason is not None:
+        b.take()
+        counts.records_rejected += 1
+        report.add("rejected", where, record, reason)
+        return False
+    counts.records_loaded += 1
+    return True
 
 
 def derive_batch(alignment: Alignment, records: list[str], shared: list[str], context: bytes) -> tuple[bytes, bytes]:

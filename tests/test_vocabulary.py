@@ -5,13 +5,11 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import pytest
 import rdflib
 
 from graph.namespaces import CRM, EDM, PKG
 from graph.pipeline import LoadOptions, load
 from graph.store import KnowledgeGraph
-from loaders import FORMATS
 
 from conftest import ROOT, SAMPLES
 
