@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # running pytest without the project installed
-    sys.path.insert(0, str(ROOT))
+from graph.geo import DATA_FILE, Commune, Department, Geography, is_insee_code
 
-from graph.geo import DATA_FILE, Commune, Department, Geography, is_insee_code  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-_ROOT = str(Path(__file__).resolve().parents[1])
-if _ROOT not in sys.path:  # the project is not installed in the venv
-    sys.path.insert(0, _ROOT)
-
-from graph.periods import Period, combine, parse_period  # noqa: E402
+from graph.periods import Period, combine, parse_period
 
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 
