@@ -30,6 +30,7 @@ import pyoxigraph as ox
 from .iri import DEFAULT_BASE_IRI, Minter
 from .namespaces import PKG, sparql_prefixes
 from .records import PatrimoineError
+from .sparqltext import analyse
 
 STAGING_SUFFIX = "/_staging"
 BULK_SLICE_BYTES = 64 * 1024 * 1024
@@ -107,7 +108,8 @@ class KnowledgeGraph:
 
     def query(self, sparql: str, *, default_graph: Sequence[str] | None = None,
               named_graphs: Sequence[str] | None = None, prefixes: bool = False):
-        """Run a SPARQL query; the default graph is the union of all visible graphs.
+        """Run a SPARQL query; the default graph is the union of all visible graphs
+        (unless the query names its own with FROM / FROM NAMED).
 
         ``default_graph``/``named_graphs`` (IRIs) restrict the dataset as the
         SPARQL protocol's ``default-graph-uri``/``named-graph-uri`` do.
@@ -122,6 +124,8 @@ class KnowledgeGraph:
                 kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
             elif default_graph is not None:
                 kwargs["named_graphs"] = self.visible_graphs()
+        elif analyse(sparql).has_dataset_clause:
+            pass  # the query's own FROM / FROM NAMED say which graphs it reads
         elif self.hidden_graphs():
             visible = self.visible_graphs()
             kwargs = {"default_graph": visible, "named_graphs": visible}

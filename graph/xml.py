@@ -102,3 +102,23 @@ def text(element: etree._Element | None) -> str | None:
 def localname(element: etree._Element) -> str:
     tag = element.tag
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def root_tag(head: bytes) -> str | None:
+    """The first element's tag in Clark notation (``{ns}local``), read from a document's first bytes.
+
+    For format sniffing (namespaces resolved, prolog skipped, nothing loaded); None when
+    the bytes do not start an XML document or end before the first start tag does.
+    """
+    pull = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True, load_dtd=False,
+                               huge_tree=False)
+    try:
+        pull.feed(head)
+    except etree.XMLSyntaxError:
+        pass  # a cut-off head is expected; the events read so far still count
+    try:
+        for _, element in pull.read_events():
+            return element.tag if isinstance(element.tag, str) else None
+    except etree.XMLSyntaxError:
+        return None
+    return None

@@ -1,0 +1,867 @@
+"""Query execution that can really be stopped: a warm pool of worker processes, killed when a query overruns.
+
+pyoxigraph has no timeout and no cancellation, and a thread cannot be killed,
+so every query runs in a worker *process* that opened the on-disk store
+read-only (RocksDB lets several processes do that at once). The server talks
+to each worker over a Unix socket pair with length-prefixed frames, read by
+asyncio, so the event loop never waits for a query. A worker that overruns the
+time limit, or whose client went away, gets SIGKILL and a fresh worker takes
+its place; the others keep serving.
+
+Workers serialize results themselves (pyoxigraph, in Rust) and send bytes; the
+row limit is applied without touching rows in Python: results are first
+written as TSV (one line per row) through a writer that counts newlines and
+stops the evaluation once it has one row too many; the kept lines are then
+parsed and written in the negotiated format, still in pyoxigraph. With no row
+limit, results stream straight from pyoxigraph to the client.
+
+Writes (SPARQL Update, Graph Store Protocol) stop the world: new queries wait,
+running ones finish, the readers exit, one writer process opens the store
+read-write, applies the change (one transaction, or nothing on a kill), exits,
+and fresh readers open the new state. A store open read-only must not be read
+while another process writes it (RocksDB may delete files under it), and this
+also means no process holds the store writable between writes.
+
+Run as ``python -m endpoint.executor --fd N --store DIR`` it is a worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import resource
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+FRAME = struct.Struct(">I")
+# A job's answer: status, flags, rows (-1: unknown), body length, error message length.
+ANSWER = struct.Struct(">HBiII")
+_STREAM, _TRUNCATED, _RESULTS, _GRAPH = 1, 2, 4, 8
+_KINDS = {"results": _RESULTS, "graph": _GRAPH}
+END = 0  # zero-length chunk: the body is complete
+ABORT = 0xFFFFFFFF  # the stream broke; a JSON error frame follows
+STARTUP_TIMEOUT = 30.0
+WATCH_AFTER = 0.25  # seconds before a running query starts watching for its client's disconnection
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Overloaded(Exception):
+    """Too many queries at once, or no worker became free in time (503 + Retry-After)."""
+
+
+class QueryTimeout(Exception):
+    """The query reached the time limit; its worker was killed (503 + Retry-After)."""
+
+
+class ClientGone(Exception):
+    """The client disconnected before the answer; its worker was killed."""
+
+
+class WorkerFailed(Exception):
+    """The worker died or broke the protocol (500)."""
+
+
+class MemoryLimit(WorkerFailed):
+    """The worker ran out of its memory limit and aborted (503)."""
+
+
+@dataclass
+class Result:
+    status: int
+    kind: str | None = None  # "results" or "graph"
+    body: bytes = b""
+    stream: AsyncIterator[bytes] | None = None
+    truncated: bool = False
+    rows: int | None = None
+    error: str | None = None
+    release: Callable[[], None] = lambda: None  # call once a streamed answer is sent or abandoned
+
+
+# --------------------------------------------------------------------- the server side
+
+class _Worker:
+    """One worker process (or, for an in-memory store, thread) and its socket."""
+
+    def __init__(self, proc: subprocess.Popen | None, reader: asyncio.StreamReader,
+                 writer: asyncio.StreamWriter, thread_sock: socket.socket | None = None) -> None:
+        self.proc = proc
+        self.reader = reader
+        self.writer = writer
+        self.thread_sock = thread_sock
+        self.pid = proc.pid if proc is not None else None
+
+    async def send(self, job: dict, payload: bytes | None = None) -> None:
+        data = json.dumps({**job, "payload": payload is not None}).encode()
+        self.writer.write(FRAME.pack(len(data)) + data)
+        if payload is not None:
+            self.writer.write(FRAME.pack(len(payload)))
+            self.writer.write(payload)
+            await self.writer.drain()
+
+    async def frame(self) -> bytes:
+        (n,) = FRAME.unpack(await self.reader.readexactly(4))
+        return await self.reader.readexactly(n)
+
+    async def header(self) -> dict:
+        return json.loads(await self.frame())
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+        with contextlib.suppress(Exception):
+            self.writer.close()
+
+    async def stop(self, grace: float = 2.0) -> None:
+        """Ask the worker to exit (close its socket), kill it if it does not."""
+        with contextlib.suppress(Exception):
+            self.writer.close()
+        if self.proc is None:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            await asyncio.wait_for(loop.run_in_executor(None, self.proc.wait), grace)
+        except asyncio.TimeoutError:
+            self.kill()
+            await loop.run_in_executor(None, self.proc.wait)
+
+    async def reap(self) -> None:
+        if self.proc is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.proc.wait)
+
+
+@dataclass
+class PoolStats:
+    queries: int = 0
+    timeouts: int = 0
+    disconnects: int = 0
+    crashes: int = 0
+    rejections: int = 0
+    spawned: int = 0
+    writes: int = 0
+    memory_aborts: int = 0
+    spawn_seconds: float = 0.0
+
+
+class QueryPool:
+    """Warm worker processes over the on-disk store (or threads over an in-memory one, for tests)."""
+
+    def __init__(self, store_path: Path | None, base_iri: str, *, size: int, timeout: float,
+                 max_concurrent: int, memory_mb: int = 0, kg: Any = None,
+                 on_write: Callable[[], None] | None = None) -> None:
+        self.store_path = store_path
+        self.memory_mb = memory_mb
+        self.base_iri = base_iri
+        self.size = max(1, size)
+        self.timeout = timeout
+        self.max_concurrent = max_concurrent
+        self.kg = kg  # only used for an in-memory store (threads)
+        self.on_write = on_write
+        self.stats = PoolStats()
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._workers: set[_Worker] = set()
+        self._admitted = 0
+        self._reading = 0
+        self._readers_done = asyncio.Condition()
+        self._open = asyncio.Event()
+        self._write_lock = asyncio.Lock()
+        self._closed = False
+        self._tasks: set[asyncio.Task] = set()
+        self._spare: asyncio.Future[_Worker] | None = None  # a started process waiting to open the store
+        self._starting: asyncio.Future | None = None
+
+    # -- life cycle --------------------------------------------------------
+    @property
+    def in_process(self) -> bool:
+        return self.store_path is None
+
+    async def start(self) -> None:
+        """Start the workers (the application's start-up does it; the first query otherwise)."""
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(self._start_workers())
+        await asyncio.shield(self._starting)
+
+    async def _start_workers(self) -> None:
+        await asyncio.gather(*(self._add_worker() for _ in range(self.size)))
+        self._open.set()
+
+    async def close(self) -> None:
+        self._closed = True
+        workers = list(self._workers)
+        self._workers.clear()
+        if self._spare is not None:
+            spare, self._spare = self._spare, None
+            with contextlib.suppress(BaseException):
+                workers.append(await spare)
+        await asyncio.gather(*(w.stop() for w in workers), return_exceptions=True)
+        for t in list(self._tasks):
+            t.cancel()
+
+    def busy(self) -> int:
+        return len(self._workers) - self._idle.qsize()
+
+    def alive(self) -> int:
+        return len(self._workers)
+
+    def pids(self) -> list[int]:
+        return [w.pid for w in self._workers if w.pid is not None]
+
+    @property
+    def admitted(self) -> int:
+        return self._admitted
+
+    async def _spawn(self, write: bool = False) -> _Worker:
+        """A worker with the store open: the warm spare process if there is one, and a new spare behind it."""
+        started = time.perf_counter()
+        spare, self._spare = self._spare, None
+        worker = None
+        if spare is not None:
+            with contextlib.suppress(Exception):
+                worker = await spare
+        if worker is None:
+            worker = await self._start()
+        if self._spare is None and not self._closed and not self.in_process:
+            self._spare = asyncio.ensure_future(self._start())
+            self._spare.add_done_callback(lambda t: t.cancelled() or t.exception())
+        try:
+            await worker.send({"op": "open", "store": str(self.store_path), "base_iri": self.base_iri,
+                               "write": write, "memory_mb": self.memory_mb})
+            ready = await asyncio.wait_for(worker.header(), STARTUP_TIMEOUT)
+        except (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError) as e:
+            worker.kill()
+            await worker.reap()
+            raise WorkerFailed(f"a query worker could not open the store ({type(e).__name__})") from None
+        if not ready.get("ready"):
+            worker.kill()
+            await worker.reap()
+            raise WorkerFailed(f"a query worker could not open the store: {ready.get('error', 'unknown error')}")
+        worker.pid = ready.get("pid", worker.pid) if worker.proc is not None else None
+        self.stats.spawned += 1
+        self.stats.spawn_seconds += time.perf_counter() - started
+        return worker
+
+    async def _start(self) -> _Worker:
+        """A new worker process (or thread), its imports done, the store not yet open."""
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        proc = None
+        thread_sock = None
+        try:
+            if self.in_process:
+                thread_sock = child
+                threading.Thread(target=_thread_worker, args=(child, self.kg), daemon=True,
+                                 name="patrimoine-query-thread").start()
+            else:
+                env = {k: v for k, v in os.environ.items() if k != "PATRIMOINE_TOKEN"}
+                env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+                proc = subprocess.Popen([sys.executable, "-m", "endpoint.executor", "--fd", str(child.fileno())],
+                                        pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, env=env,
+                                        close_fds=True)
+                child.close()
+            reader, writer = await asyncio.open_unix_connection(sock=parent)
+        except BaseException:
+            parent.close()
+            if proc is not None:
+                proc.kill()
+            raise
+        worker = _Worker(proc, reader, writer, thread_sock)
+        try:
+            warm = await asyncio.wait_for(worker.header(), STARTUP_TIMEOUT)
+        except BaseException as e:
+            worker.kill()
+            await worker.reap()
+            if isinstance(e, (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError)):
+                raise WorkerFailed(f"a query worker did not start ({type(e).__name__})") from None
+            raise
+        if not warm.get("warm"):
+            worker.kill()
+            await worker.reap()
+            raise WorkerFailed("a query worker did not start")
+        return worker
+
+    async def _add_worker(self) -> None:
+        worker = await self._spawn()
+        if self._closed:
+            await worker.stop()
+            return
+        self._workers.add(worker)
+        self._idle.put_nowait(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill ``worker`` and start another in the background."""
+        worker.kill()
+        self._workers.discard(worker)
+        self._background(worker.reap())
+        if not self._closed:
+            self._background(self._add_worker())
+
+    def _background(self, coro: Awaitable) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- reading -----------------------------------------------------------
+    async def run(self, job: dict, watch: Callable[[], Awaitable[None]] | None = None) -> Result:
+        """Run a read job (query, graph dump) on a worker within the time limit.
+
+        ``watch``, if given, returns when the client disconnects; it is started
+        only for a query still running after :data:`WATCH_AFTER` seconds (most
+        answer before), and the worker is then killed.
+        Raises Overloaded, QueryTimeout, ClientGone or WorkerFailed.
+        """
+        if self._admitted >= self.max_concurrent:
+            self.stats.rejections += 1
+            raise Overloaded(f"{self._admitted} queries are already running or waiting")
+        self._admitted += 1
+        self.stats.queries += 1
+        lease: _Lease | None = None
+        try:
+            if self._starting is None:
+                await self.start()
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.timeout
+            worker = await self._acquire(deadline)
+            lease = _Lease(self, worker, deadline, watch)
+            try:
+                result = await self._exchange(worker, job)
+            except (asyncio.IncompleteReadError, ConnectionError, json.JSONDecodeError, struct.error,
+                    KeyError) as e:
+                await lease.fail(e)
+            if result.stream is not None:
+                result.stream = lease.guard(result.stream)
+                result.release = lease.release
+            else:
+                lease.finished = True
+                lease.release()
+            return result
+        except BaseException:
+            if lease is not None:
+                lease.release()
+            else:
+                self._admitted -= 1
+            raise
+
+    async def _acquire(self, deadline: float) -> _Worker:
+        """An idle worker, once no write is going on (counted as reading before any other await)."""
+        while True:
+            if not self._open.is_set():
+                await self._until(self._open.wait(), deadline)
+            if self._idle.empty():
+                worker = await self._until(self._idle.get(), deadline)
+            else:
+                worker = self._idle.get_nowait()
+            if self._open.is_set():
+                self._reading += 1
+                return worker
+            self._idle.put_nowait(worker)
+
+    async def _until(self, aw: Awaitable, deadline: float):
+        """Await ``aw`` (waiting for a worker) until the deadline: Overloaded if it is not there by then."""
+        try:
+            return await asyncio.wait_for(aw, max(deadline - asyncio.get_running_loop().time(), 0))
+        except asyncio.TimeoutError:
+            self.stats.rejections += 1
+            raise Overloaded("no query worker became free in time") from None
+
+    async def _exchange(self, worker: _Worker, job: dict, payload: bytes | None = None) -> Result:
+        await worker.send(job, payload)
+        reader = worker.reader
+        status, flags, rows, length, error_length = ANSWER.unpack(await reader.readexactly(ANSWER.size))
+        result = Result(status=status, kind="results" if flags & _RESULTS else "graph" if flags & _GRAPH else None,
+                        truncated=bool(flags & _TRUNCATED), rows=None if rows < 0 else rows)
+        if length:
+            result.body = await reader.readexactly(length)
+        if error_length:
+            result.error = (await reader.readexactly(error_length)).decode("utf-8", "replace")
+        if flags & _STREAM:
+            result.stream = _chunks(worker)
+        return result
+
+    def _read_done(self) -> None:
+        self._reading -= 1
+        if self._reading == 0 and not self._open.is_set():
+            self._background(self._notify_readers_done())
+
+    async def _notify_readers_done(self) -> None:
+        async with self._readers_done:
+            self._readers_done.notify_all()
+
+    # -- writing -----------------------------------------------------------
+    async def write(self, job: dict, payload: bytes | None = None) -> Result:
+        """Apply a write job alone: readers drained and stopped, one writer, fresh readers after."""
+        if self._starting is None:
+            await self.start()
+        async with self._write_lock:
+            self._open.clear()
+            try:
+                async with self._readers_done:
+                    await self._readers_done.wait_for(lambda: self._reading == 0)
+                # replacement workers still starting must be in the pool before it stops
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+                self.stats.writes += 1
+                if self.in_process:
+                    worker = await self._spawn()
+                else:
+                    await self._stop_readers()
+                    worker = await self._spawn(write=True)
+                try:
+                    try:
+                        result = await asyncio.wait_for(self._exchange(worker, job, payload), self.timeout)
+                    except asyncio.TimeoutError:
+                        self.stats.timeouts += 1
+                        worker.kill()  # the transaction is not committed: nothing is written
+                        raise QueryTimeout() from None
+                    except (asyncio.IncompleteReadError, ConnectionError) as e:
+                        self.stats.crashes += 1
+                        raise WorkerFailed(f"the writer failed ({type(e).__name__})") from None
+                finally:
+                    await worker.stop(grace=10.0)
+                return result
+            finally:
+                if not self.in_process and not self._closed:
+                    if self.on_write is not None:
+                        self.on_write()
+                    await asyncio.gather(*(self._add_worker() for _ in range(self.size - len(self._workers))))
+                self._open.set()
+
+    async def _stop_readers(self) -> None:
+        workers = []
+        while not self._idle.empty():
+            workers.append(self._idle.get_nowait())
+        self._workers.difference_update(workers)
+        await asyncio.gather(*(w.stop() for w in workers))
+
+
+class _Lease:
+    """A worker lent to one read: a timer kills it at the deadline, a late-started watch if the client goes.
+
+    Killing the worker closes its socket, so whatever awaits it fails at once;
+    :meth:`fail` then tells why. A timer rather than ``asyncio.wait_for``: no
+    extra task per query, and the same deadline covers a streamed body.
+    """
+
+    def __init__(self, pool: QueryPool, worker: _Worker, deadline: float,
+                 watch: Callable[[], Awaitable[None]] | None) -> None:
+        self.pool = pool
+        self.worker = worker
+        self.finished = False
+        self.done = False
+        self.why: type[Exception] | None = None
+        self._deadline = deadline
+        self._watch = watch
+        self._watcher: asyncio.Task | None = None
+        # One timer per query: the watch starts after WATCH_AFTER, then the timer is set for the deadline.
+        loop = asyncio.get_running_loop()
+        if watch is not None and loop.time() + WATCH_AFTER < deadline:
+            self._timer = loop.call_later(WATCH_AFTER, self._start_watch)
+        else:
+            self._timer = loop.call_at(deadline, self._stop, QueryTimeout)
+
+    def _start_watch(self) -> None:
+        self._watcher = asyncio.ensure_future(self._watch_client())
+        self._timer = asyncio.get_running_loop().call_at(self._deadline, self._stop, QueryTimeout)
+
+    async def _watch_client(self) -> None:
+        await self._watch()
+        self._stop(ClientGone)
+
+    def _stop(self, why: type[Exception]) -> None:
+        if self.done or self.why is not None:
+            return
+        self.why = why
+        if why is QueryTimeout:
+            self.pool.stats.timeouts += 1
+        else:
+            self.pool.stats.disconnects += 1
+        self.worker.kill()
+
+    async def fail(self, error: BaseException) -> None:
+        """Raise what a broken exchange means: the time limit, the client gone, the memory limit, a crash."""
+        if self.why is QueryTimeout:
+            raise QueryTimeout() from None
+        if self.why is ClientGone:
+            raise ClientGone() from None
+        self.pool.stats.crashes += 1
+        proc = self.worker.proc
+        if proc is not None:  # a worker over its memory limit aborts (Rust's allocation failure)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(None, proc.wait), 2)
+            if proc.returncode == -signal.SIGABRT and self.pool.memory_mb:
+                self.pool.stats.memory_aborts += 1
+                raise MemoryLimit(f"the query needed more than the memory limit of {self.pool.memory_mb} MiB") \
+                    from None
+        raise WorkerFailed(f"the query worker failed ({type(error).__name__})") from None
+
+    async def guard(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        try:
+            try:
+                async for chunk in chunks:
+                    yield chunk
+            except (asyncio.IncompleteReadError, ConnectionError, struct.error) as e:
+                await self.fail(e)
+            self.finished = True
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        """Give the worker back (or replace it if its answer was not read to the end); idempotent."""
+        if self.done:
+            return
+        self.done = True
+        self._timer.cancel()
+        if self._watcher is not None:
+            self._watcher.cancel()
+        self.pool._admitted -= 1
+        self.pool._read_done()
+        if self.finished and self.why is None:
+            self.pool._idle.put_nowait(self.worker)
+        else:
+            self.pool._replace(self.worker)
+
+
+async def _chunks(worker: _Worker) -> AsyncIterator[bytes]:
+    while True:
+        (n,) = FRAME.unpack(await worker.reader.readexactly(4))
+        if n == END:
+            return
+        if n == ABORT:
+            error = json.loads(await worker.frame())
+            raise WorkerFailed(error.get("error", "the result stream broke"))
+        yield await worker.reader.readexactly(n)
+
+
+# --------------------------------------------------------------------- the worker side
+
+class _Enough(Exception):
+    """Raised by :class:`_LineCounter` to stop a serialization that has one line too many."""
+
+
+class _LineCounter:
+    """A binary output that keeps what pyoxigraph writes and stops it after ``limit`` lines."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.chunks: list[bytes] = []
+        self.lines = 0
+        self.full = False
+
+    def write(self, b: bytes) -> int:
+        self.chunks.append(bytes(b))
+        self.lines += b.count(b"\n")
+        if self.lines > self.limit:
+            self.full = True
+            raise _Enough()
+        return len(b)
+
+    def flush(self) -> None:
+        pass
+
+    def first_lines(self, n: int) -> bytes:
+        data = b"".join(self.chunks)
+        pos = -1
+        for _ in range(n):
+            pos = data.find(b"\n", pos + 1)
+            if pos < 0:
+                return data
+        return data[:pos + 1]
+
+
+class _Connection:
+    """The worker's end of the socket: blocking length-prefixed frames."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def recv_exact(self, n: int) -> bytes | None:
+        buf = bytearray(n)
+        view = memoryview(buf)
+        got = 0
+        while got < n:
+            k = self.sock.recv_into(view[got:])
+            if k == 0:
+                return None
+            got += k
+        return bytes(buf)
+
+    def recv_frame(self) -> bytes | None:
+        head = self.recv_exact(4)
+        if head is None:
+            return None
+        (n,) = FRAME.unpack(head)
+        return self.recv_exact(n) if n else b""
+
+    def send_header(self, header: dict) -> None:
+        """A JSON frame (start-up handshake)."""
+        data = json.dumps(header).encode()
+        self.sock.sendall(FRAME.pack(len(data)) + data)
+
+    def answer(self, status: int, kind: str | None = None, body: bytes = b"", rows: int | None = None,
+               truncated: bool = False, stream: bool = False, error: str | None = None) -> None:
+        """A job's answer: the fixed binary :data:`ANSWER` header, the body, the error message."""
+        flags = (_STREAM if stream else 0) | (_TRUNCATED if truncated else 0) | _KINDS.get(kind, 0)
+        err = error.encode("utf-8", "replace") if error else b""
+        head = ANSWER.pack(status, flags, -1 if rows is None else rows, len(body), len(err))
+        if len(body) < 65536:
+            self.sock.sendall(head + body + err)
+        else:
+            self.sock.sendall(head)
+            self.sock.sendall(body)
+            self.sock.sendall(err)
+
+
+class _FrameWriter:
+    """A binary output that sends each chunk pyoxigraph writes as one frame."""
+
+    def __init__(self, conn: _Connection) -> None:
+        self.sock = conn.sock
+
+    def write(self, b: bytes) -> int:
+        if b:
+            self.sock.sendall(FRAME.pack(len(b)) + bytes(b))
+        return len(b)
+
+    def flush(self) -> None:
+        pass
+
+
+def serve(conn: "_Connection", kg: Any) -> None:
+    """The worker loop: one job at a time until the server closes the socket."""
+    import pyoxigraph as ox
+
+    from graph.namespaces import PREFIXES
+
+    formats = _Formats(ox, PREFIXES)
+    try:
+        while True:
+            raw = conn.recv_frame()
+            if raw is None:
+                return
+            job = json.loads(raw)
+            payload = conn.recv_frame() if job.get("payload") else None
+            _run_job(kg, job, payload, conn, formats)
+    except (BrokenPipeError, ConnectionResetError, OSError):
+        return
+    finally:
+        with contextlib.suppress(OSError):
+            conn.sock.close()
+
+
+def _opening(conn: "_Connection") -> dict | None:
+    """Say the worker is warm, then wait for the order to open the store."""
+    conn.send_header({"warm": True})
+    raw = conn.recv_frame()
+    return json.loads(raw) if raw else None
+
+
+def _thread_worker(sock: socket.socket, kg: Any) -> None:
+    """A worker thread over an in-memory store (tests, embedding): same protocol, cannot be killed."""
+    conn = _Connection(sock)
+    with contextlib.suppress(OSError):
+        if _opening(conn) is None:
+            return
+        conn.send_header({"ready": True})
+        serve(conn, kg)
+
+
+class _Formats:
+    def __init__(self, ox: Any, prefixes: dict[str, str]) -> None:
+        self.ox = ox
+        self.prefixes = prefixes
+        q, r = ox.QueryResultsFormat, ox.RdfFormat
+        self.results = {"json": q.JSON, "xml": q.XML, "csv": q.CSV, "tsv": q.TSV}
+        self.graphs = {"turtle": r.TURTLE, "ntriples": r.N_TRIPLES, "rdfxml": r.RDF_XML, "jsonld": r.JSON_LD,
+                       "trig": r.TRIG, "nquads": r.N_QUADS}
+
+    def serialize_triples(self, ntriples: bytes, name: str) -> bytes:
+        ox = self.ox
+        if name == "ntriples":
+            return ntriples
+        prefixes = self.prefixes if name in ("turtle", "trig") else None
+        return ox.serialize(ox.parse(ntriples, ox.RdfFormat.N_TRIPLES), format=self.graphs[name],
+                            prefixes=prefixes)
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
+
+
+def _run_job(kg: Any, job: dict, payload: bytes | None, conn: _Connection, formats: _Formats) -> None:
+    op = job["op"]
+    try:
+        if op == "query":
+            _query(kg, job, conn, formats)
+        elif op == "graph_get":
+            _graph_get(kg, job, conn, formats)
+        elif op == "update":
+            kg.store.update(job["update"])
+            kg.store.flush()
+            conn.answer(204)
+        elif op == "graph_write":
+            _graph_write(kg, job, payload, conn, formats)
+        else:
+            conn.answer(500, error=f"unknown job {op!r}")
+    except SyntaxError as e:
+        conn.answer(400, error=f"SPARQL syntax error: {_first_line(e)}")
+    except (BrokenPipeError, ConnectionResetError):
+        raise
+    except Exception as e:  # evaluation errors surface from pyoxigraph as several types
+        status = 500 if isinstance(e, OSError) and not isinstance(e, ConnectionError) else 400
+        conn.answer(status, error=f"query failed: {_first_line(e)}")
+
+
+def _query(kg: Any, job: dict, conn: _Connection, formats: _Formats) -> None:
+    ox = formats.ox
+    if job.get("own_dataset"):
+        results = kg.store.query(job["query"])
+    else:
+        results = kg.query(job["query"], default_graph=job.get("default_graph"),
+                           named_graphs=job.get("named_graphs"))
+    if isinstance(results, ox.QuerySolutions):
+        kind, name, line_format, header_lines = "results", job.get("results_format"), \
+            ox.QueryResultsFormat.TSV, 1
+    elif isinstance(results, ox.QueryTriples):
+        kind, name, line_format, header_lines = "graph", job.get("graph_format"), ox.RdfFormat.N_TRIPLES, 0
+    else:  # ASK
+        name = job.get("results_format")
+        if name is None:
+            conn.answer(406, kind="results")
+            return
+        conn.answer(200, kind="results", rows=1, body=results.serialize(format=formats.results[name]))
+        return
+    if name is None:
+        conn.answer(406, kind=kind)
+        return
+    target = formats.results[name] if kind == "results" else formats.graphs[name]
+    max_rows = job.get("max_rows", 0)
+    if not max_rows:
+        conn.answer(200, kind=kind, stream=True)
+        _stream(conn, lambda out: results.serialize(out, target))
+        return
+    counter = _LineCounter(max_rows + header_lines)
+    try:
+        results.serialize(counter, line_format)
+    except _Enough:
+        pass
+    kept = counter.first_lines(max_rows + header_lines) if counter.full else b"".join(counter.chunks)
+    rows = min(counter.lines, max_rows + header_lines) - header_lines
+    if kind == "results":
+        if name == "tsv":
+            body = kept
+        else:
+            body = ox.parse_query_results(kept, ox.QueryResultsFormat.TSV).serialize(format=target)
+            if counter.full and name == "json":
+                body = body[:-1] + b',"truncated":true,"maxRows":%d}' % max_rows
+    else:
+        body = formats.serialize_triples(kept, name)
+    conn.answer(200, kind=kind, rows=rows, truncated=counter.full, body=body)
+
+
+def _stream(conn: _Connection, write: Callable[[Any], None]) -> None:
+    try:
+        write(_FrameWriter(conn))
+    except (BrokenPipeError, ConnectionResetError):
+        raise
+    except Exception as e:
+        data = json.dumps({"error": f"query failed: {_first_line(e)}"}).encode()
+        conn.sock.sendall(FRAME.pack(ABORT) + FRAME.pack(len(data)) + data)
+        return
+    conn.sock.sendall(FRAME.pack(END))
+
+
+def _graph_get(kg: Any, job: dict, conn: _Connection, formats: _Formats) -> None:
+    ox = formats.ox
+    graph = ox.NamedNode(job["graph"]) if job.get("graph") else ox.DefaultGraph()
+    if job.get("graph") and not kg.store.contains_named_graph(graph):
+        conn.answer(404, error=f"no graph <{job['graph']}> in the store")
+        return
+    name = job["format"]
+    prefixes = formats.prefixes if name == "turtle" else None
+    conn.answer(200, kind="graph", stream=True)
+    _stream(conn, lambda out: kg.store.dump(out, formats.graphs[name], from_graph=graph, prefixes=prefixes))
+
+
+def _graph_write(kg: Any, job: dict, payload: bytes | None, conn: _Connection, formats: _Formats) -> None:
+    """Graph Store Protocol PUT/POST/DELETE, each as one SPARQL update (one transaction)."""
+    ox = formats.ox
+    graph = job.get("graph")
+    existed = kg.store.contains_named_graph(ox.NamedNode(graph)) if graph else True
+    method = job["method"]
+    if method == "DELETE":
+        if not existed:
+            conn.answer(404, error=f"no graph <{graph}> in the store")
+            return
+        kg.store.update(f"DROP GRAPH <{graph}>" if graph else "CLEAR DEFAULT")
+        kg.store.flush()
+        conn.answer(204)
+        return
+    try:
+        ntriples = ox.serialize(ox.parse(payload or b"", formats.graphs[job["format"]],
+                                         base_iri=graph or None), format=ox.RdfFormat.N_TRIPLES)
+    except (SyntaxError, ValueError) as e:
+        conn.answer(400, error=f"the RDF data cannot be read: {_first_line(e)}")
+        return
+    body = ntriples.decode()
+    parts = []
+    if method == "PUT":
+        parts.append(f"DROP SILENT GRAPH <{graph}>" if graph else "CLEAR DEFAULT")
+    if body:
+        parts.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}" if graph else f"INSERT DATA {{\n{body}}}")
+    if parts:
+        kg.store.update(" ;\n".join(parts))
+        kg.store.flush()
+    conn.answer(204 if existed else 201)
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this worker if the server dies, so no runaway query outlives it."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="patrimoine-kg query worker (started by the server)")
+    parser.add_argument("--fd", type=int, required=True, help="the socket to the server")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then stops us
+    _die_with_parent()
+    import pyoxigraph  # noqa: F401  (imported before saying "warm")
+
+    from graph.store import KnowledgeGraph
+
+    conn = _Connection(socket.socket(fileno=args.fd))
+    order = _opening(conn)
+    if order is None:
+        return
+    if order.get("memory_mb"):
+        # heap and anonymous mappings only (RLIMIT_DATA): RocksDB's file mappings do not count
+        limit = order["memory_mb"] * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    try:
+        kg = KnowledgeGraph(order["store"], order["base_iri"], read_only=not order["write"])
+    except Exception as e:
+        conn.send_header({"ready": False, "error": _first_line(e)})
+        sys.exit(1)
+    conn.send_header({"ready": True, "pid": os.getpid()})
+    serve(conn, kg)
+    if order["write"]:
+        kg.close()
+
+
+if __name__ == "__main__":
+    main()

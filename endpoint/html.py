@@ -1,0 +1,69 @@
+"""HTML for people: templates in endpoint/templates/ filled with values escaped by default.
+
+A template is an HTML file with ``$name`` placeholders (:class:`string.Template`).
+Every value is escaped unless it is :class:`Markup`, which only the helpers
+below produce (from escaped parts), so text from the data can never inject
+markup: ``render("x.html", title="<b>")`` writes ``&lt;b&gt;``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from string import Template
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+class Markup(str):
+    """HTML that is already safe: inserted as is."""
+
+    __slots__ = ()
+
+    def __add__(self, other: object) -> "Markup":
+        return Markup(str.__add__(self, escape(other)))
+
+    def __radd__(self, other: object) -> "Markup":
+        return Markup(str.__add__(escape(other), self))
+
+
+def escape(value: object) -> Markup:
+    if isinstance(value, Markup):
+        return value
+    return Markup(html.escape("" if value is None else str(value), quote=True))
+
+
+def join(parts: Iterable[object], sep: str = "") -> Markup:
+    return Markup(escape(sep).join(escape(p) for p in parts))
+
+
+def tag(name: str, content: object = "", /, **attrs: object) -> Markup:
+    """``tag("a", "Amiens", href=url, class_="place")``; ``None``/``False`` attributes are left out."""
+    written = []
+    for key, value in attrs.items():
+        if value is None or value is False:
+            continue
+        key = key.rstrip("_").replace("_", "-")
+        written.append(f" {key}" if value is True else f' {key}="{escape(value)}"')
+    return Markup(f"<{name}{''.join(written)}>{escape(content)}</{name}>")
+
+
+def link(href: str, text: object, **attrs: object) -> Markup:
+    return tag("a", text, href=href, **attrs)
+
+
+@cache
+def _template(name: str) -> Template:
+    return Template((TEMPLATES / name).read_text(encoding="utf-8"))
+
+
+def render(name: str, **values: object) -> str:
+    """The template ``name`` with every ``$placeholder`` filled (escaped unless Markup)."""
+    return _template(name).substitute({k: escape(v) for k, v in values.items()})
+
+
+def page(title: str, body: Markup, *, base: str = "/", head: Markup = Markup(""), main_class: str = "") -> str:
+    """A complete page in the site's layout (templates/layout.html)."""
+    return render("layout.html", title=title, body=body, root=base, head=head, main_class=main_class)

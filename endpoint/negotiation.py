@@ -1,0 +1,133 @@
+"""Content negotiation: which serialization to answer with, from ``Accept`` (q-values, wildcards) or ``format=``.
+
+Formats are named (``json``, ``turtle``...) between the HTTP layer and the
+query workers; each name maps to a pyoxigraph format in the worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    name: str  # the worker's name for the serialization
+    media_type: str  # what the response's Content-Type says
+
+    @property
+    def content_type(self) -> str:
+        return self.media_type + ("; charset=utf-8" if self.media_type.startswith("text/") else "")
+
+
+# Offers in the server's order of preference (the first one answers Accept: */* or no Accept).
+RESULT_FORMATS = (
+    Format("json", "application/sparql-results+json"),
+    Format("xml", "application/sparql-results+xml"),
+    Format("csv", "text/csv"),
+    Format("tsv", "text/tab-separated-values"),
+    Format("json", "application/json"),
+    Format("xml", "application/xml"),
+    Format("xml", "text/xml"),
+)
+GRAPH_FORMATS = (
+    Format("turtle", "text/turtle"),
+    Format("ntriples", "application/n-triples"),
+    Format("rdfxml", "application/rdf+xml"),
+    Format("jsonld", "application/ld+json"),
+    Format("trig", "application/trig"),
+    Format("nquads", "application/n-quads"),
+    Format("turtle", "application/x-turtle"),
+    Format("ntriples", "text/plain"),
+    Format("jsonld", "application/json"),
+    Format("rdfxml", "application/xml"),
+)
+
+# format= names (besides full media types); "json" and "xml" depend on the kind of result.
+_RESULT_ALIASES = {"json": "json", "srj": "json", "xml": "xml", "srx": "xml", "csv": "csv", "tsv": "tsv"}
+_GRAPH_ALIASES = {
+    "turtle": "turtle", "ttl": "turtle", "ntriples": "ntriples", "n-triples": "ntriples", "nt": "ntriples",
+    "rdfxml": "rdfxml", "rdf/xml": "rdfxml", "rdf": "rdfxml", "xml": "rdfxml", "jsonld": "jsonld",
+    "json-ld": "jsonld", "json": "jsonld", "trig": "trig", "nquads": "nquads", "n-quads": "nquads", "nq": "nquads",
+}
+FORMAT_NAMES = sorted(set(_RESULT_ALIASES) | set(_GRAPH_ALIASES))
+
+
+class UnknownFormat(ValueError):
+    """A ``format=`` value that names no serialization at all (400, unlike an unsuitable one: 406)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRange:
+    type: str
+    subtype: str
+    q: float
+
+    def specificity(self, media_type: str) -> int:
+        """How precisely this range matches ``media_type``: 3 exact, 2 ``type/*``, 1 ``*/*``, 0 not at all."""
+        t, _, s = media_type.partition("/")
+        if self.type == "*":
+            return 1
+        if self.type != t:
+            return 0
+        if self.subtype == "*":
+            return 2
+        return 3 if self.subtype == s else 0
+
+
+def parse_accept(header: str) -> list[MediaRange]:
+    """The media ranges of an Accept header; malformed entries are ignored."""
+    ranges = []
+    for part in header.split(","):
+        fields = [f.strip() for f in part.split(";")]
+        mtype, _, subtype = fields[0].lower().partition("/")
+        if not mtype or not subtype or (mtype == "*" and subtype != "*"):
+            continue
+        q = 1.0
+        for param in fields[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value.strip()), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        ranges.append(MediaRange(mtype, subtype, q))
+    return ranges
+
+
+def choose(accept: str | None, offers: tuple[Format, ...]) -> Format | None:
+    """The offer the client prefers most (server order breaks ties); None when it accepts none (406)."""
+    if not accept or not accept.strip():
+        return offers[0]
+    ranges = parse_accept(accept)
+    if not ranges:
+        return offers[0]
+    best, best_q = None, 0.0
+    for offer in offers:
+        q, spec = 0.0, 0
+        for r in ranges:
+            s = r.specificity(offer.media_type)
+            if s > spec:
+                q, spec = r.q, s
+        if q > best_q:
+            best, best_q = offer, q
+    return best
+
+
+def negotiate(accept: str | None, format_param: str | None, graph: bool) -> Format | None:
+    """The format for a result (``graph``: CONSTRUCT/DESCRIBE, else SELECT/ASK); ``format=`` wins over Accept.
+
+    Raises :class:`UnknownFormat` for a ``format=`` value that is no format at all.
+    """
+    offers = GRAPH_FORMATS if graph else RESULT_FORMATS
+    if not format_param:
+        return choose(accept, offers)
+    value = format_param.strip().lower()
+    if "/" in value:
+        if not any(value == f.media_type for f in RESULT_FORMATS + GRAPH_FORMATS):
+            raise UnknownFormat(value)
+        return next((f for f in offers if f.media_type == value), None)
+    aliases = _GRAPH_ALIASES if graph else _RESULT_ALIASES
+    if value not in _RESULT_ALIASES and value not in _GRAPH_ALIASES:
+        raise UnknownFormat(value)
+    name = aliases.get(value)
+    return next((f for f in offers if f.name == name), None)

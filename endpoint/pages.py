@@ -1,0 +1,413 @@
+"""Linked data: every IRI the graph mints under its base IRI dereferences on this server.
+
+A request for the path ``/pop/PA00078014`` is about the IRI ``{base}pop/PA00078014``
+(``{base}`` is the graph's base IRI, so the same paths answer whatever the base:
+``http://127.0.0.1:8000/`` in a demo, ``https://w3id.org/patrimoine-kg/`` once
+that redirects here; a base with a path, such as ``/patrimoine-kg/``, is also
+accepted in front of the path).
+
+Why 303 See Other rather than direct answers: these are hash-less slash IRIs
+of non-information resources — a monument, a painter, a commune — not of web
+pages. Following the W3C TAG's httpRange-14 resolution and "Cool URIs for the
+Semantic Web" (§4.3), the IRI of the thing answers ``303 See Other`` to a
+document about it, chosen by content negotiation: ``{iri}.html`` for browsers,
+``{iri}.ttl``, ``{iri}.jsonld``, ``{iri}.nt`` or ``{iri}.rdf`` for RDF clients
+(the redirect carries ``Vary: Accept``). Each document then has its own stable
+URL that can be linked, cached, bookmarked and cited without confusing the
+building with its description; the cost is one more round trip. Documents
+answer directly, without negotiation, and list the other formats in a
+``Link: rel="alternate"`` header.
+
+A document holds the resource's triples, those of its ``#fragment`` parts (its
+titles, production, protections...), which the HTML page shows on the
+resource's page, and up to ``INCOMING_IN_RDF`` links to the resource from
+other resources (all of them are a SPARQL query away). An IRI the graph does
+not know answers 404 with a page that says what IRIs look like and how to
+search.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import quote, unquote, urlencode, urlsplit
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.convertors import Convertor, register_url_convertor
+
+from graph.iri import Minter
+from graph.namespaces import CRM, EDM, FOAF, PREFIXES, RDF, VOID
+from graph.store import Dataset, KnowledgeGraph
+
+from . import formats, placemap
+from .description import Description, Reader, label_in
+from .html import Markup, escape, join, link, page, render, tag
+from .vocabulary import Vocabulary, prefixed, publication
+
+# First path segments that belong to the endpoint's other routes, never to minted IRIs.
+RESERVED = ("sparql", "store", "update", "health", "metrics", "docs", "redoc", "openapi.json", "void", "dcat",
+            "dumps", "ui", "static", ".well-known", "favicon.ico", "robots.txt")
+# First path segments of graph/iri.py's scheme, routed explicitly; any other source (sudoc/, lido/...)
+# goes through the fallback route.
+MINTED = ("pop", "org", "person", "place", "concept", "dataset", "graph")
+INCOMING_IN_HTML = 200
+INCOMING_IN_RDF = 1000
+LABEL_LOOKUPS = 1000
+IMAGES_SHOWN = 12
+
+P138I = CRM.iri("P138i_has_representation")
+IMAGE_PROPERTIES = {P138I, EDM.iri("isShownBy"), EDM.iri("object"), EDM.iri("hasView")}
+TYPE = RDF.iri("type")
+IN_DATASET = VOID.iri("inDataset")
+PRIMARY_TOPIC = ox.NamedNode(FOAF.iri("primaryTopic"))
+# Namespace order of the property table: the CRM description first, the EDM view last.
+NAMESPACE_ORDER = ("crm", "pkg", "rdfs", "skos", "owl", "foaf", "void", "dcat", "prov", "dc", "dcterms", "edm", "ore")
+
+
+class MintedPath(Convertor):
+    """A path whose first segment is not one of the endpoint's own routes (:data:`RESERVED`)."""
+
+    regex = r"(?!(?:" + "|".join(re.escape(r) for r in RESERVED) + r")(?:/|$))[^/].*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("patrimoine_minted", MintedPath())
+
+
+def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
+    """Routes for the IRIs of :data:`MINTED` and, last, a fallback for any other non-reserved path."""
+    pages = LinkedDataPages(kg, settings)
+    r = APIRouter()
+    for kind in MINTED:
+        r.add_api_route(f"/{kind}/{{rest:path}}", pages.dereference, methods=["GET"],
+                        summary=f"Dereference a {kind}/… IRI (303 to a document by content negotiation)",
+                        tags=["linked data"], operation_id=f"dereference_{kind}")
+        r.add_api_route(f"/{kind}/{{rest:path}}", pages.dereference, methods=["HEAD"], include_in_schema=False)
+    r.add_api_route("/{path:patrimoine_minted}", pages.dereference, methods=["GET", "HEAD"],
+                    include_in_schema=False)
+    return r
+
+
+class LinkedDataPages:
+    def __init__(self, kg: KnowledgeGraph, settings: object = None) -> None:
+        self.kg = kg
+        self.base = kg.minter.base
+        self.base_path = urlsplit(self.base).path or "/"
+        self.reader = Reader(kg)
+        self.vocabulary = Vocabulary.default()
+
+    # -- routing -------------------------------------------------------------
+    def relative_path(self, request: Request) -> str:
+        """The request's path relative to the base IRI, still percent-encoded as the IRIs are."""
+        raw = request.scope.get("raw_path") or request.url.path.encode()
+        path = raw.decode("ascii", errors="replace").split("?", 1)[0]
+        if self.base_path != "/" and path.startswith(self.base_path):
+            return path[len(self.base_path):]
+        return path.lstrip("/")
+
+    async def dereference(self, request: Request) -> Response:
+        rel = self.relative_path(request)
+        return await run_in_threadpool(self._answer, request, rel)
+
+    def _answer(self, request: Request, rel: str) -> Response:
+        accept = request.headers.get("accept")
+        iri = self.base + rel
+        try:
+            ox.NamedNode(iri)
+        except ValueError:  # characters no IRI may hold: nothing minted can have them
+            return self._not_found(iri, rel, accept)
+        if self.reader.exists(iri):
+            fmt = formats.negotiate(accept)
+            if fmt is None:
+                return self._not_acceptable(rel)
+            location = "/" + rel + "." + fmt.ext
+            return RedirectResponse(location, status_code=303, headers={"Vary": "Accept"})
+        stem, dot, ext = rel.rpartition(".")
+        if dot and ext in formats.BY_EXT and stem:
+            fmt = formats.BY_EXT[ext]
+            limit = INCOMING_IN_HTML if fmt is formats.HTML else INCOMING_IN_RDF
+            desc = self.reader.describe(self.base + stem, limit)
+            if desc:
+                return self._document(desc, stem, fmt)
+        return self._not_found(iri, rel, accept)
+
+    def _alternates(self, stem: str) -> str:
+        return ", ".join(f'</{stem}.{f.ext}>; rel="alternate"; type="{f.media_type}"' for f in formats.ALL)
+
+    def _document(self, desc: Description, stem: str, fmt: formats.DocFormat) -> Response:
+        headers = {"Link": self._alternates(stem) + f', <{desc.iri}>; rel="describes"'}
+        if fmt is formats.HTML:
+            return HTMLResponse(self.html(desc, stem), headers=headers)
+        doc = ox.NamedNode(f"{desc.iri}.{fmt.ext}")
+        triples = [*desc.triples, *desc.incoming, ox.Triple(doc, PRIMARY_TOPIC, ox.NamedNode(desc.iri))]
+        try:
+            body = formats.serialize(triples, fmt, PREFIXES)
+        except ValueError as e:  # RDF/XML cannot write every predicate IRI
+            return PlainTextResponse(f"this description cannot be written as {fmt.media_type}: {e}\n",
+                                     status_code=406)
+        return Response(body, media_type=fmt.content_type, headers=headers)
+
+    def _not_acceptable(self, rel: str) -> Response:
+        offered = ", ".join(f.media_type for f in formats.ALL)
+        return PlainTextResponse(f"406 Not Acceptable: this resource is available as {offered}"
+                                 f" (or ask /{rel}.ttl, .jsonld, .nt, .rdf, .html)\n",
+                                 status_code=406, headers={"Vary": "Accept"})
+
+    def _not_found(self, iri: str, rel: str, accept: str | None) -> Response:
+        if formats.negotiate(accept) is not formats.HTML:
+            return PlainTextResponse(f"404 Not Found: the graph has nothing about <{iri}>\n", status_code=404)
+        needle = unquote(rel.rsplit("/", 1)[-1]).rsplit(".", 1)[0][:80]
+        examples = [tag("li", link("/" + e[len(self.base):], e)) for e in self.example_iris()]
+        body = Markup(render("not_found.html", iri=iri, base=self.base, needle=needle, root="/",
+                             examples=join(examples, "\n"), search=search_link(needle)))
+        return HTMLResponse(page("Not found", body), status_code=404)
+
+    def example_iris(self, n: int = 3) -> list[str]:
+        q = f"SELECT DISTINCT ?s WHERE {{ ?s <{IN_DATASET}> ?d }} LIMIT {n}"
+        return [row["s"].value for row in self.kg.query(q) if isinstance(row["s"], ox.NamedNode)]
+
+    # -- the HTML page ---------------------------------------------------------
+    def local(self, iri: str) -> str:
+        """Where a page links to show ``iri``: on this server when it is ours, else the IRI itself."""
+        if iri.startswith(self.base):
+            rest = iri[len(self.base):]
+            return "/" + quote(rest, safe="/%#:@!$&'()*+,;=-._~")
+        return iri
+
+    def html(self, desc: Description, stem: str) -> str:
+        labels = self._labels(desc)
+        title = labels.get(desc.iri) or unquote(stem.rsplit("/", 1)[-1])
+        own = [t for t in desc.triples if _subject(t) == desc.iri]
+        types = [t.object.value for t in own if t.predicate.value == TYPE and isinstance(t.object, ox.NamedNode)]
+        parts: list[Markup] = [
+            tag("h1", title),
+            tag("p", Markup(tag("code", desc.iri) + " " + join((self._type_chip(c) for c in types), " "))),
+            self._formats(stem),
+            self._images(desc, labels),
+            placemap.section(placemap.points(desc.triples), labels),
+            self._datasets(desc, own),
+            self._graph(desc.iri),
+            tag("section", Markup(tag("h2", "Description") + self._properties(desc, own, labels, skip_types=True))),
+        ]
+        if desc.parts:
+            parts.append(tag("section", Markup(tag("h2", "Parts of this record") + join(
+                (self._part(desc, p, labels) for p in desc.parts), "\n")), class_="parts"))
+        parts.append(self._incoming(desc, labels))
+        head = Markup("".join(f'<link rel="alternate" type="{f.media_type}" href="/{escape(stem)}.{f.ext}">'
+                              for f in formats.RDF_ONLY))
+        return page(title, join(parts, "\n"), head=head)
+
+    def _labels(self, desc: Description) -> dict[str, str]:
+        labels: dict[str, str] = {}
+        own_nodes = {desc.iri, *desc.parts}
+        for node in own_nodes:
+            if found := label_in(desc.triples, node):
+                labels[node] = found
+        wanted: list[str] = []
+        for t in [*desc.triples, *desc.incoming]:
+            for term in (t.subject, t.object):
+                if isinstance(term, ox.NamedNode) and term.value not in own_nodes and term.value.startswith(self.base):
+                    wanted.append(term.value)
+        for iri in list(dict.fromkeys(wanted))[:LABEL_LOOKUPS]:
+            if found := self.reader.label(iri):
+                labels[iri] = found
+        for t in desc.triples:  # image captions
+            if t.predicate.value == P138I and isinstance(t.object, ox.NamedNode):
+                if caption := self.reader.label(t.object.value):
+                    labels[t.object.value] = caption
+        return labels
+
+    def _type_chip(self, cls: str) -> Markup:
+        term = self.vocabulary.term(cls)
+        return link(cls, term.label, class_="chip", title=term.prefixed)
+
+    def _formats(self, stem: str) -> Markup:
+        names = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdf": "RDF/XML"}
+        links = [link(f"/{stem}.{f.ext}", names[f.ext], type=f.media_type) for f in formats.RDF_ONLY]
+        return tag("p", Markup("This description as data: " + join(links, " · ")), class_="formats")
+
+    def value(self, term: object, labels: dict[str, str], own: set[str]) -> Markup:
+        if isinstance(term, ox.NamedNode):
+            iri = term.value
+            if iri in own:
+                fragment = iri.split("#", 1)[1] if "#" in iri else ""
+                return link(f"#{fragment}", labels.get(iri) or f"#{fragment}", title=iri)
+            if iri.startswith(self.base):
+                return link(self.local(iri), labels.get(iri) or prefixed(iri), title=iri)
+            if iri in labels:
+                return link(iri, labels[iri], title=iri, rel="nofollow", class_="external")
+            term = self.vocabulary.term(iri)
+            shown = link(iri, term.label, title=iri, rel="nofollow", class_="external")
+            return shown + tag("span", term.prefixed, class_="datatype") if term.label != term.prefixed else shown
+        if isinstance(term, ox.Literal):
+            text = escape(term.value)
+            extra = ""
+            if term.language:
+                extra = tag("span", term.language, class_="lang")
+            elif term.datatype.value not in ("http://www.w3.org/2001/XMLSchema#string",):
+                extra = tag("span", prefixed(term.datatype.value), class_="datatype")
+            cls = "literal long" if len(term.value) > 160 else "literal"
+            return Markup(tag("span", text, class_=cls) + " " + extra)
+        return escape(str(term))
+
+    def _property_rows(self, triples: Iterable[ox.Triple], labels: dict[str, str], own: set[str],
+                       skip_types: bool = False) -> list[Markup]:
+        by_predicate: dict[str, list[object]] = {}
+        for t in triples:
+            if skip_types and t.predicate.value == TYPE:
+                continue
+            by_predicate.setdefault(t.predicate.value, []).append(t.object)
+        rows = []
+        for predicate in sorted(by_predicate, key=self._predicate_order):
+            term = self.vocabulary.term(predicate)
+            head = Markup(link(predicate, term.label, title=predicate, class_="property")
+                          + tag("span", term.prefixed, class_="prefixed"))
+            values = [tag("li", self.value(o, labels, own)) for o in by_predicate[predicate]]
+            rows.append(tag("tr", Markup(tag("th", head, scope="row") + tag("td", tag("ul", join(values))))))
+        return rows
+
+    def _predicate_order(self, predicate: str) -> tuple[int, str]:
+        short = prefixed(predicate)
+        prefix = short.split(":", 1)[0] if ":" in short and not short.startswith("http") else ""
+        rank = NAMESPACE_ORDER.index(prefix) if prefix in NAMESPACE_ORDER else len(NAMESPACE_ORDER)
+        if predicate == TYPE:
+            rank = -1
+        return rank, self.vocabulary.label(predicate).lower()
+
+    def _properties(self, desc: Description, triples: list[ox.Triple], labels: dict[str, str],
+                    skip_types: bool = False) -> Markup:
+        own = {desc.iri, *desc.parts}
+        rows = self._property_rows(triples, labels, own, skip_types)
+        return tag("table", join(rows, "\n"), class_="properties") if rows else Markup("")
+
+    def _part(self, desc: Description, part: str, labels: dict[str, str]) -> Markup:
+        fragment = part.split("#", 1)[1]
+        triples = [t for t in desc.triples if _subject(t) == part]
+        label = labels.get(part)
+        heading = tag("h3", Markup(escape(label) + " " + tag("span", f"#{fragment}", class_="fragment"))
+                      if label else f"#{fragment}")
+        return tag("section", Markup(heading + self._properties(desc, triples, labels)), id=fragment, class_="part")
+
+    def _images(self, desc: Description, labels: dict[str, str]) -> Markup:
+        urls = [t.object.value for t in desc.triples
+                if t.predicate.value in IMAGE_PROPERTIES and isinstance(t.object, ox.NamedNode)]
+        urls = list(dict.fromkeys(u for u in urls if u.startswith(("http://", "https://"))))
+        if not urls:
+            return Markup("")
+        figures = []
+        for url in urls[:IMAGES_SHOWN]:
+            caption = labels.get(url, "")
+            img = Markup(f'<img src="{escape(thumbnail(url))}" alt="{escape(caption or "image")}" loading="lazy"'
+                         f' referrerpolicy="no-referrer">')
+            figures.append(tag("figure", Markup(link(url, img, rel="nofollow")
+                                                + (tag("figcaption", caption) if caption else ""))))
+        more = tag("p", f"{len(urls) - IMAGES_SHOWN} more images in the data.") if len(urls) > IMAGES_SHOWN else ""
+        return tag("section", Markup(tag("h2", "Images") + tag("div", join(figures), class_="images") + more))
+
+    def _datasets(self, desc: Description, own: list[ox.Triple]) -> Markup:
+        """The record's source: the catalogue's description of the dataset it was loaded from."""
+        wanted = {t.object.value for t in own if t.predicate.value == IN_DATASET and isinstance(t.object, ox.NamedNode)}
+        wanted.add(desc.iri)  # a dataset's own page
+        boxes = [dataset_box(d, self.kg) for d in self.kg.datasets()
+                 if Minter.plain(self.kg.minter.dataset(d.name)) in wanted]
+        if not boxes:
+            return Markup("")
+        pages = [t.object.value for t in own if t.predicate.value == FOAF.iri("page") and isinstance(t.object, ox.NamedNode)]
+        at_source = tag("p", Markup("Record at the source: " + join((link(p, p, rel="nofollow") for p in pages), ", "))) \
+            if pages else ""
+        return tag("section", Markup(tag("h2", "Source") + at_source + join(boxes)), class_="source")
+
+    def _graph(self, iri: str) -> Markup:
+        if not self.reader.is_graph(iri):
+            return Markup("")
+        dataset = next((d for d in self.kg.datasets() if d.graph == iri), None)
+        dumps = ""
+        if dataset is not None:  # its size is in the catalogue; counting a large graph would take a while
+            n = dataset.triples
+            dumps = Markup(" Download it: " + link(f"/dumps/{dataset.name}.nt.gz", "N-Triples (gzip)") + " · "
+                           + link(f"/dumps/{dataset.name}.ttl", "Turtle") + ".")
+        else:
+            n = self.kg.count(f"<{iri}>")
+        return tag("section", Markup(tag("h2", "Named graph") + tag("p", Markup(
+            f"This is a named graph of the store, with {n:,} triples." + dumps))))
+
+    def _incoming(self, desc: Description, labels: dict[str, str]) -> Markup:
+        if not desc.incoming:
+            return Markup("")
+        rows = []
+        for t in desc.incoming:
+            term = self.vocabulary.term(t.predicate.value)
+            rows.append(tag("tr", Markup(tag("td", self.value(t.subject, labels, set()))
+                                         + tag("td", link(t.predicate.value, term.label, title=term.prefixed)))))
+        total = f"{desc.incoming_total:,}" + ("" if desc.incoming_complete else "+")
+        note = ""
+        if desc.incoming_total > len(desc.incoming):
+            q = f"SELECT ?s ?p WHERE {{ ?s ?p <{desc.iri}> }}"
+            note = tag("p", Markup(f"{len(desc.incoming)} of {total} shown; "
+                                   + link("/?" + urlencode({"query": q}), "all of them with SPARQL") + "."))
+        return tag("section", Markup(tag("h2", f"Links to this resource ({total})")
+                                     + tag("table", join(rows, "\n"), class_="incoming") + note))
+
+
+def _subject(t: ox.Triple) -> str | None:
+    return t.subject.value if isinstance(t.subject, ox.NamedNode) else None
+
+
+_IIIF_IMAGE = re.compile(r"^(?P<base>https?://.+?)/(?P<region>full|square|\d+,\d+,\d+,\d+|pct:[^/]+)/"
+                         r"(?P<size>[^/]+)/(?P<rotation>!?\d+(?:\.\d+)?)/(?P<quality>[a-z]+)\.(?P<fmt>[a-z0-9]+)$")
+
+
+def thumbnail(url: str) -> str:
+    """A small version of an image: IIIF Image API URLs get a 400-pixel size, others are used as they are."""
+    if url.endswith("/info.json"):
+        return url[: -len("/info.json")] + "/full/!400,400/0/default.jpg"
+    m = _IIIF_IMAGE.match(url)
+    if m:
+        return f"{m.group('base')}/{m.group('region')}/!400,400/{m.group('rotation')}/{m.group('quality')}.{m.group('fmt')}"
+    return url
+
+
+def licence_of(dataset: Dataset) -> dict | None:
+    """The licence of a dataset's data, by its source format (endpoint/publication.json), if known."""
+    known = publication()["licences"]
+    found = [known.get(f) for f in dataset.format.split(",")]
+    # several formats in one dataset: a licence only if they all share it
+    return found[0] if found[0] is not None and all(f == found[0] for f in found) else None
+
+
+def dataset_box(d: Dataset, kg: KnowledgeGraph) -> Markup:
+    iri = Minter.plain(kg.minter.dataset(d.name))
+    local = "/" + iri[len(kg.minter.base):] if iri.startswith(kg.minter.base) else iri
+    lic = licence_of(d)
+    rows = [
+        ("Dataset", link(local, d.name)),
+        ("Source files", d.source),
+        ("Source format", d.format),
+        ("Loaded", d.loaded_at),
+        ("Records", f"{d.records_loaded:,} loaded of {d.records_read:,} read ({d.records_rejected:,} rejected"
+                    + (f", {d.records_skipped:,} outside region {d.region})" if d.region != "all"
+                       else "; no region filter)")),
+        ("Triples", f"{d.triples:,}"),
+        ("Licence", link(lic["iri"], lic["label"]) if lic else "not stated by the source"),
+        ("Download", Markup(link(f"/dumps/{d.name}.nt.gz", "N-Triples (gzip)") + " · "
+                            + link(f"/dumps/{d.name}.ttl", "Turtle"))),
+    ]
+    body = join((tag("tr", Markup(tag("th", k, scope="row") + tag("td", v))) for k, v in rows), "\n")
+    return tag("table", body, class_="dataset")
+
+
+def search_link(needle: str) -> str:
+    """The query UI, opened on a label search for ``needle``."""
+    text = needle.replace("\\", "\\\\").replace('"', '\\"').lower()
+    q = (f"PREFIX rdfs: <{PREFIXES['rdfs']}>\n"
+         f"SELECT ?resource ?label WHERE {{\n  ?resource rdfs:label ?label\n"
+         f"  FILTER(CONTAINS(LCASE(STR(?label)), \"{text}\"))\n}} LIMIT 50")
+    return "/?" + urlencode({"query": q})

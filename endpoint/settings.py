@@ -1,0 +1,160 @@
+"""The endpoint's settings: one object, each setting with its default, environment variable and help text.
+
+``patrimoine serve`` turns every setting that has a command-line option into
+one (``--query-timeout``...) with :func:`click_options`; the token is only ever
+read from the environment (``PATRIMOINE_TOKEN``), so it shows in no process
+list and no log. The routers of ``endpoint/`` receive this object.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import click
+
+
+def _setting(default: Any, env: str, help: str, option: str | None = None, metavar: str | None = None,
+             repr: bool = True):
+    return field(default=default, repr=repr,
+                 metadata={"env": env, "help": help, "option": option, "metavar": metavar})
+
+
+@dataclass(frozen=True)
+class EndpointSettings:
+    query_timeout: float = _setting(
+        30.0, "PATRIMOINE_QUERY_TIMEOUT",
+        "Time limit of one query or update, in seconds; the worker process running it is killed when it is "
+        "reached (answer 503 with Retry-After).", "--query-timeout", "SECONDS")
+    max_rows: int = _setting(
+        10000, "PATRIMOINE_MAX_ROWS",
+        "Most result rows (or triples) one query returns; more are cut and the answer says so "
+        "(header X-Patrimoine-Truncated, and \"truncated\" in SPARQL JSON). 0: no limit, results stream.",
+        "--max-rows", "ROWS")
+    max_query_bytes: int = _setting(
+        100_000, "PATRIMOINE_MAX_QUERY_BYTES", "Largest query accepted, in bytes (larger: 413).",
+        "--max-query-bytes", "BYTES")
+    max_upload_bytes: int = _setting(
+        64 * 1024 * 1024, "PATRIMOINE_MAX_UPLOAD_BYTES",
+        "Largest SPARQL Update or Graph Store upload accepted, in bytes (larger: 413).",
+        "--max-upload-bytes", "BYTES")
+    workers: int = _setting(
+        0, "PATRIMOINE_QUERY_WORKERS",
+        "Query worker processes kept warm (each opens the store read-only); 0: two per CPU, so that a few "
+        "long queries leave workers free for short ones.",
+        "--workers", "N")
+    worker_memory: int = _setting(
+        4096, "PATRIMOINE_WORKER_MEMORY",
+        "Memory limit of each query worker in MiB (heap; the store's file mappings do not count); a query that "
+        "needs more stops its worker (answer 503). 0: no limit.", "--worker-memory", "MIB")
+    max_concurrent_queries: int = _setting(
+        32, "PATRIMOINE_MAX_CONCURRENT_QUERIES",
+        "Most queries running or waiting for a worker at once; more are refused with 503 and Retry-After.",
+        "--max-concurrent-queries", "N")
+    rate_limit: float = _setting(
+        600.0, "PATRIMOINE_RATE_LIMIT",
+        "Queries per minute one client (IP address) may send on average; more get 429. 0: no limit.",
+        "--rate-limit", "PER_MINUTE")
+    rate_burst: int = _setting(
+        60, "PATRIMOINE_RATE_BURST", "Queries a client may send at once before the rate limit applies.",
+        "--rate-burst", "N")
+    cors_origins: str = _setting(
+        "*", "PATRIMOINE_CORS_ORIGINS",
+        "Origins whose browser pages may call the endpoint, comma-separated; '*' any, '' none.",
+        "--cors-origins", "ORIGINS")
+    allow_service: str = _setting(
+        "", "PATRIMOINE_ALLOW_SERVICE",
+        "Hosts (host or host:port, comma-separated) that SPARQL SERVICE and LOAD may call; by default none.",
+        "--allow-service", "HOSTS")
+    query_log: str = _setting(
+        "-", "PATRIMOINE_QUERY_LOG",
+        "Where the query log goes (JSON lines): '-' standard error, a file path, or '' for no log.",
+        "--query-log", "PATH")
+    trust_forwarded: bool = _setting(
+        False, "PATRIMOINE_TRUST_FORWARDED",
+        "Take the client address from X-Forwarded-For (only behind a reverse proxy that sets it).",
+        "--trust-forwarded/--no-trust-forwarded")
+    token: str = _setting(
+        "", "PATRIMOINE_TOKEN",
+        "Bearer token that enables writes (SPARQL Update, Graph Store PUT/POST/DELETE); without it the endpoint "
+        "is read-only. Read from the environment only.", repr=False)
+
+    @property
+    def writes_enabled(self) -> bool:
+        return bool(self.token)
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers if self.workers > 0 else 2 * max(os.cpu_count() or 1, 1)
+
+    @property
+    def service_hosts(self) -> frozenset[str]:
+        return frozenset(h.strip().lower() for h in self.allow_service.split(",") if h.strip())
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    def check(self) -> "EndpointSettings":
+        """Raise ValueError for a setting out of range."""
+        if self.query_timeout <= 0:
+            raise ValueError("query_timeout must be positive")
+        for name in ("max_rows", "workers", "rate_burst", "worker_memory"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be 0 or more")
+        for name in ("max_query_bytes", "max_upload_bytes", "max_concurrent_queries"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if self.rate_limit < 0:
+            raise ValueError("rate_limit must be 0 or more")
+        return self
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "EndpointSettings":
+        """Defaults, then the environment, then ``overrides`` (None values ignored)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f.metadata["env"])
+            if raw is not None and (raw != "" or f.type == "str"):
+                values[f.name] = _convert(f.default, raw, f.metadata["env"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(), **values).check()
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, str, object, str]]:
+        """(name, environment variable, default, help) of every setting, for docs."""
+        return [(f.name, f.metadata["env"], f.default, f.metadata["help"]) for f in fields(cls)]
+
+
+def _convert(default: Any, raw: str, env: str) -> Any:
+    try:
+        if isinstance(default, bool):
+            if raw.strip().lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise ValueError(raw)
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        return type(default)(raw)
+    except ValueError:
+        raise ValueError(f"{env}={raw!r} is not a valid {type(default).__name__}") from None
+
+
+def click_options(func):
+    """Decorate a click command with one option per setting that has one (default from the environment)."""
+    for f in reversed(fields(EndpointSettings)):
+        meta = f.metadata
+        if not meta["option"]:
+            continue
+        kwargs: dict[str, Any] = {"envvar": meta["env"], "default": f.default, "show_default": True,
+                                  "help": meta["help"]}
+        if not isinstance(f.default, bool):
+            kwargs["type"] = type(f.default)
+            kwargs["metavar"] = meta["metavar"]
+        func = click.option(meta["option"], f.name, **kwargs)(func)
+    return func
+
+
+def from_click(values: dict[str, Any]) -> EndpointSettings:
+    """The settings from a command's option values, the token from the environment."""
+    names = {f.name for f in fields(EndpointSettings) if f.metadata["option"]}
+    return EndpointSettings.from_env(**{k: v for k, v in values.items() if k in names})

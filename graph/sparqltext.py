@@ -1,0 +1,208 @@
+"""What the text of a SPARQL query or update says, read by a tokenizer rather than by searching words.
+
+The endpoint must know a few things before handing a request to Oxigraph: the
+query form (to negotiate the result format), whether it names its own dataset
+(``FROM``), which remote endpoints it would call (``SERVICE``, ``LOAD``), and
+where to put the protocol's ``using-graph-uri``. A keyword search would be
+fooled by strings, comments, IRIs and prefixed names containing those words;
+this tokenizer skips them the way the SPARQL grammar does. It never fails: text
+it cannot read becomes single-character tokens, which only ever makes a check
+stricter (an unreadable ``SERVICE`` target is refused), and Oxigraph's own
+parser still rejects invalid syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+_PN_CHARS_BASE = "A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F" \
+                 "\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF"
+_PN_CHARS_U = _PN_CHARS_BASE + "_"
+_PN_CHARS = _PN_CHARS_U + r"\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
+_PN_LOCAL = f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+
+_TOKEN = re.compile(
+    "|".join([
+        r"(?P<ws>\s+)",
+        r"(?P<comment>#[^\r\n]*)",
+        r"(?P<string>'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''"
+        r'|"""(?:(?:"|"")?(?:[^"\\]|\\.))*"""'
+        r"|'(?:[^'\\\r\n]|\\.)*'"
+        r'|"(?:[^"\\\r\n]|\\.)*")',
+        rf"(?P<iri><(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)",
+        rf"(?P<var>[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*)",
+        rf"(?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)",
+        rf"(?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)",
+        r"(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",
+        r"(?P<word>[A-Za-z_][A-Za-z0-9_]*)",
+        r"(?P<number>[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)",
+        r"(?P<punct>\^\^|\|\||&&|!=|<=|>=|.)",
+    ]),
+    re.DOTALL,
+)
+
+QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
+UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str  # iri, var, bnode, pname, lang, word, number, punct, string
+    text: str
+    start: int
+
+    @property
+    def keyword(self) -> str:
+        """The upper-cased word for keywords, '' for anything else."""
+        return self.text.upper() if self.kind == "word" else ""
+
+
+def tokens(text: str) -> list[Token]:
+    """The significant tokens of ``text`` (whitespace and comments dropped)."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind not in ("ws", "comment"):
+            out.append(Token(kind, m.group(), m.start()))
+    return out
+
+
+def unescape_iri(token: str) -> str:
+    """The IRI of an ``<...>`` token, with ``\\uXXXX`` escapes decoded as Oxigraph does."""
+    body = token[1:-1]
+    return re.sub(_UCHAR, lambda m: chr(int(m.group()[2:], 16)), body)
+
+
+@dataclass
+class Remote:
+    """A call out of the store the text asks for: ``SERVICE`` or ``LOAD``, with its target IRI if known."""
+
+    keyword: str
+    iri: str | None  # None: a variable, or a name that cannot be resolved
+    written: str
+
+    def host(self) -> str | None:
+        if self.iri is None:
+            return None
+        parts = urlsplit(self.iri)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return None
+        return parts.hostname.lower()
+
+    def netloc(self) -> str | None:
+        if self.host() is None:
+            return None
+        parts = urlsplit(self.iri)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return f"{parts.hostname.lower()}:{port}"
+
+
+@dataclass
+class Analysis:
+    """What the endpoint needs to know about a request's text before running it."""
+
+    form: str | None  # SELECT, CONSTRUCT, DESCRIBE, ASK; None for an update or unreadable text
+    is_update: bool
+    has_dataset_clause: bool  # FROM / FROM NAMED in a query
+    has_using: bool  # USING / USING NAMED / WITH in an update
+    remotes: list[Remote] = field(default_factory=list)
+
+
+def analyse(text: str) -> Analysis:
+    lower = text.lower()
+    # Reading stops at the query form unless the text may hold more that matters (the common case is cheap).
+    read_all = any(word in lower for word in ("service", "load", "from", "using", "with"))
+    toks = tokens(text) if read_all else _head_tokens(text)
+    prefixes: dict[str, str] = {}
+    base: str | None = None
+    remotes: list[Remote] = []
+    form = None
+    is_update = False
+    has_from = has_using = False
+    for i, tok in enumerate(toks):
+        kw = tok.keyword
+        if not kw:
+            continue
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if kw == "BASE" and nxt is not None and nxt.kind == "iri":
+            base = _resolve(unescape_iri(nxt.text), base)
+        elif kw == "PREFIX" and nxt is not None and nxt.kind == "pname" and i + 2 < len(toks) \
+                and toks[i + 2].kind == "iri":
+            prefixes[nxt.text[:-1]] = _resolve(unescape_iri(toks[i + 2].text), base)
+        elif kw in QUERY_FORMS and form is None and not is_update:
+            form = kw
+        elif kw in UPDATE_KEYWORDS and form is None:
+            is_update = True
+        elif kw == "FROM":
+            has_from = True
+        if kw in ("USING", "WITH"):
+            has_using = True
+        if kw in ("SERVICE", "LOAD"):
+            j = i + 1
+            if j < len(toks) and toks[j].keyword == "SILENT":
+                j += 1
+            target = toks[j] if j < len(toks) else None
+            remotes.append(Remote(kw, _target_iri(target, prefixes, base), target.text if target else ""))
+    return Analysis(form=None if is_update else form, is_update=is_update, has_dataset_clause=has_from,
+                    has_using=has_using, remotes=remotes)
+
+
+def _head_tokens(text: str) -> list[Token]:
+    """The tokens up to the first query-form or update keyword."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind in ("ws", "comment"):
+            continue
+        tok = Token(kind, m.group(), m.start())
+        out.append(tok)
+        if tok.keyword in QUERY_FORMS or tok.keyword in UPDATE_KEYWORDS:
+            break
+    return out
+
+
+def _target_iri(tok: Token | None, prefixes: dict[str, str], base: str | None) -> str | None:
+    if tok is None:
+        return None
+    if tok.kind == "iri":
+        return _resolve(unescape_iri(tok.text), base)
+    if tok.kind == "pname":
+        prefix, _, local = tok.text.partition(":")
+        if prefix in prefixes:
+            return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
+    return None
+
+
+def _resolve(iri: str, base: str | None) -> str:
+    if base and not urlsplit(iri).scheme:
+        return urljoin(base, iri)
+    return iri
+
+
+def add_using(update: str, using: list[str], using_named: list[str]) -> str:
+    """The update with ``USING``/``USING NAMED`` clauses before the ``WHERE`` of each DELETE/INSERT operation.
+
+    That is what the protocol's ``using-graph-uri``/``using-named-graph-uri`` mean
+    (SPARQL 1.1 Protocol §2.2.3); ``DELETE WHERE`` and the ``DATA`` forms take no dataset.
+    """
+    clause = "".join(f" USING <{g}>" for g in using) + "".join(f" USING NAMED <{g}>" for g in using_named) + " "
+    out, last = [], 0
+    depth = 0
+    prev: Token | None = None
+    for tok in tokens(update):
+        if tok.kind == "punct" and tok.text == "{":
+            depth += 1
+        elif tok.kind == "punct" and tok.text == "}":
+            depth -= 1
+        elif tok.keyword == "WHERE" and depth == 0 and prev is not None and prev.text == "}":
+            out.append(update[last:tok.start])
+            out.append(clause)
+            last = tok.start
+        prev = tok
+    out.append(update[last:])
+    return "".join(out)

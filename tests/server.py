@@ -1,0 +1,172 @@
+"""Real endpoint servers for tests: `patrimoine serve` in a subprocess on 127.0.0.1, over the bundled samples.
+
+Use from a test module (pytest finds fixtures imported there)::
+
+    from server import live_server, sample_store  # noqa: F401  (fixtures)
+
+    def test_something(live_server):
+        r = requests.get(live_server.url + "/sparql", params={"query": "ASK {}"})
+
+* ``sample_store`` (session): a store directory loaded with every file of
+  samples/pop/ by ``patrimoine load --region all``; read it, never write it.
+* ``live_server`` (module): a read-only server over it, default settings except
+  ``--rate-limit 0`` (tests send many requests from one address).
+* ``start_server(store, *options, env=None)``: a server with other options (a
+  context manager; ``copy_store`` first if the test writes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples" / "pop"
+PATRIMOINE = str(Path(sys.executable).parent / "patrimoine")
+BANNER = re.compile(r"serving .* on (http://127\.0\.0\.1:(\d+))/sparql")
+
+
+def sample_files() -> list[Path]:
+    return sorted(p for p in SAMPLES.iterdir() if p.suffix in (".csv", ".txt", ".json"))
+
+
+def load_store(store: Path, files: list[Path] | None = None) -> Path:
+    """Load ``files`` (default: every POP sample) into ``store`` with the real CLI."""
+    subprocess.run([PATRIMOINE, "--store", str(store), "load", "--region", "all",
+                    *map(str, files or sample_files())], check=True, capture_output=True)
+    return store
+
+
+def copy_store(store: Path, target: Path) -> Path:
+    shutil.copytree(store, target)
+    return target
+
+
+@dataclass
+class LiveServer:
+    url: str  # http://127.0.0.1:PORT
+    port: int
+    store: Path
+    proc: subprocess.Popen
+    log: Path  # the server's standard error: its banner and the query log
+
+    @property
+    def sparql(self) -> str:
+        return self.url + "/sparql"
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def child_pids(self) -> list[int]:
+        try:
+            return [int(p) for p in Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()]
+        except OSError:
+            return []
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the query workers: the server's children that have the store open.
+
+        (The server also keeps one spare process started, its store not yet open.)
+        """
+        store = str(self.store.resolve())
+        out = []
+        for pid in self.child_pids():
+            try:
+                fds = list(Path(f"/proc/{pid}/fd").iterdir())
+            except OSError:
+                continue
+            for fd in fds:
+                try:
+                    if os.readlink(fd).startswith(store + "/"):
+                        out.append(pid)
+                        break
+                except OSError:
+                    continue
+        return out
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def _environment(env: dict[str, str] | None) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PATRIMOINE_")}
+    return {**base, **(env or {})}
+
+
+@contextlib.contextmanager
+def start_server(store: Path, *options: str, env: dict[str, str] | None = None,
+                 timeout: float = 60.0) -> Iterator[LiveServer]:
+    """A `patrimoine serve` over ``store`` on a free port, ready (``/health`` answers) when this yields.
+
+    ``env`` adds environment variables (e.g. ``PATRIMOINE_TOKEN``); the test's own
+    PATRIMOINE_* variables are not passed on.
+    """
+    log = store.parent / f"serve-{store.name}-{time.monotonic_ns()}.log"
+    proc = subprocess.Popen([PATRIMOINE, "--store", str(store), "serve", "--port", "0", *options],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(log, "wb"),
+                            env=_environment(env))
+    server = None
+    try:
+        deadline = time.monotonic() + timeout
+        while server is None:
+            if proc.poll() is not None:
+                raise RuntimeError(f"patrimoine serve exited ({proc.returncode}): {log.read_text()[-2000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"patrimoine serve did not start in {timeout:.0f} s: {log.read_text()[-2000:]}")
+            m = BANNER.search(log.read_text(errors="replace"))
+            if m:
+                server = LiveServer(m.group(1), int(m.group(2)), store, proc, log)
+            else:
+                time.sleep(0.05)
+        while True:
+            try:
+                if requests.get(server.url + "/health", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"patrimoine serve is not healthy: {log.read_text()[-2000:]}")
+            time.sleep(0.05)
+        yield server
+    finally:
+        if server is not None:
+            server.stop()
+        elif proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+_shared: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store loaded with every POP sample (shared: do not write it)."""
+    # Each test module importing this fixture gets its own copy of its definition: load once all the same.
+    if "store" not in _shared:
+        _shared["store"] = load_store(tmp_path_factory.mktemp("samples") / "store")
+    return _shared["store"]
+
+
+@pytest.fixture(scope="module")
+def live_server(sample_store: Path) -> Iterator[LiveServer]:
+    """A read-only server over the sample store (default settings, no rate limit)."""
+    with start_server(sample_store, "--rate-limit", "0") as server:
+        yield server

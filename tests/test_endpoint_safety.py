@@ -1,0 +1,386 @@
+"""The endpoint's limits against a real server: time limit that stops the work, SERVICE/LOAD refusal,
+writes only with the token, query size, concurrency and rate limits."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from graph.store import KnowledgeGraph
+from server import copy_store, live_server, sample_store, start_server  # noqa: F401  (fixtures)
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # (triples)^3 rows to count
+TOKEN = "t0k3n-for-tests-9f2b"
+TEST_GRAPH = "http://example.org/test-graph"
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_for(condition, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def metric(server, name: str) -> float:
+    for line in requests.get(server.url + "/metrics", timeout=10).text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    raise KeyError(name)
+
+
+def ask(server, query: str) -> bool:
+    r = requests.get(server.sparql, params={"query": query}, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()["boolean"]
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that counts the connections it gets (standing in for a remote endpoint)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop = True
+        self._thread.join(2)
+        self.sock.close()
+
+
+@pytest.fixture
+def listener():
+    lst = Listener()
+    yield lst
+    lst.close()
+
+
+# -- the time limit really stops the work ----------------------------------------------------
+
+def test_runaway_query_is_killed_at_the_limit_and_the_server_stays_responsive(sample_store):
+    with start_server(sample_store, "--query-timeout", "2", "--workers", "2", "--rate-limit", "0") as server:
+        workers = server.worker_pids()
+        assert len(workers) == 2
+        answer: dict = {}
+
+        def runaway() -> None:
+            started = time.monotonic()
+            answer["response"] = requests.get(server.sparql, params={"query": RUNAWAY}, timeout=60)
+            answer["seconds"] = time.monotonic() - started
+
+        thread = threading.Thread(target=runaway)
+        thread.start()
+        time.sleep(0.6)
+        started = time.monotonic()
+        assert requests.get(server.url + "/health", timeout=5).status_code == 200
+        assert ask(server, "ASK { ?s ?p ?o }") is True  # the other worker answers meanwhile
+        assert time.monotonic() - started < 1.0
+        before = {pid: cpu_seconds(pid) for pid in workers}
+        time.sleep(0.3)
+        burning = max(workers, key=lambda pid: cpu_seconds(pid) - before[pid])
+        assert cpu_seconds(burning) - before[burning] > 0.1, "the runaway query runs in a worker process"
+        thread.join(30)
+
+        r = answer["response"]
+        assert r.status_code == 503 and int(r.headers["retry-after"]) >= 1
+        assert "limit of 2 s" in r.text
+        assert 1.9 <= answer["seconds"] < 6
+        assert wait_for(lambda: not alive(burning)), "the overrunning worker is killed"
+        assert wait_for(lambda: len(server.worker_pids()) == 2), "and replaced"
+        assert burning not in server.worker_pids()
+        now = {pid: cpu_seconds(pid) for pid in server.worker_pids()}
+        time.sleep(0.5)
+        assert sum(cpu_seconds(pid) - t for pid, t in now.items()) < 0.2, "no worker burns CPU any more"
+        assert ask(server, "ASK { ?s ?p ?o }") is True
+        assert metric(server, "patrimoine_query_timeouts_total") == 1
+
+
+def test_a_client_that_goes_away_stops_its_query(sample_store):
+    with start_server(sample_store, "--workers", "1", "--rate-limit", "0") as server:
+        [worker] = server.worker_pids()
+        conn = socket.create_connection(("127.0.0.1", server.port))
+        path = "/sparql?query=" + requests.utils.quote(RUNAWAY)
+        conn.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        time.sleep(1.0)
+        before = cpu_seconds(worker)
+        time.sleep(0.2)
+        assert cpu_seconds(worker) > before, "the query is running"
+        conn.close()
+        assert wait_for(lambda: not alive(worker), 3), "its worker is killed once the client is gone"
+        assert wait_for(lambda: len(server.worker_pids()) == 1)
+        assert ask(server, "ASK { ?s ?p ?o }") is True
+        assert metric(server, "patrimoine_query_disconnects_total") == 1
+
+
+def test_a_query_over_the_memory_limit_stops_its_worker(sample_store):
+    hungry = "SELECT * WHERE { ?a ?p ?o . ?b ?q ?r } ORDER BY ?o ?r"  # sorts (triples)^2 rows in memory
+    with start_server(sample_store, "--worker-memory", "250", "--workers", "1", "--rate-limit", "0") as server:
+        [worker] = server.worker_pids()
+        r = requests.get(server.sparql, params={"query": hungry}, timeout=60)
+        assert r.status_code == 503 and "memory limit of 250 MiB" in r.text
+        assert wait_for(lambda: not alive(worker))
+        assert wait_for(lambda: len(server.worker_pids()) == 1)
+        assert ask(server, "ASK { ?s ?p ?o }") is True
+        assert metric(server, "patrimoine_query_memory_aborts_total") == 1
+
+
+def test_concurrency_bound_answers_503_with_retry_after(sample_store):
+    with start_server(sample_store, "--workers", "1", "--max-concurrent-queries", "1", "--query-timeout", "4",
+                      "--rate-limit", "0") as server:
+        thread = threading.Thread(
+            target=lambda: requests.get(server.sparql, params={"query": RUNAWAY}, timeout=60))
+        thread.start()
+        time.sleep(0.5)
+        started = time.monotonic()
+        r = requests.get(server.sparql, params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
+        assert r.status_code == 503 and r.headers["retry-after"] == "1"
+        assert time.monotonic() - started < 1.0, "refused at once, not queued"
+        assert requests.get(server.url + "/health", timeout=5).status_code == 200
+        thread.join(30)
+        assert ask(server, "ASK { ?s ?p ?o }") is True
+
+
+def test_rate_limit_per_client(sample_store):
+    with start_server(sample_store, "--rate-limit", "60", "--rate-burst", "3") as server:
+        statuses = [requests.get(server.sparql, params={"query": "ASK {}"}, timeout=10) for _ in range(4)]
+        assert [r.status_code for r in statuses] == [200, 200, 200, 429]
+        assert int(statuses[-1].headers["retry-after"]) >= 1
+        assert requests.get(server.url + "/health", timeout=5).status_code == 200
+
+
+def test_oversized_query_is_413(live_server):
+    limit = 100_000
+    big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * limit
+    r = requests.post(live_server.sparql, data=big.encode(), headers={"Content-Type": "application/sparql-query"},
+                      timeout=10)
+    assert r.status_code == 413
+    assert requests.post(live_server.sparql, data={"query": big}, timeout=10).status_code == 413
+    fits = "SELECT * WHERE { ?s ?p ?o } LIMIT 1 #" + "x" * (limit // 2)
+    assert requests.post(live_server.sparql, data={"query": fits}, timeout=10).status_code == 200
+
+
+# -- no call out of the store -------------------------------------------------------------------
+
+REMOTE_QUERIES = [
+    "SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+    "PREFIX r: <http://127.0.0.1:{port}/> SELECT * WHERE {{ SERVICE r:sparql {{ ?s ?p ?o }} }}",
+    "BASE <http://127.0.0.1:{port}/> SELECT * WHERE {{ service silent <sparql> {{ ?s ?p ?o }} }}",
+    r"SELECT * WHERE {{ SERVICE <http\u003A//127.0.0.1:{port}/x> {{ ?s ?p ?o }} }}",
+    "SELECT * WHERE {{ VALUES ?e {{ <http://127.0.0.1:{port}/> }} SERVICE ?e {{ ?s ?p ?o }} }}",
+    "SELECT * WHERE {{ ?x ?y ?z FILTER EXISTS {{ SERVICE <http://localhost:{port}/> {{ ?x ?p ?o }} }} }} LIMIT 1",
+    "SELECT * WHERE {{ {{ SELECT ?s WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }} }} }}",
+]
+
+
+@pytest.mark.parametrize("template", REMOTE_QUERIES)
+def test_service_to_an_outside_host_is_refused_and_never_called(live_server, listener, template):
+    query = template.format(port=listener.port)
+    for r in (requests.get(live_server.sparql, params={"query": query}, timeout=10),
+              requests.post(live_server.sparql, data={"query": query}, timeout=10),
+              requests.post(live_server.sparql, data=query.encode(),
+                            headers={"Content-Type": "application/sparql-query"}, timeout=10)):
+        assert r.status_code == 403, r.text
+        assert "SERVICE" in r.text and "not allowed" in r.text
+    time.sleep(0.2)
+    assert listener.connections == 0
+
+
+def test_the_word_service_in_strings_and_comments_is_no_call(live_server, listener):
+    query = (f'SELECT * WHERE {{ ?s ?p ?o FILTER(?o = "SERVICE <http://127.0.0.1:{listener.port}/>") }}'
+             f" # SERVICE <http://127.0.0.1:{listener.port}/>")
+    r = requests.get(live_server.sparql, params={"query": query}, timeout=10)
+    assert r.status_code == 200 and r.json()["results"]["bindings"] == []
+    assert listener.connections == 0
+
+
+def test_allow_listed_service_host_is_called(sample_store, listener):
+    """The control: without the refusal, Oxigraph does contact the listener (so the tests above can fail)."""
+    with start_server(sample_store, "--allow-service", f"127.0.0.1:{listener.port}") as server:
+        query = REMOTE_QUERIES[0].format(port=listener.port)
+        r = requests.get(server.sparql, params={"query": query}, timeout=30)
+        assert r.status_code != 403
+        assert wait_for(lambda: listener.connections >= 1, 3)
+
+
+# -- writes -----------------------------------------------------------------------------------------
+
+INSERT = f'INSERT DATA {{ GRAPH <{TEST_GRAPH}> {{ <http://example.org/a> <http://example.org/p> "written" }} }}'
+WRITTEN = f'ASK {{ GRAPH <{TEST_GRAPH}> {{ <http://example.org/a> <http://example.org/p> "written" }} }}'
+
+
+def write_attempts(server, token: str | None) -> list[requests.Response]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return [
+        requests.post(server.url + "/update", data=INSERT.encode(),
+                      headers={**headers, "Content-Type": "application/sparql-update"}, timeout=30),
+        requests.post(server.sparql, data={"update": INSERT}, headers=headers, timeout=30),
+        requests.put(server.url + "/store", params={"graph": TEST_GRAPH}, data=b"<http://example.org/a> "
+                     b'<http://example.org/p> "written" .', headers={**headers, "Content-Type": "text/turtle"},
+                     timeout=30),
+        requests.delete(server.url + "/store", params={"graph": TEST_GRAPH}, headers=headers, timeout=30),
+    ]
+
+
+def test_read_only_server_refuses_writes(live_server):
+    count = len(KnowledgeGraph(live_server.store, read_only=True).store)
+    for r in write_attempts(live_server, None):
+        assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
+    for r in write_attempts(live_server, "anything"):
+        assert r.status_code == 403
+    assert ask(live_server, WRITTEN) is False
+    assert len(KnowledgeGraph(live_server.store, read_only=True).store) == count
+
+
+@pytest.fixture(scope="module")
+def writable(sample_store, tmp_path_factory):
+    store = copy_store(sample_store, tmp_path_factory.mktemp("writable") / "store")
+    with start_server(store, "--query-timeout", "3", "--rate-limit", "0", env={"PATRIMOINE_TOKEN": TOKEN}) as server:
+        yield server
+
+
+def test_writes_without_or_with_a_wrong_token_change_nothing(writable):
+    for token, status in ((None, 401), ("wrong-" + TOKEN, 403)):
+        assert [r.status_code for r in write_attempts(writable, token)] == [status] * 4
+    assert ask(writable, WRITTEN) is False
+
+
+def test_update_with_the_token(writable):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    r = requests.post(writable.url + "/update", data=INSERT.encode(),
+                      headers={**auth, "Content-Type": "application/sparql-update"}, timeout=30)
+    assert r.status_code == 204, r.text
+    assert ask(writable, WRITTEN) is True
+    delete = INSERT.replace("INSERT DATA", "DELETE DATA")
+    assert requests.post(writable.sparql, data={"update": delete}, headers=auth, timeout=30).status_code == 204
+    assert ask(writable, WRITTEN) is False
+    bad = requests.post(writable.url + "/update", data={"update": "INSERT DATA { <a> "}, headers=auth, timeout=30)
+    assert bad.status_code == 400 and "syntax" in bad.text.lower()
+    # malformed update requests (W3C SPARQL 1.1 Protocol tests bad_update_*)
+    two = requests.post(writable.url + "/update", data=[("update", INSERT), ("update", INSERT)], headers=auth,
+                        timeout=30)
+    assert two.status_code == 400
+    assert requests.post(writable.url + "/update", data=INSERT.encode(), timeout=30,
+                         headers={**auth, "Content-Type": "text/plain"}).status_code == 415
+    latin1 = INSERT.replace("written", "écrit").encode("latin-1")
+    assert requests.post(writable.url + "/update", data=latin1, timeout=30,
+                         headers={**auth, "Content-Type": "application/sparql-update"}).status_code == 400
+    assert requests.get(writable.url + "/update", params={"update": INSERT}, headers=auth, timeout=30).status_code == 405
+    assert ask(writable, WRITTEN) is False
+    assert TOKEN not in writable.log_text()
+    sd = requests.get(writable.sparql, headers={"Accept": "application/n-triples"}, timeout=10).text
+    assert "SPARQL11Update" in sd
+
+
+def test_update_dataset_parameters(writable):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    source = "http://example.org/source-graph"
+    requests.post(writable.url + "/update", headers=auth, timeout=30, data={
+        "update": f"INSERT DATA {{ GRAPH <{source}> {{ <http://example.org/s> <http://example.org/p> 1 }} }}"})
+    copy = f'INSERT {{ GRAPH <{TEST_GRAPH}> {{ ?s <http://example.org/copied> ?o }} }} WHERE {{ ?s ?p ?o }}'
+    r = requests.post(writable.url + "/update", headers=auth, timeout=30,
+                      data={"update": copy, "using-graph-uri": source})
+    assert r.status_code == 204
+    assert ask(writable, f"ASK {{ GRAPH <{TEST_GRAPH}> {{ <http://example.org/s> <http://example.org/copied> 1 }} }}")
+    n = requests.get(writable.sparql, params={"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{TEST_GRAPH}> "
+                                                        "{ ?s <http://example.org/copied> ?o } }"}, timeout=10)
+    assert n.json()["results"]["bindings"][0]["n"]["value"] == "1", "USING restricted the WHERE to one graph"
+    conflict = requests.post(writable.url + "/update", headers=auth, timeout=30, data={
+        "update": f"WITH <{source}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}", "using-graph-uri": source})
+    assert conflict.status_code == 400
+    requests.post(writable.url + "/update", headers=auth, timeout=30,
+                  data={"update": f"DROP GRAPH <{source}> ; DROP SILENT GRAPH <{TEST_GRAPH}>"})
+
+
+def test_graph_store_writes_with_the_token(writable):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    store = writable.url + "/store"
+    ttl = b'@prefix ex: <http://example.org/> . ex:a ex:p "one" ; ex:q "two" .'
+    r = requests.put(store, params={"graph": TEST_GRAPH}, data=ttl, headers={**auth, "Content-Type": "text/turtle"},
+                     timeout=30)
+    assert r.status_code == 201
+    got = requests.get(store, params={"graph": TEST_GRAPH}, headers={"Accept": "application/n-triples"}, timeout=10)
+    assert sorted(got.text.splitlines()) == sorted([
+        '<http://example.org/a> <http://example.org/p> "one" .', '<http://example.org/a> <http://example.org/q> "two" .'])
+    r = requests.put(store, params={"graph": TEST_GRAPH}, data=b'<http://example.org/b> <http://example.org/p> "3" .',
+                     headers={**auth, "Content-Type": "application/n-triples"}, timeout=30)
+    assert r.status_code == 204
+    r = requests.post(store, params={"graph": TEST_GRAPH}, data=b'<http://example.org/c> <http://example.org/p> "4" .',
+                      headers={**auth, "Content-Type": "application/n-triples"}, timeout=30)
+    assert r.status_code == 204
+    got = requests.get(store, params={"graph": TEST_GRAPH}, headers={"Accept": "application/n-triples"}, timeout=10)
+    assert sorted(line.split()[0] for line in got.text.splitlines()) == ["<http://example.org/b>",
+                                                                         "<http://example.org/c>"]
+    bad = requests.post(store, params={"graph": TEST_GRAPH}, data=b"<http://example.org/c> <oops",
+                        headers={**auth, "Content-Type": "text/turtle"}, timeout=30)
+    assert bad.status_code == 400
+    assert requests.delete(store, params={"graph": TEST_GRAPH}, headers=auth, timeout=30).status_code == 204
+    assert requests.get(store, params={"graph": TEST_GRAPH}, timeout=10).status_code == 404
+    assert requests.delete(store, params={"graph": TEST_GRAPH}, headers=auth, timeout=30).status_code == 404
+    assert requests.put(store, params={"graph": TEST_GRAPH}, data=ttl, timeout=30,
+                        headers={**auth, "Content-Type": "image/png"}).status_code == 415
+
+
+def test_load_from_an_outside_host_is_refused(writable, listener):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    r = requests.post(writable.url + "/update", headers=auth, timeout=30,
+                      data={"update": f"LOAD <http://127.0.0.1:{listener.port}/data.ttl> INTO GRAPH <{TEST_GRAPH}>"})
+    assert r.status_code == 403 and "LOAD" in r.text
+    time.sleep(0.2)
+    assert listener.connections == 0
+
+
+def test_runaway_update_is_stopped_and_writes_nothing(writable):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    update = (f"INSERT {{ GRAPH <{TEST_GRAPH}> {{ ?a <http://example.org/runaway> ?i }} }} "
+              "WHERE { GRAPH ?x { ?a ?b ?c } GRAPH ?y { ?d ?e ?f } GRAPH ?z { ?g ?h ?i } }")  # updates: no union
+    started = time.monotonic()
+    r = requests.post(writable.url + "/update", data={"update": update}, headers=auth, timeout=60)
+    assert r.status_code == 503 and "retry-after" in r.headers
+    assert time.monotonic() - started < 10
+    assert ask(writable, f"ASK {{ GRAPH <{TEST_GRAPH}> {{ ?a <http://example.org/runaway> ?i }} }}") is False
+
+
+def test_uploads_never_fetch_remote_documents(writable, listener):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    context = f'{{"@context": "http://127.0.0.1:{listener.port}/context.jsonld", "@id": "http://example.org/a"}}'
+    r = requests.put(writable.url + "/store", params={"graph": TEST_GRAPH}, data=context.encode(),
+                     headers={**auth, "Content-Type": "application/ld+json"}, timeout=30)
+    assert r.status_code == 400 and "remote context" in r.text
+    time.sleep(0.2)
+    assert listener.connections == 0
+    assert requests.get(writable.url + "/store", params={"graph": TEST_GRAPH}, timeout=10).status_code == 404
