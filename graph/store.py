@@ -128,7 +128,8 @@ class KnowledgeGraph:
             pass  # the query's own FROM / FROM NAMED say which graphs it reads
         elif self.hidden_graphs():
             visible = self.visible_graphs()
-            kwargs = {"default_graph": visible, "named_graphs": visible}
+            # the store's own default graph (Graph Store writes to ?default) is part of the union too
+            kwargs = {"default_graph": [ox.DefaultGraph(), *visible], "named_graphs": visible}
         else:
             kwargs["use_default_graph_as_union"] = True
         return self.store.query(sparql, **kwargs)

@@ -128,3 +128,11 @@ def test_reload_with_one_record_changed_swaps_only_the_difference(disk_kg: Knowl
     assert not any(g.value.endswith(STAGING_SUFFIX) for g in disk_kg.store.named_graphs())
     [ds] = disk_kg.datasets()
     assert ds.source == "monuments.csv" and ds.triples == len(after)
+
+
+def test_the_stores_own_default_graph_stays_visible_while_a_graph_is_hidden(kg: KnowledgeGraph):
+    s, p = ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p")
+    kg.store.add(ox.Quad(s, p, ox.Literal("written to the default graph")))
+    kg.store.add(ox.Quad(s, p, ox.Literal("staged"), ox.NamedNode(f"{kg.minter.base}graph/x{STAGING_SUFFIX}")))
+    kg._hidden = None
+    assert [r["o"].value for r in kg.query("SELECT ?o WHERE { ?s ?p ?o }")] == ["written to the default graph"]
