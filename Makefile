@@ -27,6 +27,7 @@ load: install
 		samples/pop/merimee-MH-10.csv samples/pop/joconde-valid-UTF-8.txt
 	$(BIN)/patrimoine --store $(STORE) load --dataset ad62-fonds-james-gates samples/ead/FRAD062_ir_9fi_02_permaliens.xml
 	$(BIN)/patrimoine --store $(STORE) load --dataset am-armentieres samples/ead/FRAM059017_data_archives_anciennes.csv
+	$(BIN)/patrimoine --store $(STORE) load --dataset sudoc-upjv samples/marc/sudoc-24276858X.marcxml.xml
 	$(BIN)/patrimoine --store $(STORE) datasets
 
 demo: load
