@@ -7,6 +7,7 @@ dataset back from disk.
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 from pathlib import Path
 
@@ -31,6 +32,10 @@ class Alignment:
                 ox.Store().query(query)
             except SyntaxError as e:
                 raise ValueError(f"alignment rule {name} is not valid SPARQL: {e}") from e
+
+    def fingerprint(self) -> str:
+        """A digest of the rules: what the derived view depends on besides the CRM triples."""
+        return hashlib.sha256("".join(q for _, q in self.rules).encode()).hexdigest()
 
     def derive(self, crm: bytes, context: bytes = b"") -> bytes:
         """The EDM triples (N-Triples) derived from ``crm``; ``context`` is read but not derived from."""

@@ -10,6 +10,7 @@ report with its file, line, record number, source id and reason.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from . import __version__
 from .alignment import Alignment
 from .crm import Builder
 from .iri import check_dataset_name, dataset_name_for
@@ -125,16 +127,19 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
     fd, tmpname = tempfile.mkstemp(prefix=f".{name}-", suffix=".nt", dir=tmpdir)
     tmp = Path(tmpname)
     shared_tmp = tmp.with_suffix(".shared.nt")
+    # The content digest reads the CRM triples in record order, the rules that derive EDM from them and
+    # the software version: EDM output order varies between runs, its content does not.
+    digest = hashlib.sha256(f"{__version__}\n{alignment.fingerprint()}\n".encode())
     try:
         with os.fdopen(fd, "wb") as out, open(shared_tmp, "wb") as shared_out:
             for file, loader in zip(files, loaders):
                 prov.sources.append((file.name, sha256_of(file)))
-                _map_file(file, loader, ctx, alignment, out, shared_out, prov.counts, report, options)
+                _map_file(file, loader, ctx, alignment, out, shared_out, digest, prov.counts, report, options)
         prov.counts.periods_unread = ctx.periods_unread
         if prov.counts.records_read == 0:
             raise InputError(f"{', '.join(f.name for f in files)}: no records found")
         kg.add_shared(shared_tmp)
-        prov.content_sha256 = sha256_of(tmp)
+        prov.content_sha256 = digest.hexdigest()
         triples = kg.replace_dataset(name, tmp, lambda status, n: prov.lines(kg.minter, status, n),
                                      content_sha256=prov.content_sha256)
     finally:
@@ -146,7 +151,8 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
 
 
 def _map_file(file: Path, loader: "Loader", ctx: MappingContext, alignment: Alignment, out: IO[bytes],
-              shared_out: IO[bytes], counts: Counts, report: RejectionReport, options: LoadOptions) -> None:
+              shared_out: IO[bytes], digest: "hashlib._Hash", counts: Counts, report: RejectionReport,
+              options: LoadOptions) -> None:
     context = f"{ctx.dataset} {PKG.dataProvider} {literal(loader.data_provider)} .\n".encode()
     seen: dict[str, int | None] = {}
     b = ctx.b
@@ -154,7 +160,11 @@ def _map_file(file: Path, loader: "Loader", ctx: MappingContext, alignment: Alig
     in_batch = 0
 
     def flush() -> None:
-        records, shared = derive_batch(alignment, batch, b.take_shared(), context)
+        shared_lines = b.take_shared()
+        for lines in (batch, shared_lines):  # the CRM, in record order: what the content digest reads
+            for line in lines:
+                digest.update(line.encode())
+        records, shared = derive_batch(alignment, batch, shared_lines, context)
         out.write(records)
         shared_out.write(shared)
 
