@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from .negotiation import MediaRange, parse_accept
+
 
 @dataclass(frozen=True, slots=True)
 class DocFormat:
@@ -39,49 +41,22 @@ RDF_ONLY: tuple[DocFormat, ...] = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML)
 BY_EXT: dict[str, DocFormat] = {f.ext: f for f in ALL}
 
 
-def _parse_accept(header: str) -> list[tuple[str, float]]:
-    ranges = []
-    for part in header.split(","):
-        fields = [f.strip() for f in part.split(";")]
-        media = fields[0].lower()
-        if not media or "/" not in media:
-            continue
-        q = 1.0
-        for param in fields[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
-        ranges.append((media, q))
-    return ranges
-
-
-def _quality(fmt: DocFormat, ranges: list[tuple[str, float]]) -> tuple[float, int]:
-    """The quality the client gives ``fmt``, and how specific the range that gave it was (2 > 1 > 0)."""
-    best: tuple[int, float] | None = None
-    for media, q in ranges:
-        kind, _, sub = media.partition("/")
+def _quality(fmt: DocFormat, ranges: list[MediaRange]) -> tuple[float, int]:
+    """The quality the client gives ``fmt``, and how specific the range that gave it was (3 > 2 > 1; -1 none)."""
+    best_spec, best_q = 0, 0.0
+    for r in ranges:
         for mine in fmt.accepted:
-            if media == mine:
-                spec = 2
-            elif sub == "*" and mine.startswith(kind + "/"):
-                spec = 1
-            elif media == "*/*":
-                spec = 0
-            else:
-                continue
-            if best is None or spec > best[0]:
-                best = (spec, q)
-    return (best[1], best[0]) if best else (0.0, -1)
+            spec = r.specificity(mine)
+            if spec > best_spec:
+                best_spec, best_q = spec, r.q
+    return (best_q, best_spec) if best_spec else (0.0, -1)
 
 
 def negotiate(accept: str | None, offered: tuple[DocFormat, ...] = ALL) -> DocFormat | None:
     """The format to answer with; ``None`` when the client accepts none of ``offered`` (406)."""
     if not accept or not accept.strip():
         return offered[0]
-    ranges = _parse_accept(accept)
+    ranges = parse_accept(accept)
     if not ranges:
         return offered[0]
     scored = [(_quality(f, ranges), -i, f) for i, f in enumerate(offered)]
