@@ -105,24 +105,6 @@ def phase_raw(dump: str, store: str) -> dict:
     return {"seconds": seconds, "triples": len(s), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def phase_reload(csv_path: str, store: str) -> dict:
-    from graph.pipeline import LoadOptions, load
-    from graph.store import KnowledgeGraph
-
-    kg = KnowledgeGraph(store)
-    mapping_peak = {}
-    write = kg.replace_dataset
-
-    def replace_dataset(*args, **kwargs):  # the peak of reading + mapping, before the store write
-        mapping_peak["mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        return write(*args, **kwargs)
-
-    kg.replace_dataset = replace_dataset
-    t = time.perf_counter()
-    [report] = load(kg, [Path(csv_path)], LoadOptions(dataset="bench", progress=False))
-    return {"seconds": time.perf_counter() - t, "triples": report.triples}
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--records", type=int, default=200_000)
@@ -133,7 +115,7 @@ def main() -> None:
     ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.phase:
-        fn = {"pipeline": phase_pipeline, "raw": phase_raw, "reload": phase_reload}[a.phase]
+        fn = {"pipeline": phase_pipeline, "raw": phase_raw}[a.phase]
         print(json.dumps(fn(*a.args)))
         return
     work = Path(tempfile.mkdtemp(prefix="patrimoine-bench-"))
@@ -152,12 +134,12 @@ def main() -> None:
         print(f"peak memory    : {s['peak_mb']:.0f} MB at {a.records // 4:,} records, {e['peak_mb']:.0f} MB at {a.records:,}"
               f" (x{e['peak_mb'] / s['peak_mb']:.2f} for x4 input); raw bulk_load {r['peak_mb']:.0f} MB")
         print(f"  of which reading + mapping + EDM: {s['mapping_peak_mb']:.0f} MB and {e['mapping_peak_mb']:.0f} MB", flush=True)
-        rl = run_phase("reload", str(big), str(work / "store-big"))
+        rl = run_phase("pipeline", str(big), str(work / "store-big"), "")
         print(f"reload, same input   : {rl['seconds']:.1f} s (content unchanged: catalogue renewed only)", flush=True)
         if a.changed_reload:  # slow on big inputs (see graph/store.py): opt-in
             changed = work / "changed.csv"
             generate(changed, a.records, seed=62)  # other coordinates: every record changes
-            rc = run_phase("reload", str(changed), str(work / "store-big"))
+            rc = run_phase("pipeline", str(changed), str(work / "store-big"), "")
             print(f"reload, every record changed (atomic diff swap): {rc['triples'] / rc['seconds']:,.0f} triples/s"
                   f" ({rc['seconds']:.1f} s)")
     finally:

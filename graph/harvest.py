@@ -43,6 +43,7 @@ from urllib.parse import urlencode, urlsplit
 import pyoxigraph as ox
 
 from .alignment import Alignment
+from .http import read_capped
 from .iri import Minter, check_dataset_name, slug
 from .mapping import MappingContext
 from .namespaces import PKG, XSD
@@ -230,7 +231,9 @@ class OaiClient:
             wait = self.backoff * (2 ** attempt)
             try:
                 with self.session.get(self.url, params=params, timeout=self.timeout, stream=True) as r:
-                    body = _read_capped(r, MAX_PAGE_BYTES)
+                    body = read_capped(r, MAX_PAGE_BYTES)
+                    if body is None:
+                        raise HarvestError(f"{r.url}: answer larger than {MAX_PAGE_BYTES:,} bytes")
                     status, headers = r.status_code, r.headers
             except requests.Timeout:
                 problem = f"no answer within {self.timeout:g} s"
@@ -260,16 +263,6 @@ class OaiClient:
         if not _looks_like_xml(body):
             raise HarvestError(f"{self.url}: the answer is not OAI-PMH XML: {describe_body(body, {})}")
         return parse_page(body, self.url)
-
-
-def _read_capped(response, limit: int) -> bytes:
-    chunks, size = [], 0
-    for chunk in response.iter_content(1 << 16):
-        size += len(chunk)
-        if size > limit:
-            raise HarvestError(f"{response.url}: answer larger than {limit:,} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _reason(e: Exception) -> str:

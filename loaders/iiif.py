@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from graph.http import read_capped
 from graph.iri import Minter, slug
 from graph.mapping import MappingContext
 from graph.namespaces import DCTERMS, RDF, Namespace
@@ -390,18 +391,15 @@ def fetch_manifest(url: str, directory: Path, timeout: float | None = None, max_
             declared = r.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise InputError(f"{url}: {int(declared):,} bytes, more than the {max_bytes:,} allowed")
-            chunks, size = [], 0
-            for chunk in r.iter_content(1 << 16):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise InputError(f"{url}: more than the {max_bytes:,} bytes allowed")
-                chunks.append(chunk)
+            body = read_capped(r, max_bytes)
+            if body is None:
+                raise InputError(f"{url}: more than the {max_bytes:,} bytes allowed")
     except requests.Timeout:
         raise InputError(f"{url}: no answer within {timeout:g} s") from None
     except requests.RequestException as e:
         raise InputError(f"{url}: cannot be fetched ({type(e).__name__})") from None
     path = directory / f"{slug(url)[:120]}.json"
-    path.write_bytes(b"".join(chunks))
+    path.write_bytes(body)
     return path
 
 
