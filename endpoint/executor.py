@@ -152,6 +152,7 @@ class PoolStats:
     spawned: int = 0
     writes: int = 0
     memory_aborts: int = 0
+    inline: int = 0
     spawn_seconds: float = 0.0
 
 
@@ -159,7 +160,7 @@ class QueryPool:
     """Warm worker processes over the on-disk store (or threads over an in-memory one, for tests)."""
 
     def __init__(self, store_path: Path | None, base_iri: str, *, size: int, timeout: float,
-                 max_concurrent: int, memory_mb: int = 0, kg: Any = None,
+                 max_concurrent: int, memory_mb: int = 0, kg: Any = None, reader: Any = None,
                  on_write: Callable[[], None] | None = None) -> None:
         self.store_path = store_path
         self.memory_mb = memory_mb
@@ -168,6 +169,8 @@ class QueryPool:
         self.timeout = timeout
         self.max_concurrent = max_concurrent
         self.kg = kg  # only used for an in-memory store (threads)
+        self.reader = reader  # the server's own store, for bounded queries run inline
+        self._formats: _Formats | None = None
         self.on_write = on_write
         self.stats = PoolStats()
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
@@ -312,17 +315,33 @@ class QueryPool:
         task.add_done_callback(self._tasks.discard)
 
     # -- reading -----------------------------------------------------------
-    async def run(self, job: dict, watch: Callable[[], Awaitable[None]] | None = None) -> Result:
+    async def run(self, job: dict, watch: Callable[[], Awaitable[None]] | None = None,
+                  inline: bool = False) -> Result:
         """Run a read job (query, graph dump) on a worker within the time limit.
 
         ``watch``, if given, returns when the client disconnects; it is started
         only for a query still running after :data:`WATCH_AFTER` seconds (most
         answer before), and the worker is then killed.
+        ``inline``: the caller vouches that the job is a bounded query
+        (:func:`graph.sparqltext.resource_lookup`): it then runs right here,
+        on the server's own store, sparing the round trip to a worker, unless a
+        write is going on. It still counts against the concurrency bound.
         Raises Overloaded, QueryTimeout, ClientGone or WorkerFailed.
         """
         if self._admitted >= self.max_concurrent:
             self.stats.rejections += 1
             raise Overloaded(f"{self._admitted} queries are already running or waiting")
+        if inline and self.reader is not None and self._open.is_set() and job.get("max_rows"):
+            # No await until it is done: a write cannot start under it.
+            if self._formats is None:
+                import pyoxigraph as ox
+
+                from graph.namespaces import PREFIXES
+
+                self._formats = _Formats(ox, PREFIXES)
+            self.stats.queries += 1
+            self.stats.inline += 1
+            return run_inline(self.reader, job, self._formats)
         self._admitted += 1
         self.stats.queries += 1
         lease: _Lease | None = None
@@ -577,6 +596,65 @@ class _LineCounter:
         return data[:pos + 1]
 
 
+JSON_BYTES_PER_ROW = 256  # written straight as SPARQL JSON up to max_rows times this; larger goes the TSV way
+
+
+class _Capped:
+    """A binary output that keeps what pyoxigraph writes and stops it past ``limit`` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    def write(self, b: bytes) -> int:
+        data = bytes(b)
+        self.chunks.append(data)
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _Enough()
+        return len(b)
+
+    def flush(self) -> None:
+        pass
+
+
+def json_rows(body: bytes) -> int | None:
+    """The number of rows of SPARQL JSON results as pyoxigraph writes them (compact); None if unsure.
+
+    Outside strings, a row is an object opening right after ``[`` or ``,``
+    (terms open after ``:``). Strings are dropped by splitting at the quotes,
+    which holds while no string has an escaped quote; with one, None.
+    """
+    if b'\\"' in body:
+        return None
+    parts = body.split(b'"')
+    del parts[1::2]
+    outside = b"".join(parts)
+    return outside.count(b"[{") + outside.count(b",{")
+
+
+def _json_within(results: Any, max_rows: int) -> tuple[bytes, int] | None:
+    """SPARQL JSON of ``results`` and its row count, if it has at most ``max_rows`` rows.
+
+    Written by pyoxigraph in one pass and counted at C speed: cheaper than the
+    TSV detour that finds the rows of any answer. None when the answer is too
+    large or its rows cannot be counted so: the caller then takes the exact way.
+    """
+    import pyoxigraph as ox
+
+    out = _Capped(max_rows * JSON_BYTES_PER_ROW)
+    try:
+        results.serialize(out, ox.QueryResultsFormat.JSON)
+    except _Enough:
+        return None
+    body = b"".join(out.chunks)
+    rows = json_rows(body)
+    if rows is None or rows > max_rows:
+        return None
+    return body, rows
+
+
 class _Connection:
     """The worker's end of the socket: blocking length-prefixed frames."""
 
@@ -722,11 +800,14 @@ def _run_job(kg: Any, job: dict, payload: bytes | None, conn: _Connection, forma
 
 def _query(kg: Any, job: dict, conn: _Connection, formats: _Formats) -> None:
     ox = formats.ox
-    if job.get("own_dataset"):
-        results = kg.store.query(job["query"])
-    else:
-        results = kg.query(job["query"], default_graph=job.get("default_graph"),
-                           named_graphs=job.get("named_graphs"))
+
+    def evaluate() -> Any:
+        if job.get("own_dataset"):
+            return kg.store.query(job["query"])
+        return kg.query(job["query"], default_graph=job.get("default_graph"),
+                        named_graphs=job.get("named_graphs"), dataset_clause=False)
+
+    results = evaluate()
     if isinstance(results, ox.QuerySolutions):
         kind, name, line_format, header_lines = "results", job.get("results_format"), \
             ox.QueryResultsFormat.TSV, 1
@@ -748,6 +829,12 @@ def _query(kg: Any, job: dict, conn: _Connection, formats: _Formats) -> None:
         conn.answer(200, kind=kind, stream=True)
         _stream(conn, lambda out: results.serialize(out, target))
         return
+    if kind == "results" and name == "json":
+        written = _json_within(results, max_rows)
+        if written is not None:
+            conn.answer(200, kind=kind, rows=written[1], body=written[0])
+            return
+        results = evaluate()  # over the limit, or unsure: the exact way below
     counter = _LineCounter(max_rows + header_lines)
     try:
         results.serialize(counter, line_format)
@@ -821,6 +908,29 @@ def _graph_write(kg: Any, job: dict, payload: bytes | None, conn: _Connection, f
         kg.store.update(" ;\n".join(parts))
         kg.store.flush()
     conn.answer(204 if existed else 201)
+
+
+class _Captured:
+    """Stands for the worker's connection when a query runs in the server process: keeps the answer."""
+
+    def __init__(self) -> None:
+        self.result: Result | None = None
+
+    def answer(self, status: int, kind: str | None = None, body: bytes = b"", rows: int | None = None,
+               truncated: bool = False, stream: bool = False, error: str | None = None) -> None:
+        if stream:
+            raise RuntimeError("an inline query cannot stream")
+        self.result = Result(status=status, kind=kind, body=body, truncated=truncated, rows=rows, error=error)
+
+
+def run_inline(kg: Any, job: dict, formats: "_Formats") -> Result:
+    """Run a bounded query job in this process, with the same answers as a worker (never streamed)."""
+    if not job.get("max_rows"):
+        raise ValueError("inline queries need a row limit")
+    captured = _Captured()
+    _run_job(kg, job, None, captured, formats)  # type: ignore[arg-type]
+    assert captured.result is not None
+    return captured.result
 
 
 def _die_with_parent() -> None:

@@ -94,10 +94,24 @@ def parse_accept(header: str) -> list[MediaRange]:
     return ranges
 
 
+_CHOSEN: dict[tuple[str, tuple[Format, ...]], Format | None] = {}
+_CHOSEN_MAX = 512  # clients send few distinct Accept headers; a flood of odd ones just stops the memo
+
+
 def choose(accept: str | None, offers: tuple[Format, ...]) -> Format | None:
     """The offer the client prefers most (server order breaks ties); None when it accepts none (406)."""
     if not accept or not accept.strip():
         return offers[0]
+    key = (accept, offers)
+    if key in _CHOSEN:
+        return _CHOSEN[key]
+    best = _choose(accept, offers)
+    if len(_CHOSEN) < _CHOSEN_MAX:
+        _CHOSEN[key] = best
+    return best
+
+
+def _choose(accept: str, offers: tuple[Format, ...]) -> Format | None:
     ranges = parse_accept(accept)
     if not ranges:
         return offers[0]

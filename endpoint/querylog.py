@@ -6,6 +6,8 @@ never a request header: the Authorization header and the token stay out.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import sys
@@ -13,15 +15,21 @@ import time
 from typing import IO, Any
 
 
+FLUSH_EVERY = 1.0  # seconds: a log file is written in blocks, at most this late
+
+
 class QueryLog:
     def __init__(self, target: str) -> None:
-        """``target``: '-' standard error, '' nowhere, else a file appended to."""
+        """``target``: '-' standard error (each line at once), '' nowhere, else a file appended to in blocks."""
         self._owned = False
+        self._flush_at = 0.0
+        self._second = -1
+        self._stamp = ""
         self._out: IO[str] | None
         if target == "-":
             self._out = sys.stderr
         elif target:
-            self._out = open(target, "a", encoding="utf-8", buffering=1)
+            self._out = open(target, "a", encoding="utf-8")
             self._owned = True
         else:
             self._out = None
@@ -34,8 +42,12 @@ class QueryLog:
               rows: int | None = None, **extra: Any) -> None:
         if self._out is None:
             return
+        now = time.time()
+        if int(now) != self._second:
+            self._second = int(now)
+            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
         entry: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z",
+            "time": self._stamp,
             "endpoint": endpoint, "status": status, "duration_ms": round(seconds * 1000, 2),
             "client": client, "rows": rows,
         }
@@ -48,8 +60,25 @@ class QueryLog:
             self._out.write(json.dumps(entry, ensure_ascii=False) + "\n")
             if not self._owned:
                 self._out.flush()
+            elif now >= self._flush_at:
+                self._flush_at = now + FLUSH_EVERY
+                self._out.flush()
+                self._flush_later()
         except (OSError, ValueError):
             pass  # a full disk or closed stream must not fail the request
+
+    def _flush_later(self) -> None:
+        """Lines written after a flush are flushed a little later even if no request comes."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        loop.call_later(FLUSH_EVERY, self.flush)
+
+    def flush(self) -> None:
+        if self._out is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._out.flush()
 
     def close(self) -> None:
         if self._owned and self._out is not None:

@@ -32,7 +32,7 @@ from .negotiation import FORMAT_NAMES, GRAPH_FORMATS, RESULT_FORMATS, Format, Un
 from .querylog import QueryLog
 from .security import RateLimiter, check_token, client_address, refused_remote, retry_after
 from .settings import EndpointSettings
-from graph.sparqltext import add_using, analyse
+from graph.sparqltext import add_using, analyse, is_resource_lookup
 
 TRUNCATED_HEADER = "X-Patrimoine-Truncated"
 ROWS_HEADER = "X-Patrimoine-Rows"
@@ -182,7 +182,8 @@ class Protocol:
             "graph_format": graph_format.name if graph_format else None,
             "max_rows": self.settings.max_rows,
         }
-        result = await self._run(request, job)
+        inline = not (job["own_dataset"] or default_graphs or named_graphs) and is_resource_lookup(text)
+        result = await self._run(request, job, inline=inline)
         fmt = results_format if result.kind == "results" else graph_format
         return self._answer(result, fmt, ctx)
 
@@ -194,11 +195,12 @@ class Protocol:
                           + ", ".join(dict.fromkeys(f.media_type for f in offers)), "not_acceptable")
         return fmt
 
-    async def _run(self, request: Request, job: dict, write: bool = False, payload: bytes | None = None) -> Result:
+    async def _run(self, request: Request, job: dict, write: bool = False, payload: bytes | None = None,
+                   inline: bool = False) -> Result:
         try:
             if write:
                 return await self.pool.write(job, payload)
-            return await self.pool.run(job, lambda: _disconnected(request))
+            return await self.pool.run(job, lambda: _disconnected(request), inline=inline)
         except Overloaded as e:
             raise Refusal(503, f"the endpoint is busy ({e}); try again shortly", "overloaded",
                           {"Retry-After": "1"}) from None
@@ -431,7 +433,7 @@ def _media_type(request: Request) -> str:
 
 def _query_params(request: Request) -> dict[str, list[str]]:
     params: dict[str, list[str]] = {}
-    for k, v in request.query_params.multi_items():
+    for k, v in parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True):
         params.setdefault(k, []).append(v)
     return params
 

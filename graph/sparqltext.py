@@ -14,7 +14,9 @@ parser still rejects invalid syntax.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 _PN_CHARS_BASE = "A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F" \
@@ -50,8 +52,7 @@ QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # iri, var, bnode, pname, lang, word, number, punct, string
     text: str
     start: int
@@ -64,12 +65,14 @@ class Token:
 
 def tokens(text: str) -> list[Token]:
     """The significant tokens of ``text`` (whitespace and comments dropped)."""
-    out = []
+    return list(_significant(text))
+
+
+def _significant(text: str) -> Iterator[Token]:
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
-        if kind not in ("ws", "comment"):
-            out.append(Token(kind, m.group(), m.start()))
-    return out
+        if kind != "ws" and kind != "comment":
+            yield Token(kind, m.group(), m.start())
 
 
 def unescape_iri(token: str) -> str:
@@ -206,3 +209,149 @@ def add_using(update: str, using: list[str], using_named: list[str]) -> str:
         prev = tok
     out.append(update[last:])
     return "".join(out)
+
+
+def is_resource_lookup(text: str) -> bool:
+    """True for a query that only reads triples of resources it names: cheap whatever the size of the graph.
+
+    That is a SELECT (variables or ``*``, optionally DISTINCT/REDUCED), ASK or
+    CONSTRUCT whose WHERE clause is a plain list of triple patterns, each with an
+    IRI as subject (``<iri> ?p ?o``, ``ex:x rdfs:label ?l ; a ?t``), and at most
+    LIMIT and OFFSET after it: no FILTER, OPTIONAL, UNION, sub-query, property
+    path, aggregate, ORDER BY, FROM or SERVICE. Its work is bounded by the
+    out-degree of the named resources, so the endpoint may run it without a
+    killable worker. Anything else, or anything this reading is unsure of, is
+    False.
+    """
+    try:
+        return _Lookup(_significant(text)).query()
+    except IndexError:
+        return False
+
+
+class _Lookup:
+    """A recursive-descent reader of the few query shapes :func:`is_resource_lookup` accepts.
+
+    It pulls tokens one at a time, so that a query that is no lookup (most
+    analytical ones fail at their first parenthesis) is not tokenized to its end.
+    """
+
+    MAX_PATTERNS = 8
+
+    def __init__(self, toks: Iterator[Token]) -> None:
+        self._toks = toks
+        self.current: Token | None = next(toks, None)
+        self.patterns = 0
+
+    def at_end(self) -> bool:
+        return self.current is None
+
+    def peek(self) -> Token:
+        if self.current is None:
+            raise IndexError("end of the query")
+        return self.current
+
+    def take(self) -> Token:
+        tok = self.peek()
+        self.current = next(self._toks, None)
+        return tok
+
+    def punct(self, text: str) -> bool:
+        tok = self.current
+        if tok is not None and tok.kind == "punct" and tok.text == text:
+            self.take()
+            return True
+        return False
+
+    def keyword(self, word: str) -> bool:
+        tok = self.current
+        if tok is not None and tok.keyword == word:
+            self.take()
+            return True
+        return False
+
+    def query(self) -> bool:
+        """Whether the whole text is a lookup."""
+        while self.keyword("PREFIX") or self.keyword("BASE"):
+            if self.peek().kind == "pname":
+                self.take()
+            if self.take().kind != "iri":
+                return False
+        if self.keyword("SELECT"):
+            self.keyword("DISTINCT") or self.keyword("REDUCED")
+            if not self.punct("*"):
+                if self.peek().kind != "var":
+                    return False
+                while not self.at_end() and self.peek().kind == "var":
+                    self.take()
+            self.keyword("WHERE")
+        elif self.keyword("ASK"):
+            self.keyword("WHERE")
+        elif self.keyword("CONSTRUCT"):
+            if not self.keyword("WHERE"):
+                if not self.group(template=True):
+                    return False
+                self.keyword("WHERE")
+        else:
+            return False
+        if not self.group(template=False):
+            return False
+        seen: set[str] = set()
+        while not self.at_end():
+            word = self.take().keyword
+            if word not in ("LIMIT", "OFFSET") or word in seen or self.take().kind != "number":
+                return False
+            seen.add(word)
+        return self.patterns > 0
+
+    def group(self, template: bool) -> bool:
+        """``{ triples }``; subjects must be IRIs outside a CONSTRUCT template."""
+        if not self.punct("{"):
+            return False
+        while not self.punct("}"):
+            subject = self.take()
+            if subject.kind not in ("iri", "pname") and not (template and subject.kind in ("var", "bnode")):
+                return False
+            if not template:
+                self.patterns += 1
+            if not self.predicate_objects(template):
+                return False
+            if not self.punct("."):
+                if self.punct("}"):
+                    break
+                return False
+        return self.patterns <= self.MAX_PATTERNS
+
+    def predicate_objects(self, template: bool) -> bool:
+        while True:
+            verb = self.take()
+            if not (verb.kind in ("iri", "pname", "var") or verb.text == "a"):
+                return False
+            while True:
+                if not self.object():
+                    return False
+                if not self.punct(","):
+                    break
+                if not template:
+                    self.patterns += 1
+            if not self.punct(";"):
+                return True
+            while self.punct(";"):
+                pass
+            tok = self.peek()
+            if tok.kind == "punct" and tok.text in (".", "}"):
+                return True
+            if not template:
+                self.patterns += 1
+
+    def object(self) -> bool:
+        tok = self.take()
+        if tok.kind in ("iri", "pname", "var", "number", "bnode") or tok.keyword in ("TRUE", "FALSE"):
+            return True
+        if tok.kind != "string":
+            return False
+        if not self.at_end() and self.peek().kind == "lang":
+            self.take()
+        elif self.punct("^^"):
+            return self.take().kind in ("iri", "pname")
+        return True

@@ -65,6 +65,12 @@ class Dataset:
         return {f: getattr(self, f) for f in self.__dataclass_fields__}
 
 
+def require_store(path: Path) -> None:
+    """Raise StoreError unless a store exists at ``path`` (without opening it)."""
+    if not path.exists():
+        raise StoreError(f"no store at {path}: load data first with `patrimoine load`")
+
+
 class KnowledgeGraph:
     """The store plus the IRI minter; opened on disk (default) or in memory (``path=None``)."""
 
@@ -77,8 +83,7 @@ class KnowledgeGraph:
             if self.path is None:
                 self.store = ox.Store()
             elif read_only:
-                if not self.path.exists():
-                    raise StoreError(f"no store at {self.path}: load data first with `patrimoine load`")
+                require_store(self.path)
                 self.store = ox.Store.read_only(str(self.path))
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
@@ -107,12 +112,15 @@ class KnowledgeGraph:
         return [g for g in self.store.named_graphs() if isinstance(g, ox.NamedNode) and g.value not in hidden]
 
     def query(self, sparql: str, *, default_graph: Sequence[str] | None = None,
-              named_graphs: Sequence[str] | None = None, prefixes: bool = False):
+              named_graphs: Sequence[str] | None = None, prefixes: bool = False,
+              dataset_clause: bool | None = None):
         """Run a SPARQL query; the default graph is the union of all visible graphs
         (unless the query names its own with FROM / FROM NAMED).
 
         ``default_graph``/``named_graphs`` (IRIs) restrict the dataset as the
         SPARQL protocol's ``default-graph-uri``/``named-graph-uri`` do.
+        ``dataset_clause``: whether the query has FROM / FROM NAMED, when the
+        caller already knows (None: read from the text).
         """
         if prefixes:
             sparql = sparql_prefixes() + sparql
@@ -124,7 +132,7 @@ class KnowledgeGraph:
                 kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
             elif default_graph is not None:
                 kwargs["named_graphs"] = self.visible_graphs()
-        elif analyse(sparql).has_dataset_clause:
+        elif dataset_clause if dataset_clause is not None else analyse(sparql).has_dataset_clause:
             pass  # the query's own FROM / FROM NAMED say which graphs it reads
         elif self.hidden_graphs():
             visible = self.visible_graphs()

@@ -1,0 +1,132 @@
+"""The two ways a query is answered: resource lookups in the server process, the rest in a worker; and
+SPARQL JSON written in one pass, its rows counted without parsing it.
+
+The answers of both ways must be the same as pyoxigraph's own, on the sample store.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from endpoint.executor import _Captured, _Formats, _run_job, json_rows, run_inline
+from graph.namespaces import PREFIXES
+from graph.sparqltext import is_resource_lookup
+from graph.store import KnowledgeGraph
+from server import sample_store  # noqa: F401  (fixture)
+
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+LOOKUPS = [
+    "SELECT ?p ?o WHERE { <https://w3id.org/patrimoine-kg/pop/PA00116046> ?p ?o }",
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX pop: <https://w3id.org/patrimoine-kg/pop/>\n"
+    "SELECT DISTINCT * WHERE { pop:PA00116046 rdfs:label ?l ; a ?t . } LIMIT 10 OFFSET 1",
+    "select ?o where { <http://x/a> <http://x/p> \"x\"^^<http://x/t> , 'y'@fr , 12 , true . }",
+    "ASK { <http://x/a> a <http://x/T> }",
+    "ASK WHERE { <http://x/a> ?p ?o ; ?q ?r }",
+    "CONSTRUCT { ?s ?p ?o } WHERE { <http://x/a> ?p ?o }",
+    "CONSTRUCT WHERE { <http://x/a> ?p ?o . }",
+    "BASE <http://x/> SELECT ?o { <a> ?p ?o }  # a comment { with braces }",
+]
+NOT_LOOKUPS = [
+    "SELECT ?s WHERE { ?s ?p ?o }",  # no subject given: the whole graph
+    "SELECT ?s WHERE { ?s a <http://x/T> }",
+    "SELECT ?o WHERE { <http://x/a> ?p ?o . ?o ?q ?r }",  # the second pattern may match anything
+    "SELECT ?o WHERE { <http://x/a> ?p ?o FILTER(isIRI(?o)) }",
+    "SELECT ?o WHERE { <http://x/a> <http://x/p>/<http://x/q> ?o }",
+    "SELECT ?o WHERE { <http://x/a> <http://x/p>* ?o }",
+    "SELECT ?o WHERE { <http://x/a> ^<http://x/p> ?o }",
+    "SELECT (COUNT(*) AS ?n) WHERE { <http://x/a> ?p ?o }",
+    "SELECT ?o FROM <http://x/g> WHERE { <http://x/a> ?p ?o }",
+    "SELECT ?o WHERE { <http://x/a> ?p ?o } ORDER BY ?o",
+    "SELECT ?o WHERE { <http://x/a> ?p ?o OPTIONAL { ?o ?q ?r } }",
+    "SELECT ?o WHERE { <http://x/a> ?p ?o } VALUES ?o { 1 }",
+    "SELECT ?o WHERE { SERVICE <http://127.0.0.1:9/sparql> { <http://x/a> ?p ?o } }",
+    "SELECT ?o WHERE { GRAPH ?g { <http://x/a> ?p ?o } }",
+    "SELECT ?o WHERE { <http://x/a> ?p [ ?q ?o ] }",
+    "SELECT ?o WHERE { <http://x/a> ?p ?o } LIMIT",
+    "SELECT ?o WHERE { <http://x/a> ?p ?o } LIMIT 1 LIMIT 2",
+    "DESCRIBE <http://x/a>",
+    "INSERT DATA { <http://x/a> <http://x/p> 1 }",
+    "SELECT ?o {",
+    "",
+    "SELECT ?o WHERE { " + " . ".join(f"<http://x/a> <http://x/p{i}> ?o{i}" for i in range(9)) + " }",  # too many
+]
+
+
+@pytest.mark.parametrize("query", LOOKUPS)
+def test_resource_lookups_are_recognised(query):
+    assert is_resource_lookup(query)
+
+
+@pytest.mark.parametrize("query", NOT_LOOKUPS)
+def test_other_queries_are_not_lookups(query):
+    assert not is_resource_lookup(query)
+
+
+@pytest.fixture(scope="module")
+def kg(sample_store: Path) -> KnowledgeGraph:
+    return KnowledgeGraph(sample_store, read_only=True)
+
+
+ANSWERS = [
+    f"SELECT ?s ?label WHERE {{ ?s <{RDFS_LABEL}> ?label }}",
+    "SELECT ?class (COUNT(?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class",
+    "SELECT ?s ?x WHERE { ?s a ?c OPTIONAL { ?s <http://example.org/nothing> ?x } } LIMIT 50",  # ?x unbound
+    "SELECT ?x WHERE { VALUES ?x { UNDEF UNDEF } }",  # rows with no binding at all: {}
+    "SELECT ?x WHERE { FILTER(false) }",
+    'SELECT ?x WHERE { VALUES ?x { "a},{b" "[{" "{}" "x,{\\"y\\"}" } }',  # braces and escaped quotes in strings
+    "SELECT ?t WHERE { BIND(<<( <http://x/a> <http://x/b> <http://x/c> )>> AS ?t) }",  # a triple term
+]
+
+
+@pytest.mark.parametrize("query", ANSWERS)
+def test_json_rows_counts_what_pyoxigraph_wrote_or_says_it_cannot(kg, query):
+    body = kg.query(query).serialize(format=ox.QueryResultsFormat.JSON)
+    exact = len(json.loads(body)["results"]["bindings"])
+    counted = json_rows(body)
+    assert counted == exact or (counted is None and b'\\"' in body)
+
+
+def _answer(kg: KnowledgeGraph, query: str, max_rows: int, fmt: str = "json"):
+    captured = _Captured()
+    job = {"op": "query", "query": query, "results_format": fmt, "graph_format": "turtle", "max_rows": max_rows}
+    _run_job(kg, job, None, captured, _Formats(ox, PREFIXES))
+    return captured.result
+
+
+@pytest.mark.parametrize("query", ANSWERS)
+def test_the_one_pass_json_answer_is_the_tsv_detour_answer(kg, query):
+    direct = _answer(kg, query, 10_000)
+    via_tsv = _answer(kg, query, 10_000, "tsv")  # the row count of the exact way
+    assert direct.status == 200 and not direct.truncated
+    data = json.loads(direct.body)
+    assert direct.rows == len(data["results"]["bindings"]) == via_tsv.rows
+    expected = json.loads(kg.query(query).serialize(format=ox.QueryResultsFormat.JSON))
+    assert data == expected
+
+
+def test_an_answer_over_the_row_limit_is_cut_the_exact_way(kg):
+    query = f"SELECT ?s ?label WHERE {{ ?s <{RDFS_LABEL}> ?label }}"
+    total = len(list(kg.query(query)))
+    assert total > 7
+    result = _answer(kg, query, 7)
+    data = json.loads(result.body)
+    assert result.truncated and result.rows == 7 == len(data["results"]["bindings"])
+    assert data["truncated"] is True and data["maxRows"] == 7
+
+
+def test_a_lookup_run_inline_answers_as_a_worker_would(kg):
+    record = next(iter(kg.query("SELECT ?s WHERE { ?s a <http://www.cidoc-crm.org/cidoc-crm/E22_Human-Made_Object> }"
+                                " LIMIT 1")))["s"].value
+    query = f"SELECT ?p ?o WHERE {{ <{record}> ?p ?o }}"
+    assert is_resource_lookup(query)
+    job = {"op": "query", "query": query, "results_format": "json", "graph_format": None, "max_rows": 10_000}
+    inline = run_inline(kg, job, _Formats(ox, PREFIXES))
+    assert inline.status == 200 and inline.rows == len(list(kg.query(query))) > 3
+    assert json.loads(inline.body) == json.loads(kg.query(query).serialize(format=ox.QueryResultsFormat.JSON))
+    with pytest.raises(ValueError):
+        run_inline(kg, {**job, "max_rows": 0}, _Formats(ox, PREFIXES))  # an unbounded answer never runs inline
