@@ -9,9 +9,11 @@ application, stopped with it), the protocol handlers of :mod:`endpoint.sparql`,
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import time
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import FastAPI
@@ -43,21 +45,29 @@ linked open data.
 """
 
 
-def create_app(kg: KnowledgeGraph, settings: EndpointSettings | None = None) -> FastAPI:
-    settings = settings if settings is not None else EndpointSettings.from_env()
+def create_app(kg: KnowledgeGraph, settings: EndpointSettings | None = None, *, processes: int = 1,
+               metrics_dir: Path | None = None) -> FastAPI:
+    """The application of one server process; ``processes`` > 1 when it is one of several
+    (:mod:`endpoint.processes`): it then takes its share of the query workers and publishes
+    its metrics in ``metrics_dir``."""
+    settings = (settings if settings is not None else EndpointSettings.from_env()).process_share(processes)
     metrics = Metrics()
     log = QueryLog(settings.query_log)
     pool = QueryPool(kg.path, kg.minter.base, size=settings.worker_count, timeout=settings.query_timeout,
                      max_concurrent=settings.max_concurrent_queries, memory_mb=settings.worker_memory,
-                     kg=kg if kg.path is None else None,
+                     kg=kg if kg.path is None else None, reader=kg,
                      on_write=lambda: _reopen(kg))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await pool.start()
+        publisher = asyncio.ensure_future(_publish(metrics, metrics_dir)) if metrics_dir is not None else None
         try:
             yield
         finally:
+            if publisher is not None:
+                publisher.cancel()
+                metrics.publish(metrics_dir)
             await pool.close()
             log.close()
 
@@ -70,8 +80,8 @@ def create_app(kg: KnowledgeGraph, settings: EndpointSettings | None = None) -> 
     protocol = Protocol(kg, settings, pool, metrics, log, html_home="ui" in optional)
     app.router.routes.extend(protocol.routes())
     app.fast_sparql, app.metrics = protocol, metrics
-    _add_health(app, pool, settings)
-    _add_metrics(app, metrics, pool)
+    _add_health(app, pool, settings, metrics_dir)
+    _add_metrics(app, metrics, pool, metrics_dir)
     for name, module in optional.items():
         app.include_router(module.router(kg, settings))
     _add_openapi(app)
@@ -130,18 +140,30 @@ def _reopen(kg: KnowledgeGraph) -> None:
         kg._hidden = None  # the catalogue may have changed
 
 
-def _add_health(app: FastAPI, pool: QueryPool, settings: EndpointSettings) -> None:
+def _add_health(app: FastAPI, pool: QueryPool, settings: EndpointSettings, metrics_dir: Path | None) -> None:
     @app.get("/health", tags=["Service"], summary="Liveness and readiness")
     async def health() -> JSONResponse:
         ready = pool.alive() > 0
+        # the whole server: this process and the others sharing the port (their last published figures)
+        peers = [p for p in Metrics.peers(metrics_dir) if Metrics.alive(p)]
+        gauges = [p.get("gauges", {}) for p in peers]
         return JSONResponse({
-            "status": "ok" if ready else "starting", "workers": pool.alive(), "busy": pool.busy(),
-            "queries_in_flight": pool.admitted, "writes_enabled": settings.writes_enabled,
-            "query_timeout": settings.query_timeout, "max_rows": settings.max_rows,
+            "status": "ok" if ready else "starting", "processes": 1 + len(peers),
+            "workers": pool.alive() + sum(int(g.get("patrimoine_query_workers", 0)) for g in gauges),
+            "busy": pool.busy() + sum(int(g.get("patrimoine_query_workers_busy", 0)) for g in gauges),
+            "queries_in_flight": pool.admitted + sum(int(g.get("patrimoine_queries_in_flight", 0)) for g in gauges),
+            "writes_enabled": settings.writes_enabled, "query_timeout": settings.query_timeout,
+            "max_rows": settings.max_rows,
         }, status_code=200 if ready else 503)
 
 
-def _add_metrics(app: FastAPI, metrics: Metrics, pool: QueryPool) -> None:
+async def _publish(metrics: Metrics, directory: Path, every: float = 1.0) -> None:
+    while True:
+        metrics.publish(directory)
+        await asyncio.sleep(every)
+
+
+def _add_metrics(app: FastAPI, metrics: Metrics, pool: QueryPool, metrics_dir: Path | None) -> None:
     s = pool.stats
     metrics.gauge("patrimoine_query_workers", "Query worker processes alive.", pool.alive)
     metrics.gauge("patrimoine_query_workers_busy", "Query workers running a query.", pool.busy)
@@ -155,6 +177,9 @@ def _add_metrics(app: FastAPI, metrics: Metrics, pool: QueryPool) -> None:
     metrics.counter("patrimoine_workers_started_total", "Worker processes started.", lambda: s.spawned)
     metrics.counter("patrimoine_worker_start_seconds_total", "Time spent starting workers.",
                     lambda: s.spawn_seconds)
+    metrics.counter("patrimoine_queries_inline_total",
+                    "Resource lookups run in the server process (bounded work, no worker round trip).",
+                    lambda: s.inline)
     metrics.counter("patrimoine_writes_total", "Writes applied (updates, Graph Store changes).", lambda: s.writes)
     metrics.counter("patrimoine_query_memory_aborts_total", "Queries stopped at the worker memory limit.",
                     lambda: s.memory_aborts)
@@ -162,7 +187,7 @@ def _add_metrics(app: FastAPI, metrics: Metrics, pool: QueryPool) -> None:
     @app.get("/metrics", tags=["Service"], summary="Metrics in the Prometheus text format",
              response_class=PlainTextResponse)
     async def prometheus() -> PlainTextResponse:
-        return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+        return PlainTextResponse(metrics.render(Metrics.peers(metrics_dir)), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 def _add_openapi(app: FastAPI) -> None:

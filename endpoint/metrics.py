@@ -1,10 +1,21 @@
-"""Counters and histograms of the endpoint, written in the Prometheus text exposition format (``/metrics``)."""
+"""Counters and histograms of the endpoint, written in the Prometheus text exposition format (``/metrics``).
+
+When several server processes share the port (``--http-workers``), each one
+publishes a snapshot of its figures as JSON in a directory they share, about
+once a second and when it stops; the process answering ``/metrics`` adds the
+others' latest snapshots to its own live figures. Counters of a process that
+has ended are kept (a counter must not go down); its gauges are not.
+"""
 
 from __future__ import annotations
 
 import bisect
+import contextlib
+import json
+import os
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -46,7 +57,73 @@ class Metrics:
     def counter(self, name: str, help: str, read: Callable[[], float]) -> None:
         self.counters[name] = (help, read)
 
-    def render(self) -> str:
+    def snapshot(self) -> dict:
+        """This process's figures, as JSON-ready data."""
+        return {
+            "pid": os.getpid(),
+            "requests": [[e, s, n] for (e, s), n in self.requests.items()],
+            "durations": {e: {"counts": h.counts, "sum": h.sum, "count": h.count} for e, h in self.durations.items()},
+            "rejections": dict(self.rejections),
+            "truncated": self.truncated,
+            "counters": {name: read() for name, (_, read) in self.counters.items()},
+            "gauges": {name: read() for name, (_, read) in self.gauges.items()},
+        }
+
+    def publish(self, directory: Path) -> None:
+        """Write this process's snapshot to ``directory`` (atomically: readers never see half a file)."""
+        path = directory / f"{os.getpid()}.json"
+        tmp = path.with_suffix(".tmp")
+        with contextlib.suppress(OSError):
+            tmp.write_text(json.dumps(self.snapshot()), encoding="utf-8")
+            os.replace(tmp, path)
+
+    @staticmethod
+    def peers(directory: Path | None) -> list[dict]:
+        """The snapshots other processes published in ``directory``."""
+        if directory is None:
+            return []
+        out = []
+        own = f"{os.getpid()}.json"
+        for path in directory.glob("*.json"):
+            if path.name == own:
+                continue
+            with contextlib.suppress(OSError, ValueError):
+                out.append(json.loads(path.read_text(encoding="utf-8")))
+        return out
+
+    @staticmethod
+    def alive(snapshot: dict) -> bool:
+        """Whether the process that published ``snapshot`` still runs."""
+        return _alive(snapshot.get("pid"))
+
+    def render(self, peers: Iterable[dict] = ()) -> str:
+        """The Prometheus text: this process's figures plus those of ``peers`` (snapshots)."""
+        requests: dict[tuple[str, int], int] = defaultdict(int, self.requests)
+        durations = {e: (list(h.counts), h.sum, h.count, h.buckets) for e, h in self.durations.items()}
+        rejections: dict[str, int] = defaultdict(int, self.rejections)
+        truncated = self.truncated
+        counters = {name: read() for name, (_, read) in self.counters.items()}
+        gauges = {name: read() for name, (_, read) in self.gauges.items()}
+        for peer in peers:
+            alive = _alive(peer.get("pid"))
+            for e, s, n in peer.get("requests", []):
+                requests[(e, int(s))] += n
+            for e, h in peer.get("durations", {}).items():
+                counts, total, count, buckets = durations.get(e, ([0] * (len(DURATION_BUCKETS) + 1), 0.0, 0,
+                                                                  DURATION_BUCKETS))
+                if len(h["counts"]) == len(counts):
+                    durations[e] = ([a + b for a, b in zip(counts, h["counts"])], total + h["sum"],
+                                    count + h["count"], buckets)
+            for reason, n in peer.get("rejections", {}).items():
+                rejections[reason] += n
+            truncated += peer.get("truncated", 0)
+            for name, value in peer.get("counters", {}).items():
+                if name in counters:
+                    counters[name] += value
+            if alive:
+                for name, value in peer.get("gauges", {}).items():
+                    if name in gauges:
+                        gauges[name] += value
         out: list[str] = []
 
         def header(name: str, kind: str, help: str) -> None:
@@ -54,27 +131,39 @@ class Metrics:
             out.append(f"# TYPE {name} {kind}")
 
         header("patrimoine_requests_total", "counter", "HTTP requests answered, by endpoint and status.")
-        for (endpoint, status), n in sorted(self.requests.items()):
+        for (endpoint, status), n in sorted(requests.items()):
             out.append(f'patrimoine_requests_total{{endpoint="{endpoint}",status="{status}"}} {n}')
         header("patrimoine_request_duration_seconds", "histogram",
                "Time to answer a request (for streamed answers, until the answer starts).")
-        for endpoint, h in sorted(self.durations.items()):
+        for endpoint, (counts, total, count, buckets) in sorted(durations.items()):
             cumulative = 0
-            for bound, n in zip(h.buckets, h.counts):
+            for bound, n in zip(buckets, counts):
                 cumulative += n
                 out.append(f'patrimoine_request_duration_seconds_bucket{{endpoint="{endpoint}",le="{bound}"}} '
                            f"{cumulative}")
-            out.append(f'patrimoine_request_duration_seconds_bucket{{endpoint="{endpoint}",le="+Inf"}} {h.count}')
-            out.append(f'patrimoine_request_duration_seconds_sum{{endpoint="{endpoint}"}} {h.sum:.6f}')
-            out.append(f'patrimoine_request_duration_seconds_count{{endpoint="{endpoint}"}} {h.count}')
+            out.append(f'patrimoine_request_duration_seconds_bucket{{endpoint="{endpoint}",le="+Inf"}} {count}')
+            out.append(f'patrimoine_request_duration_seconds_sum{{endpoint="{endpoint}"}} {total:.6f}')
+            out.append(f'patrimoine_request_duration_seconds_count{{endpoint="{endpoint}"}} {count}')
         header("patrimoine_rejections_total", "counter",
                "Requests refused before running: too large, overloaded, rate-limited, forbidden, timed out.")
-        for reason, n in sorted(self.rejections.items()):
+        for reason, n in sorted(rejections.items()):
             out.append(f'patrimoine_rejections_total{{reason="{reason}"}} {n}')
         header("patrimoine_truncated_results_total", "counter", "Answers cut at the row limit.")
-        out.append(f"patrimoine_truncated_results_total {self.truncated}")
-        for kind, table in (("counter", self.counters), ("gauge", self.gauges)):
-            for name, (help, read) in sorted(table.items()):
+        out.append(f"patrimoine_truncated_results_total {truncated}")
+        for kind, table, values in (("counter", self.counters, counters), ("gauge", self.gauges, gauges)):
+            for name, (help, _) in sorted(table.items()):
                 header(name, kind, help)
-                out.append(f"{name} {read():g}")
+                out.append(f"{name} {values[name]:g}")
         return "\n".join(out) + "\n"
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -44,6 +44,11 @@ class EndpointSettings:
         "Query worker processes kept warm (each opens the store read-only); 0: two per CPU, so that a few "
         "long queries leave workers free for short ones.",
         "--workers", "N")
+    http_workers: int = _setting(
+        0, "PATRIMOINE_HTTP_WORKERS",
+        "Server processes sharing the port (each parses requests, answers resource lookups itself and has its "
+        "share of the query workers); 0: one per CPU, at most 8. Writes need a single process (a write stops "
+        "every reader first), so with a token the default is 1.", "--http-workers", "N")
     worker_memory: int = _setting(
         4096, "PATRIMOINE_WORKER_MEMORY",
         "Memory limit of each query worker in MiB (heap; the store's file mappings do not count); a query that "
@@ -54,7 +59,8 @@ class EndpointSettings:
         "--max-concurrent-queries", "N")
     rate_limit: float = _setting(
         600.0, "PATRIMOINE_RATE_LIMIT",
-        "Queries per minute one client (IP address) may send on average; more get 429. 0: no limit.",
+        "Queries per minute one client (IP address) may send on average; more get 429. 0: no limit. Counted by "
+        "each server process (--http-workers): a reverse proxy in front can enforce an exact figure.",
         "--rate-limit", "PER_MINUTE")
     rate_burst: int = _setting(
         60, "PATRIMOINE_RATE_BURST", "Queries a client may send at once before the rate limit applies.",
@@ -89,6 +95,12 @@ class EndpointSettings:
         return self.workers if self.workers > 0 else 2 * max(os.cpu_count() or 1, 1)
 
     @property
+    def http_process_count(self) -> int:
+        if self.http_workers > 0:
+            return self.http_workers
+        return 1 if self.writes_enabled else min(max(os.cpu_count() or 1, 1), 8)
+
+    @property
     def service_hosts(self) -> frozenset[str]:
         return frozenset(h.strip().lower() for h in self.allow_service.split(",") if h.strip())
 
@@ -96,11 +108,20 @@ class EndpointSettings:
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
+    def process_share(self, count: int) -> "EndpointSettings":
+        """The settings of one of ``count`` server processes: its share of the query workers and queries."""
+        if count <= 1:
+            return self
+        return replace(self, workers=-(-self.worker_count // count),
+                       max_concurrent_queries=-(-self.max_concurrent_queries // count))
+
     def check(self) -> "EndpointSettings":
         """Raise ValueError for a setting out of range."""
         if self.query_timeout <= 0:
             raise ValueError("query_timeout must be positive")
-        for name in ("max_rows", "workers", "rate_burst", "worker_memory"):
+        if self.writes_enabled and self.http_workers > 1:
+            raise ValueError("writes (PATRIMOINE_TOKEN) need a single server process: use --http-workers 1")
+        for name in ("max_rows", "workers", "http_workers", "rate_burst", "worker_memory"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 or more")
         for name in ("max_query_bytes", "max_upload_bytes", "max_concurrent_queries"):

@@ -208,24 +208,42 @@ def serve(state: State, host: str, port: int, **options) -> None:
         settings = from_click(options)
     except ValueError as e:
         raise click.BadParameter(str(e)) from None
-    kg = state.open(read_only=True)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # proto: asyncio sets TCP_NODELAY
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    processes = settings.http_process_count
+    if processes == 1:
+        kg = state.open(read_only=True)
+    else:
+        # RocksDB leaves threads behind even once closed, and a process must not fork with threads
+        # running: each server process opens the store itself, after the fork.
+        from .store import require_store
+
+        require_store(Path(state.store_path))
+        kg = None
+    from endpoint.processes import listening_sockets, serve_processes
+
     try:
-        sock.bind((host, port))
+        socks = listening_sockets(host, port, processes)
     except OSError as e:
         fail(f"cannot listen on {host}:{port}: {e.strerror}")
-    port = sock.getsockname()[1]
-    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    port = socks[0].getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
     mode = "writes enabled (token set)" if settings.writes_enabled else "read-only"
     click.echo(f"patrimoine-kg: serving {state.store_path} on http://{shown}:{port}/sparql "
-               f"({mode}, {settings.worker_count} query workers, query timeout {settings.query_timeout:g} s)",
-               err=True)
-    config = uvicorn.Config(create_app(kg, settings), log_level="warning", access_log=False,
-                            proxy_headers=settings.trust_forwarded, forwarded_allow_ips="*",
-                            timeout_graceful_shutdown=5)
-    uvicorn.Server(config).run(sockets=[sock])
+               f"({mode}, {processes} server process{'es' if processes > 1 else ''}, "
+               f"{settings.process_share(processes).worker_count * processes} query workers, "
+               f"query timeout {settings.query_timeout:g} s)", err=True)
+
+    def run(sock: socket.socket, metrics_dir: Path | None = None) -> None:
+        store = kg if kg is not None else state.open(read_only=True)
+        app = create_app(store, settings, processes=processes, metrics_dir=metrics_dir)
+        config = uvicorn.Config(app, log_level="warning", access_log=False,
+                                proxy_headers=settings.trust_forwarded, forwarded_allow_ips="*",
+                                timeout_graceful_shutdown=5)
+        uvicorn.Server(config).run(sockets=[sock])
+
+    if processes == 1:
+        run(socks[0])
+    else:
+        sys.exit(serve_processes(socks, run))
 
 
 def _region_option(region: str) -> str | None:

@@ -34,7 +34,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "pop"
 PATRIMOINE = str(Path(sys.executable).parent / "patrimoine")
-BANNER = re.compile(r"serving .* on (http://127\.0\.0\.1:(\d+))/sparql")
+BANNER = re.compile(r"serving .* on (http://127\.0\.0\.1:(\d+))/sparql \([^,]*, (\d+) server process")
 
 
 def sample_files() -> list[Path]:
@@ -69,19 +69,33 @@ class LiveServer:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
     def child_pids(self) -> list[int]:
-        try:
-            return [int(p) for p in Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()]
-        except OSError:
-            return []
+        """Every process under the server: its server processes (with --http-workers > 1) and query workers."""
+        pids, out = [self.proc.pid], []
+        for pid in pids:
+            try:
+                children = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+            except OSError:
+                continue
+            pids.extend(children)
+            out.extend(children)
+        return out
+
+    def server_pids(self) -> list[int]:
+        """The processes answering HTTP: the server itself, or the processes it forked to share the port."""
+        forked = [pid for pid in self.child_pids() if not _is_query_worker(pid)
+                  and _parent(pid) == self.proc.pid]
+        return forked or [self.proc.pid]
 
     def worker_pids(self) -> list[int]:
-        """Process ids of the query workers: the server's children that have the store open.
+        """Process ids of the query workers that have the store open.
 
         (The server also keeps one spare process started, its store not yet open.)
         """
         store = str(self.store.resolve())
         out = []
         for pid in self.child_pids():
+            if not _is_query_worker(pid):
+                continue
             try:
                 fds = list(Path(f"/proc/{pid}/fd").iterdir())
             except OSError:
@@ -103,6 +117,20 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def _is_query_worker(pid: int) -> bool:
+    try:
+        return b"endpoint.executor" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _environment(env: dict[str, str] | None) -> dict[str, str]:
@@ -133,12 +161,14 @@ def start_server(store: Path, *options: str, env: dict[str, str] | None = None,
             m = BANNER.search(log.read_text(errors="replace"))
             if m:
                 server = LiveServer(m.group(1), int(m.group(2)), store, proc, log)
+                processes = int(m.group(3))
             else:
                 time.sleep(0.05)
         while True:
             try:
-                if requests.get(server.url + "/health", timeout=5).status_code == 200:
-                    break
+                r = requests.get(server.url + "/health", timeout=5)
+                if r.status_code == 200 and r.json().get("processes", 1) >= processes:
+                    break  # every server process is up
             except requests.ConnectionError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:

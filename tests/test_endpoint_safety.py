@@ -92,8 +92,13 @@ def listener():
 
 # -- the time limit really stops the work ----------------------------------------------------
 
+# The worker pool, the concurrency bound and the rate limit belong to each server process:
+# these tests watch one process's.
+ONE_PROCESS = ("--http-workers", "1")
+
+
 def test_runaway_query_is_killed_at_the_limit_and_the_server_stays_responsive(sample_store):
-    with start_server(sample_store, "--query-timeout", "2", "--workers", "2", "--rate-limit", "0") as server:
+    with start_server(sample_store, *ONE_PROCESS, "--query-timeout", "2", "--workers", "2", "--rate-limit", "0") as server:
         workers = server.worker_pids()
         assert len(workers) == 2
         answer: dict = {}
@@ -131,7 +136,7 @@ def test_runaway_query_is_killed_at_the_limit_and_the_server_stays_responsive(sa
 
 
 def test_a_client_that_goes_away_stops_its_query(sample_store):
-    with start_server(sample_store, "--workers", "1", "--rate-limit", "0") as server:
+    with start_server(sample_store, *ONE_PROCESS, "--workers", "1", "--rate-limit", "0") as server:
         [worker] = server.worker_pids()
         conn = socket.create_connection(("127.0.0.1", server.port))
         path = "/sparql?query=" + requests.utils.quote(RUNAWAY)
@@ -149,7 +154,7 @@ def test_a_client_that_goes_away_stops_its_query(sample_store):
 
 def test_a_query_over_the_memory_limit_stops_its_worker(sample_store):
     hungry = "SELECT * WHERE { ?a ?p ?o . ?b ?q ?r } ORDER BY ?o ?r"  # sorts (triples)^2 rows in memory
-    with start_server(sample_store, "--worker-memory", "250", "--workers", "1", "--rate-limit", "0") as server:
+    with start_server(sample_store, *ONE_PROCESS, "--worker-memory", "250", "--workers", "1", "--rate-limit", "0") as server:
         [worker] = server.worker_pids()
         r = requests.get(server.sparql, params={"query": hungry}, timeout=60)
         assert r.status_code == 503 and "memory limit of 250 MiB" in r.text
@@ -160,7 +165,7 @@ def test_a_query_over_the_memory_limit_stops_its_worker(sample_store):
 
 
 def test_concurrency_bound_answers_503_with_retry_after(sample_store):
-    with start_server(sample_store, "--workers", "1", "--max-concurrent-queries", "1", "--query-timeout", "4",
+    with start_server(sample_store, *ONE_PROCESS, "--workers", "1", "--max-concurrent-queries", "1", "--query-timeout", "4",
                       "--rate-limit", "0") as server:
         thread = threading.Thread(
             target=lambda: requests.get(server.sparql, params={"query": RUNAWAY}, timeout=60))
@@ -176,7 +181,7 @@ def test_concurrency_bound_answers_503_with_retry_after(sample_store):
 
 
 def test_rate_limit_per_client(sample_store):
-    with start_server(sample_store, "--rate-limit", "60", "--rate-burst", "3") as server:
+    with start_server(sample_store, *ONE_PROCESS, "--rate-limit", "60", "--rate-burst", "3") as server:
         statuses = [requests.get(server.sparql, params={"query": "ASK {}"}, timeout=10) for _ in range(4)]
         assert [r.status_code for r in statuses] == [200, 200, 200, 429]
         assert int(statuses[-1].headers["retry-after"]) >= 1
