@@ -9,11 +9,18 @@ time limit, or whose client went away, gets SIGKILL and a fresh worker takes
 its place; the others keep serving.
 
 Workers serialize results themselves (pyoxigraph, in Rust) and send bytes; the
-row limit is applied without touching rows in Python: results are first
-written as TSV (one line per row) through a writer that counts newlines and
-stops the evaluation once it has one row too many; the kept lines are then
-parsed and written in the negotiated format, still in pyoxigraph. With no row
-limit, results stream straight from pyoxigraph to the client.
+row limit is applied without touching rows in Python. SPARQL JSON is written in
+one pass, up to a size bound, and its rows counted at C speed
+(:func:`json_rows`); otherwise results are written as TSV (one line per row)
+through a writer that counts newlines and stops the evaluation once it has one
+row too many, and the kept lines are parsed and written in the negotiated
+format, still in pyoxigraph. With no row limit, results stream straight from
+pyoxigraph to the client.
+
+Resource lookups (:func:`graph.sparqltext.is_resource_lookup`: every triple
+pattern starts from a given IRI) do bounded work; the server runs them itself
+on its own read-only store (:func:`run_inline`, the same code as a worker's),
+sparing the round trip, which costs more than such a query.
 
 Writes (SPARQL Update, Graph Store Protocol) stop the world: new queries wait,
 running ones finish, the readers exit, one writer process opens the store

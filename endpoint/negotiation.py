@@ -94,7 +94,8 @@ def parse_accept(header: str) -> list[MediaRange]:
     return ranges
 
 
-_CHOSEN: dict[tuple[str, tuple[Format, ...]], Format | None] = {}
+# (Accept, id of the offers) -> (the offers, the choice); holding the offers keeps their id from being reused
+_CHOSEN: dict[tuple[str, int], tuple[tuple[Format, ...], Format | None]] = {}
 _CHOSEN_MAX = 512  # clients send few distinct Accept headers; a flood of odd ones just stops the memo
 
 
@@ -102,12 +103,13 @@ def choose(accept: str | None, offers: tuple[Format, ...]) -> Format | None:
     """The offer the client prefers most (server order breaks ties); None when it accepts none (406)."""
     if not accept or not accept.strip():
         return offers[0]
-    key = (accept, offers)
-    if key in _CHOSEN:
-        return _CHOSEN[key]
+    key = (accept, id(offers))
+    known = _CHOSEN.get(key)
+    if known is not None and known[0] is offers:
+        return known[1]
     best = _choose(accept, offers)
     if len(_CHOSEN) < _CHOSEN_MAX:
-        _CHOSEN[key] = best
+        _CHOSEN[key] = (offers, best)
     return best
 
 

@@ -26,7 +26,8 @@ class EndpointSettings:
     query_timeout: float = _setting(
         30.0, "PATRIMOINE_QUERY_TIMEOUT",
         "Time limit of one query or update, in seconds; the worker process running it is killed when it is "
-        "reached (answer 503 with Retry-After).", "--query-timeout", "SECONDS")
+        "reached (answer 503 with Retry-After). Resource lookups, whose work is bounded by the triples of the "
+        "resources they name, are answered by the server process itself.", "--query-timeout", "SECONDS")
     max_rows: int = _setting(
         10000, "PATRIMOINE_MAX_ROWS",
         "Most result rows (or triples) one query returns; more are cut and the answer says so "
@@ -41,8 +42,9 @@ class EndpointSettings:
         "--max-upload-bytes", "BYTES")
     workers: int = _setting(
         0, "PATRIMOINE_QUERY_WORKERS",
-        "Query worker processes kept warm (each opens the store read-only); 0: two per CPU, so that a few "
-        "long queries leave workers free for short ones.",
+        "Query worker processes kept warm (each opens the store read-only), shared out among the server "
+        "processes; 0: two per CPU, so that a few long queries leave workers free for short ones. Resource "
+        "lookups (every triple pattern starts from a given IRI) need none: the server answers them itself.",
         "--workers", "N")
     http_workers: int = _setting(
         0, "PATRIMOINE_HTTP_WORKERS",

@@ -235,7 +235,7 @@ def serve(state: State, host: str, port: int, **options) -> None:
     def run(sock: socket.socket, metrics_dir: Path | None = None) -> None:
         store = kg if kg is not None else state.open(read_only=True)
         app = create_app(store, settings, processes=processes, metrics_dir=metrics_dir)
-        config = uvicorn.Config(app, log_level="warning", access_log=False,
+        config = uvicorn.Config(app, log_level="warning", access_log=False, server_header=False,
                                 proxy_headers=settings.trust_forwarded, forwarded_allow_ips="*",
                                 timeout_graceful_shutdown=5)
         uvicorn.Server(config).run(sockets=[sock])
