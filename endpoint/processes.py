@@ -31,6 +31,7 @@ from pathlib import Path
 RESPAWN_PAUSE = 1.0  # seconds between replacements of a child that keeps dying
 QUICK_DEATH = 10.0  # a child that ends sooner than this after its start did not start at all
 QUICK_DEATHS = 3  # that many in a row: give up (the store cannot be opened, say) rather than loop
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
@@ -61,21 +62,28 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
 
 
 def serve_processes(socks: list[socket.socket], run_child: Callable[[socket.socket, Path], None]) -> int:
-    """Run ``run_child(socket, metrics_dir)`` in one forked process per socket until stopped; the exit status."""
+    """Run ``run_child(socket, metrics_dir)`` in one forked process per socket until stopped.
+
+    The exit status: 0 once stopped by SIGINT/SIGTERM (processes that died on their way were
+    replaced and said so), 2 when they kept failing at start.
+    """
     count = len(socks)
     metrics_dir = Path(tempfile.mkdtemp(prefix="patrimoine-serve-"))
     children: dict[int, tuple[int, float]] = {}  # pid -> (slot, start time)
     quick_deaths = 0
     stopping = False
-    status = 0
+    gave_up = False
 
     def spawn(slot: int) -> None:
+        # Signals wait until the child has dropped the supervisor's handlers (else it would stop its siblings).
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         pid = os.fork()
         if pid == 0:  # the child: never returns into the supervisor's code
             code = 1
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.default_int_handler)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
                 _die_with_parent(signal.SIGTERM)
                 run_child(socks[slot], metrics_dir)
                 code = 0
@@ -91,6 +99,7 @@ def serve_processes(socks: list[socket.socket], run_child: Callable[[socket.sock
                     sys.stderr.flush()
                 os._exit(code)
         children[pid] = (slot, time.monotonic())
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
     def stop(signum: int, frame: object) -> None:
         nonlocal stopping
@@ -99,7 +108,7 @@ def serve_processes(socks: list[socket.socket], run_child: Callable[[socket.sock
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
 
-    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, stop) for s in STOP_SIGNALS}
     try:
         for slot in range(count):
             spawn(slot)
@@ -116,10 +125,10 @@ def serve_processes(socks: list[socket.socket], run_child: Callable[[socket.sock
             code = os.waitstatus_to_exitcode(wait_status)
             if stopping:
                 continue
-            status = 1
             quick_deaths = quick_deaths + 1 if time.monotonic() - started < QUICK_DEATH else 0
             if quick_deaths >= QUICK_DEATHS:
                 print("patrimoine-kg: server processes keep failing at start; stopping", file=sys.stderr, flush=True)
+                gave_up = True
                 stop(signal.SIGTERM, None)
                 continue
             print(f"patrimoine-kg: server process {pid} ended ({_how(code)}); starting another",
@@ -130,7 +139,7 @@ def serve_processes(socks: list[socket.socket], run_child: Callable[[socket.sock
             last_respawn = time.monotonic()
             if not stopping:
                 spawn(slot)
-        return status
+        return 2 if gave_up else 0
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)

@@ -32,7 +32,7 @@ from .negotiation import FORMAT_NAMES, GRAPH_FORMATS, RESULT_FORMATS, Format, Un
 from .querylog import QueryLog
 from .security import RateLimiter, check_token, client_address, refused_remote, retry_after
 from .settings import EndpointSettings
-from graph.sparqltext import add_using, analyse, is_resource_lookup
+from graph.sparqltext import add_using, analyse, resource_lookup
 
 TRUNCATED_HEADER = "X-Patrimoine-Truncated"
 ROWS_HEADER = "X-Patrimoine-Rows"
@@ -182,8 +182,10 @@ class Protocol:
             "graph_format": graph_format.name if graph_format else None,
             "max_rows": self.settings.max_rows,
         }
-        inline = not (job["own_dataset"] or default_graphs or named_graphs) and is_resource_lookup(text)
-        result = await self._run(request, job, inline=inline)
+        lookup = None if job["own_dataset"] or default_graphs or named_graphs else resource_lookup(text)
+        if lookup is not None:
+            job["bound"] = lookup.bound  # lets the rows of its answer be counted from its terms
+        result = await self._run(request, job, inline=lookup is not None)
         fmt = results_format if result.kind == "results" else graph_format
         return self._answer(result, fmt, ctx)
 

@@ -211,8 +211,16 @@ def add_using(update: str, using: list[str], using_named: list[str]) -> str:
     return "".join(out)
 
 
-def is_resource_lookup(text: str) -> bool:
-    """True for a query that only reads triples of resources it names: cheap whatever the size of the graph.
+@dataclass(frozen=True)
+class Lookup:
+    """A query that only reads triples of resources it names (see :func:`resource_lookup`)."""
+
+    form: str  # SELECT, ASK or CONSTRUCT
+    bound: int  # SELECT: the variables every row binds (projected and in the patterns); else 0
+
+
+def resource_lookup(text: str) -> Lookup | None:
+    """The query as a :class:`Lookup` if it only reads triples of resources it names, else None.
 
     That is a SELECT (variables or ``*``, optionally DISTINCT/REDUCED), ASK or
     CONSTRUCT whose WHERE clause is a plain list of triple patterns, each with an
@@ -220,17 +228,22 @@ def is_resource_lookup(text: str) -> bool:
     LIMIT and OFFSET after it: no FILTER, OPTIONAL, UNION, sub-query, property
     path, aggregate, ORDER BY, FROM or SERVICE. Its work is bounded by the
     out-degree of the named resources, so the endpoint may run it without a
-    killable worker. Anything else, or anything this reading is unsure of, is
-    False.
+    killable worker; and, with nothing optional, every row binds the same
+    variables. Anything else, or anything this reading is unsure of, is None.
     """
+    reader = _Lookup(_significant(text))
     try:
-        return _Lookup(_significant(text)).query()
+        form = reader.query()
     except IndexError:
-        return False
+        return None
+    if form is None:
+        return None
+    projected = reader.variables if reader.projected is None else reader.projected & reader.variables
+    return Lookup(form, len(projected) if form == "SELECT" else 0)
 
 
 class _Lookup:
-    """A recursive-descent reader of the few query shapes :func:`is_resource_lookup` accepts.
+    """A recursive-descent reader of the few query shapes :func:`resource_lookup` accepts.
 
     It pulls tokens one at a time, so that a query that is no lookup (most
     analytical ones fail at their first parenthesis) is not tokenized to its end.
@@ -242,6 +255,9 @@ class _Lookup:
         self._toks = toks
         self.current: Token | None = next(toks, None)
         self.patterns = 0
+        self.projected: set[str] | None = None  # None: SELECT *
+        self.variables: set[str] = set()  # those of the WHERE patterns
+        self.in_where = False
 
     def at_end(self) -> bool:
         return self.current is None
@@ -270,44 +286,55 @@ class _Lookup:
             return True
         return False
 
-    def query(self) -> bool:
-        """Whether the whole text is a lookup."""
+    def query(self) -> str | None:
+        """The query form if the whole text is a lookup, else None."""
         while self.keyword("PREFIX") or self.keyword("BASE"):
             if self.peek().kind == "pname":
                 self.take()
             if self.take().kind != "iri":
-                return False
+                return None
         if self.keyword("SELECT"):
+            form = "SELECT"
             self.keyword("DISTINCT") or self.keyword("REDUCED")
             if not self.punct("*"):
                 if self.peek().kind != "var":
-                    return False
+                    return None
+                self.projected = set()
                 while not self.at_end() and self.peek().kind == "var":
-                    self.take()
+                    self.projected.add(self.take().text[1:])
             self.keyword("WHERE")
         elif self.keyword("ASK"):
+            form = "ASK"
             self.keyword("WHERE")
         elif self.keyword("CONSTRUCT"):
+            form = "CONSTRUCT"
             if not self.keyword("WHERE"):
                 if not self.group(template=True):
-                    return False
+                    return None
                 self.keyword("WHERE")
         else:
-            return False
+            return None
         if not self.group(template=False):
-            return False
+            return None
         seen: set[str] = set()
         while not self.at_end():
             word = self.take().keyword
             if word not in ("LIMIT", "OFFSET") or word in seen or self.take().kind != "number":
-                return False
+                return None
             seen.add(word)
-        return self.patterns > 0
+        return form if self.patterns > 0 else None
+
+    def term(self) -> Token:
+        tok = self.take()
+        if self.in_where and tok.kind == "var":
+            self.variables.add(tok.text[1:])
+        return tok
 
     def group(self, template: bool) -> bool:
         """``{ triples }``; subjects must be IRIs outside a CONSTRUCT template."""
         if not self.punct("{"):
             return False
+        self.in_where = not template
         while not self.punct("}"):
             subject = self.take()
             if subject.kind not in ("iri", "pname") and not (template and subject.kind in ("var", "bnode")):
@@ -324,7 +351,7 @@ class _Lookup:
 
     def predicate_objects(self, template: bool) -> bool:
         while True:
-            verb = self.take()
+            verb = self.term()
             if not (verb.kind in ("iri", "pname", "var") or verb.text == "a"):
                 return False
             while True:
@@ -345,7 +372,7 @@ class _Lookup:
                 self.patterns += 1
 
     def object(self) -> bool:
-        tok = self.take()
+        tok = self.term()
         if tok.kind in ("iri", "pname", "var", "number", "bnode") or tok.keyword in ("TRUE", "FALSE"):
             return True
         if tok.kind != "string":

@@ -91,6 +91,8 @@ class KnowledgeGraph:
         except OSError as e:
             raise StoreError(f"cannot open the store at {self.path}: {_first_line(e)}"
                              " (is another `patrimoine` process using it?)") from e
+        except RuntimeError as e:  # RocksDB's "Corruption: ...": not a store, or a damaged one
+            raise StoreError(f"cannot open the store at {self.path}: {_first_line(e)}") from e
         # Reserved names: no dataset takes them (graph/iri.py RESERVED_DATASET_NAMES).
         self.catalogue = f"<{self.minter.base}graph/catalogue>"
         self.shared = f"<{self.minter.base}graph/shared>"

@@ -14,7 +14,7 @@ import pytest
 
 from endpoint.executor import _Captured, _Formats, _run_job, json_rows, run_inline
 from graph.namespaces import PREFIXES
-from graph.sparqltext import is_resource_lookup
+from graph.sparqltext import Lookup, resource_lookup
 from graph.store import KnowledgeGraph
 from server import sample_store  # noqa: F401  (fixture)
 
@@ -59,12 +59,24 @@ NOT_LOOKUPS = [
 
 @pytest.mark.parametrize("query", LOOKUPS)
 def test_resource_lookups_are_recognised(query):
-    assert is_resource_lookup(query)
+    assert resource_lookup(query) is not None
 
 
 @pytest.mark.parametrize("query", NOT_LOOKUPS)
 def test_other_queries_are_not_lookups(query):
-    assert not is_resource_lookup(query)
+    assert resource_lookup(query) is None
+
+
+@pytest.mark.parametrize("query, form, bound", [
+    ("SELECT ?p ?o WHERE { <http://x/a> ?p ?o }", "SELECT", 2),
+    ("SELECT * { <http://x/a> ?p ?o ; a ?t }", "SELECT", 3),
+    ("SELECT ?x ?p { <http://x/a> ?p <http://x/b> }", "SELECT", 1),  # ?x is never bound
+    ("SELECT ?o { <http://x/a> ?p ?o . <http://x/b> ?q ?o }", "SELECT", 1),
+    ("ASK { <http://x/a> ?p ?o }", "ASK", 0),
+    ("CONSTRUCT { ?s ?p ?o } WHERE { <http://x/a> ?p ?o }", "CONSTRUCT", 0),
+])
+def test_a_lookup_says_what_every_row_binds(query, form, bound):
+    assert resource_lookup(query) == Lookup(form, bound)
 
 
 @pytest.fixture(scope="module")
@@ -123,10 +135,13 @@ def test_a_lookup_run_inline_answers_as_a_worker_would(kg):
     record = next(iter(kg.query("SELECT ?s WHERE { ?s a <http://www.cidoc-crm.org/cidoc-crm/E22_Human-Made_Object> }"
                                 " LIMIT 1")))["s"].value
     query = f"SELECT ?p ?o WHERE {{ <{record}> ?p ?o }}"
-    assert is_resource_lookup(query)
-    job = {"op": "query", "query": query, "results_format": "json", "graph_format": None, "max_rows": 10_000}
+    assert resource_lookup(query) == Lookup("SELECT", 2)
+    job = {"op": "query", "query": query, "results_format": "json", "graph_format": None, "max_rows": 10_000,
+           "bound": 2}
     inline = run_inline(kg, job, _Formats(ox, PREFIXES))
     assert inline.status == 200 and inline.rows == len(list(kg.query(query))) > 3
     assert json.loads(inline.body) == json.loads(kg.query(query).serialize(format=ox.QueryResultsFormat.JSON))
+    cut = run_inline(kg, {**job, "max_rows": 3}, _Formats(ox, PREFIXES))
+    assert cut.truncated and cut.rows == 3 == len(json.loads(cut.body)["results"]["bindings"])
     with pytest.raises(ValueError):
         run_inline(kg, {**job, "max_rows": 0}, _Formats(ox, PREFIXES))  # an unbounded answer never runs inline
