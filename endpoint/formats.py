@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from . import jsonld
 from .negotiation import MediaRange, parse_accept
 
 
@@ -65,6 +66,10 @@ def negotiate(accept: str | None, offered: tuple[DocFormat, ...] = ALL) -> DocFo
 
 
 def serialize(triples: list[ox.Triple], fmt: DocFormat, prefixes: dict[str, str]) -> bytes:
+    if fmt.rdf == ox.RdfFormat.JSON_LD:
+        body = jsonld.compact(triples, prefixes)
+        if body is not None:
+            return body
     if fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML, ox.RdfFormat.JSON_LD):
         return ox.serialize(triples, format=fmt.rdf, prefixes=prefixes)
     return ox.serialize(triples, format=fmt.rdf)

@@ -253,3 +253,52 @@ def test_malformed_paths_get_404_not_an_error(srv: PublicationServer, path: str)
     r = get(srv, path, "text/html")
     assert r.status_code == 404
     assert "<script>" not in r.text
+
+
+def test_json_ld_documents_are_compact_and_read_back_the_same(srv: PublicationServer, monument: str) -> None:
+    import json
+
+    import rdflib
+    from rdflib.compare import isomorphic
+
+    r = get(srv, path_of(srv, monument) + ".jsonld")
+    doc = json.loads(r.content)
+    assert doc["@context"]["crm"] == "http://www.cidoc-crm.org/cidoc-crm/"
+    record = next(node for node in doc["@graph"] if node["@id"] == monument)
+    assert "crm:E22_Human-Made_Object" in record["@type"] and "crm:P1_is_identified_by" in record
+    turtle = get(srv, path_of(srv, monument) + ".ttl")
+    from_jsonld = rdflib.Graph().parse(data=r.content, format="json-ld")  # another processor than ours
+    from_turtle = rdflib.Graph().parse(data=turtle.content, format="turtle")
+    doc_iri = rdflib.URIRef(f"{monument}.jsonld")
+    for triple in list(from_jsonld.triples((doc_iri, None, None))):  # each document names itself
+        from_jsonld.remove(triple)
+    for triple in list(from_turtle.triples((rdflib.URIRef(f"{monument}.ttl"), None, None))):
+        from_turtle.remove(triple)
+    assert len(from_jsonld) > 10 and isomorphic(from_jsonld, from_turtle)
+
+
+def test_json_ld_compaction_keeps_every_term_exact() -> None:
+    import json
+
+    from endpoint.jsonld import compact
+
+    ex, crm = "http://example.org/", "http://www.cidoc-crm.org/cidoc-crm/"
+    a, b = ox.NamedNode(ex + "a"), ox.BlankNode("b1")
+    triples = [
+        ox.Triple(a, ox.NamedNode(crm + "P3_has_note"), ox.Literal("note", language="fr")),
+        ox.Triple(a, ox.NamedNode(crm + "P90_has_value"),
+                  ox.Literal("12", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))),
+        ox.Triple(a, ox.NamedNode(crm), ox.NamedNode(crm + "//odd")),  # the namespace itself; "crm://..."
+        ox.Triple(a, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(crm + "E1_CRM_Entity")),
+        ox.Triple(b, ox.NamedNode(crm + "P2_has_type"), a),
+    ]
+    body = compact(triples, {"crm": crm, "unused": "http://unused.example/"})
+    doc = json.loads(body)
+    assert doc["@context"] == {"crm": crm}
+    node = doc["@graph"][0]
+    assert node[crm] == [{"@id": crm + "//odd"}] and node["@type"] == ["crm:E1_CRM_Entity"]
+    assert node["crm:P90_has_value"] == [{"@value": "12", "@type": "http://www.w3.org/2001/XMLSchema#integer"}]
+    back = {q.triple for q in ox.parse(body, format=ox.RdfFormat.JSON_LD)}
+    assert {t for t in back if not isinstance(t.subject, ox.BlankNode)} == set(triples[:-1])
+    [blank] = [t for t in back if isinstance(t.subject, ox.BlankNode)]  # blank nodes may be renamed
+    assert (blank.predicate, blank.object) == (triples[-1].predicate, a)
