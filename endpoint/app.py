@@ -168,7 +168,8 @@ def _add_metrics(app: FastAPI, metrics: Metrics, pool: QueryPool, metrics_dir: P
     metrics.gauge("patrimoine_query_workers", "Query worker processes alive.", pool.alive)
     metrics.gauge("patrimoine_query_workers_busy", "Query workers running a query.", pool.busy)
     metrics.gauge("patrimoine_queries_in_flight", "Queries running or waiting for a worker.", lambda: pool.admitted)
-    metrics.counter("patrimoine_queries_total", "Queries sent to the worker pool.", lambda: s.queries)
+    metrics.counter("patrimoine_queries_total",
+                    "Queries run, by a worker or (resource lookups) by the server process itself.", lambda: s.queries)
     metrics.counter("patrimoine_query_timeouts_total", "Queries and updates stopped at the time limit.",
                     lambda: s.timeouts)
     metrics.counter("patrimoine_query_disconnects_total", "Queries stopped because the client went away.",
