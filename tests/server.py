@@ -119,6 +119,16 @@ class LiveServer:
                 self.proc.wait()
 
 
+def wait_for(condition, seconds: float = 5.0) -> bool:
+    """Poll ``condition`` until it holds or ``seconds`` pass; its last value."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
 def _is_query_worker(pid: int) -> bool:
     try:
         return b"endpoint.executor" in Path(f"/proc/{pid}/cmdline").read_bytes()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from server import PATRIMOINE, sample_store, start_server  # noqa: F401  (fixture)
+from server import PATRIMOINE, sample_store, start_server, wait_for  # noqa: F401  (fixture)
 
 LOOKUP = "SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}"
 RECORDS = "SELECT DISTINCT ?s WHERE { ?s a <http://www.cidoc-crm.org/cidoc-crm/E22_Human-Made_Object> } LIMIT 5"
@@ -31,15 +31,6 @@ def sparql(server, query: str, session: requests.Session | None = None) -> reque
                                   headers={"Accept": "application/sparql-results+json"})
     assert r.status_code == 200, r.text
     return r
-
-
-def wait_for(condition, seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def test_processes_share_the_port_and_their_metrics_add_up(sample_store):
@@ -63,7 +54,7 @@ def test_processes_share_the_port_and_their_metrics_add_up(sample_store):
             return {name: now.get(name, 0) for name in expected}
 
         # each process publishes its figures about once a second: whichever answers, they add up
-        assert wait_for(lambda: counted() == expected), counted()
+        assert wait_for(lambda: counted() == expected, 10), counted()
         assert metrics(server)["patrimoine_query_workers"] == 2
 
 

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from graph.store import KnowledgeGraph
-from server import copy_store, live_server, sample_store, start_server  # noqa: F401  (fixtures)
+from server import copy_store, live_server, sample_store, start_server, wait_for  # noqa: F401  (fixtures)
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # (triples)^3 rows to count
 TOKEN = "t0k3n-for-tests-9f2b"
@@ -30,15 +30,6 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
-
-
-def wait_for(condition, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def metric(server, name: str) -> float:
