@@ -26,7 +26,6 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 
 from graph.iri import Minter
@@ -34,6 +33,7 @@ from graph.namespaces import CRM, DC, DCAT, DCTERMS, EDM, FOAF, ORE, PKG, PREFIX
 from graph.store import Dataset, KnowledgeGraph
 
 from . import dumps, formats
+from .executor import gated, read_own_store
 from .html import Markup, join, link, page, tag
 from .pages import dataset_box, licence_of
 from .vocabulary import publication
@@ -269,7 +269,7 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
 
     async def described(request: Request, build, title: str) -> Response:
         wanted = request.query_params.get("format")
-        triples = (await run_in_threadpool(build, public_url(request))).grouped()
+        triples = (await read_own_store(request, build, public_url(request))).grouped()
         if wanted in formats.BY_EXT and formats.BY_EXT[wanted].rdf is not None:
             fmt = formats.BY_EXT[wanted]
             return Response(formats.serialize(triples, fmt, PREFIXES), media_type=fmt.content_type)
@@ -292,8 +292,8 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
         return RedirectResponse("/dumps/", status_code=308)
 
     @r.get("/dumps/", response_class=HTMLResponse, summary="The datasets and their downloads")
-    async def dump_list() -> HTMLResponse:
-        datasets = await run_in_threadpool(disc.datasets)
+    async def dump_list(request: Request) -> HTMLResponse:
+        datasets = await read_own_store(request, disc.datasets)
         whole = tag("p", Markup("Everything (every dataset and the catalogue): "
                                 + link(f"/dumps/{ALL}.nt.gz", "N-Triples (gzip)") + " · "
                                 + link(f"/dumps/{ALL}.ttl", "Turtle")
@@ -309,7 +309,7 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
     async def dump(request: Request, filename: str) -> Response:
         ext = next((e for e in DUMP_FORMATS if filename.endswith("." + e)), None)
         name = filename[: -len(ext) - 1] if ext else ""
-        found = await run_in_threadpool(disc.dump_graphs, name) if name else None
+        found = await read_own_store(request, disc.dump_graphs, name) if name else None
         if found is None:
             return PlainTextResponse(f"404 Not Found: no dump {filename!r}; the list is at /dumps/\n", status_code=404)
         graphs, state = found
@@ -321,7 +321,7 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
             return Response(status_code=304, headers=headers)
         if request.method == "HEAD":
             return Response(media_type=media_type, headers=headers)
-        return StreamingResponse(dumps.stream(kg.store, graphs, rdf_format, gz), media_type=media_type,
+        return StreamingResponse(gated(request, dumps.stream(kg.store, graphs, rdf_format, gz)), media_type=media_type,
                                  headers=headers)
 
     return r

@@ -378,6 +378,23 @@ class QueryPool:
                 self._admitted -= 1
             raise
 
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        """Hold off writes while the server process reads its own store (pages, descriptions, dumps).
+
+        A write waits until such reads end, and they wait for a write to end: a
+        read-only store must not be read while another process writes it.
+        """
+        if self._starting is None:
+            await self.start()
+        while not self._open.is_set():
+            await self._open.wait()
+        self._reading += 1  # no await since the check: a write cannot have started
+        try:
+            yield
+        finally:
+            self._read_done()
+
     async def _acquire(self, deadline: float) -> _Worker:
         """An idle worker, once no write is going on (counted as reading before any other await)."""
         while True:
@@ -554,6 +571,29 @@ class _Lease:
             self.pool._idle.put_nowait(self.worker)
         else:
             self.pool._replace(self.worker)
+
+
+async def read_own_store(request: Any, read: Callable[..., Any], *args: Any) -> Any:
+    """``read(*args)`` in a thread, under the pool's read gate (:meth:`QueryPool.reading`) if the app has one."""
+    from starlette.concurrency import run_in_threadpool
+
+    pool = getattr(request.app.state, "pool", None)
+    if pool is None:
+        return await run_in_threadpool(read, *args)
+    async with pool.reading():
+        return await run_in_threadpool(read, *args)
+
+
+async def gated(request: Any, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """``chunks`` (a stream read from the server's own store) under the pool's read gate, to their end."""
+    pool = getattr(request.app.state, "pool", None)
+    if pool is None:
+        async for chunk in chunks:
+            yield chunk
+        return
+    async with pool.reading():
+        async for chunk in chunks:
+            yield chunk
 
 
 async def _chunks(worker: _Worker) -> AsyncIterator[bytes]:

@@ -34,7 +34,7 @@ from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
+from .executor import read_own_store
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.convertors import Convertor, register_url_convertor
 
@@ -115,7 +115,7 @@ class LinkedDataPages:
 
     async def dereference(self, request: Request) -> Response:
         rel = self.relative_path(request)
-        return await run_in_threadpool(self._answer, request, rel)
+        return await read_own_store(request, self._answer, request, rel)
 
     def _answer(self, request: Request, rel: str) -> Response:
         accept = request.headers.get("accept")

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
+from .executor import read_own_store
 from fastapi.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
@@ -84,7 +84,7 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
 
     @r.get("/", response_class=HTMLResponse, tags=["query UI"], summary="The SPARQL query UI (YASGUI)")
     async def query_ui(request: Request) -> HTMLResponse:
-        n_datasets, n_triples = await run_in_threadpool(counts)
+        n_datasets, n_triples = await read_own_store(request, counts)
         endpoint = str(request.base_url).rstrip("/") + sparql_path
         examples = example_queries(base)
         default = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in DEFAULT_PREFIXES) + \

@@ -380,3 +380,30 @@ def test_uploads_never_fetch_remote_documents(writable, listener):
     time.sleep(0.2)
     assert listener.connections == 0
     assert requests.get(writable.url + "/store", params={"graph": TEST_GRAPH}, timeout=10).status_code == 404
+
+
+def test_a_write_waits_for_the_servers_own_reads_of_the_store():
+    """Pages, descriptions and dumps read the server's own store: a write must not run under them."""
+    import asyncio
+
+    from endpoint.executor import QueryPool
+
+    kg = KnowledgeGraph()  # in memory: the pool's workers are threads over it
+    pool = QueryPool(None, kg.minter.base, size=1, timeout=10, max_concurrent=4, kg=kg)
+    update = {"op": "update", "update": "INSERT DATA { <http://example.org/a> <http://example.org/p> 1 }"}
+
+    async def scenario() -> None:
+        await pool.start()
+        try:
+            async with pool.reading():
+                write = asyncio.ensure_future(pool.write(update))
+                await asyncio.sleep(0.3)
+                assert not write.done(), "the write waits while the store is being read"
+                assert len(kg.store) == 0
+            assert (await asyncio.wait_for(write, 10)).status == 204
+            async with pool.reading():  # and reads go on after it
+                assert len(kg.store) == 1
+        finally:
+            await pool.close()
+
+    asyncio.run(scenario())
