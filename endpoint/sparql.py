@@ -63,6 +63,18 @@ def text_response(status: int, message: str, headers: dict[str, str] | None = No
                     headers=headers)
 
 
+class BodyResponse(Response):
+    """A whole body and a few headers: Starlette's Response, with its headers written out directly (hot path)."""
+
+    def __init__(self, status: int, body: bytes, content_type: str, headers: dict[str, str]) -> None:
+        # no super().__init__: it renders and re-checks every header; ours are known to be plain ASCII
+        self.status_code = status
+        self.background = None
+        self.body = body
+        self.raw_headers = [(b"content-type", content_type.encode()), (b"content-length", b"%d" % len(body)),
+                            *((k.lower().encode(), v.encode()) for k, v in headers.items())]
+
+
 class StreamedResponse(Response):
     """A body streamed from a query worker; the worker is given back (or replaced) whatever happens."""
 
@@ -151,20 +163,27 @@ class Protocol:
         text = ctx["text"] = queries[0]
         if len(text.encode("utf-8")) > self.settings.max_query_bytes:
             raise Refusal(413, f"the query is larger than {self.settings.max_query_bytes} bytes", "too_large")
-        analysis = analyse(text)
-        if analysis.is_update:
-            raise Refusal(400, "this is a SPARQL update: POST it as update=... or application/sparql-update",
-                          "bad_request")
-        why = refused_remote(analysis, self.allowed_hosts)
-        if why:
-            raise Refusal(403, why, "service")
+        # A resource lookup (the most common query) names its resources and nothing else: no update,
+        # SERVICE or FROM, so the general reading of the text is not needed.
+        lookup = resource_lookup(text)
+        if lookup is not None:
+            form, has_dataset_clause = lookup.form, False
+        else:
+            analysis = analyse(text)
+            if analysis.is_update:
+                raise Refusal(400, "this is a SPARQL update: POST it as update=... or application/sparql-update",
+                              "bad_request")
+            why = refused_remote(analysis, self.allowed_hosts)
+            if why:
+                raise Refusal(403, why, "service")
+            form, has_dataset_clause = analysis.form, analysis.has_dataset_clause
         accept = request.headers.get("accept")
         format_param = _one(params, "format")
         try:
-            if analysis.form is None:  # unreadable: the parser will say why; negotiate both kinds
+            if form is None:  # unreadable: the parser will say why; negotiate both kinds
                 results_format = negotiate(accept, format_param, False)
                 graph_format = negotiate(accept, format_param, True)
-            elif analysis.form in ("CONSTRUCT", "DESCRIBE"):
+            elif form in ("CONSTRUCT", "DESCRIBE"):
                 results_format, graph_format = None, self._acceptable(accept, format_param, True)
             else:
                 results_format, graph_format = self._acceptable(accept, format_param, False), None
@@ -177,15 +196,16 @@ class Protocol:
         job = {
             "op": "query", "query": text,
             "default_graph": default_graphs or None, "named_graphs": named_graphs or None,
-            "own_dataset": analysis.has_dataset_clause and not (default_graphs or named_graphs),
+            "own_dataset": has_dataset_clause and not (default_graphs or named_graphs),
             "results_format": results_format.name if results_format else None,
             "graph_format": graph_format.name if graph_format else None,
             "max_rows": self.settings.max_rows,
         }
-        lookup = None if job["own_dataset"] or default_graphs or named_graphs else resource_lookup(text)
         if lookup is not None:
             job["bound"] = lookup.bound  # lets the rows of its answer be counted from its terms
-        result = await self._run(request, job, inline=lookup is not None)
+        # bounded work: answered here, unless the protocol names graphs (the worker handles datasets)
+        inline = lookup is not None and not (default_graphs or named_graphs)
+        result = await self._run(request, job, inline=inline)
         fmt = results_format if result.kind == "results" else graph_format
         return self._answer(result, fmt, ctx)
 
@@ -233,7 +253,7 @@ class Protocol:
             headers["X-Patrimoine-Max-Rows"] = str(self.settings.max_rows)
         if result.stream is not None:
             return StreamedResponse(result, fmt.content_type, headers)
-        return Response(result.body, status_code=result.status, media_type=fmt.content_type, headers=headers)
+        return BodyResponse(result.status, result.body, fmt.content_type, headers)
 
     # -- updates -------------------------------------------------------------
     async def update(self, request: Request) -> Response:
