@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 import pyoxigraph as ox
 from starlette.requests import Request
@@ -32,7 +32,7 @@ from .negotiation import FORMAT_NAMES, GRAPH_FORMATS, RESULT_FORMATS, Format, Un
 from .querylog import QueryLog
 from .security import RateLimiter, check_token, client_address, refused_remote, retry_after
 from .settings import EndpointSettings
-from graph.sparqltext import add_using, analyse, resource_lookup
+from graph.sparqltext import Lookup, add_using, analyse, resource_lookup
 
 TRUNCATED_HEADER = "X-Patrimoine-Truncated"
 ROWS_HEADER = "X-Patrimoine-Rows"
@@ -128,6 +128,35 @@ class Protocol:
     async def sparql(self, request: Request) -> Response:
         return await self._handle(request, "sparql", self._sparql)
 
+    def plain_lookup(self, scope: dict) -> tuple[str, Lookup, Format] | None:
+        """The hot case, read straight from the raw request: ``GET /sparql?query=`` with a resource lookup
+        and nothing else, in a format the client accepts. Anything else is None and takes the general
+        way (which also says what is wrong with a request)."""
+        raw = scope["query_string"]
+        if scope["method"] != "GET" or not raw.startswith(b"query=") or b"&" in raw:
+            return None
+        text = unquote_plus(raw[6:].decode("latin-1"))  # as parse_qsl decodes it
+        if len(text.encode("utf-8")) > self.settings.max_query_bytes:
+            return None
+        lookup = resource_lookup(text)
+        if lookup is None:
+            return None
+        accept = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"), None)
+        fmt = negotiate(accept, None, lookup.form == "CONSTRUCT")
+        return None if fmt is None else (text, lookup, fmt)
+
+    async def lookup(self, request: Request, plan: tuple[str, Lookup, Format]) -> Response:
+        """Answer a :meth:`plain_lookup`: the same checks, job, answer and log as the general way."""
+        text, lookup, fmt = plan
+
+        async def answer(request: Request, ctx: dict) -> Response:
+            ctx["text"] = text
+            graph = lookup.form == "CONSTRUCT"
+            job = self._job(text, None if graph else fmt, fmt if graph else None, [], [], False, lookup)
+            return self._answer(await self._run(request, job, inline=True), fmt, ctx)
+
+        return await self._handle(request, "sparql", answer)
+
     async def _sparql(self, request: Request, ctx: dict) -> Response:
         if request.method == "POST":
             ctype = _media_type(request)
@@ -193,6 +222,16 @@ class Protocol:
         named_graphs = params.get("named-graph-uri", [])
         for iri in default_graphs + named_graphs:
             _check_iri(iri)
+        job = self._job(text, results_format, graph_format, default_graphs, named_graphs, has_dataset_clause, lookup)
+        # bounded work: answered here, unless the protocol names graphs (the worker handles datasets)
+        inline = lookup is not None and not (default_graphs or named_graphs)
+        result = await self._run(request, job, inline=inline)
+        fmt = results_format if result.kind == "results" else graph_format
+        return self._answer(result, fmt, ctx)
+
+    def _job(self, text: str, results_format: Format | None, graph_format: Format | None,
+             default_graphs: list[str], named_graphs: list[str], has_dataset_clause: bool,
+             lookup: Lookup | None) -> dict:
         job = {
             "op": "query", "query": text,
             "default_graph": default_graphs or None, "named_graphs": named_graphs or None,
@@ -203,11 +242,7 @@ class Protocol:
         }
         if lookup is not None:
             job["bound"] = lookup.bound  # lets the rows of its answer be counted from its terms
-        # bounded work: answered here, unless the protocol names graphs (the worker handles datasets)
-        inline = lookup is not None and not (default_graphs or named_graphs)
-        result = await self._run(request, job, inline=inline)
-        fmt = results_format if result.kind == "results" else graph_format
-        return self._answer(result, fmt, ctx)
+        return job
 
     def _acceptable(self, accept: str | None, format_param: str | None, graph: bool) -> Format:
         fmt = negotiate(accept, format_param, graph)

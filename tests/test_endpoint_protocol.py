@@ -65,6 +65,30 @@ def test_query_via_get_returns_sparql_json(live_server, direct):
     assert r.headers["x-patrimoine-rows"] == str(len(expected))
 
 
+def test_resource_lookups_answer_the_same_on_every_way_in(live_server, direct):
+    """A plain GET of a resource lookup takes the server's short way; with other parameters, by POST or
+    from a browser page (Origin), the general one: the same answer, headers and log entry."""
+    record = rows(direct, "SELECT ?s WHERE { ?s a <http://www.cidoc-crm.org/cidoc-crm/E22_Human-Made_Object> }"
+                          " ORDER BY ?s LIMIT 1")[0]["s"]
+    lookup = f"SELECT ?p ?o WHERE {{ <{record}> ?p ?o }}"
+    expected = sorted(map(str, rows(direct, lookup)))
+    answers = [get(live_server, lookup), get(live_server, lookup, params={"format": "json"}),
+               requests.post(live_server.sparql, data={"query": lookup}, timeout=30),
+               get(live_server, lookup, headers={"Origin": "https://example.org"})]
+    for r in answers:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("application/sparql-results+json")
+        assert sorted(map(str, json_rows(r))) == expected and r.headers["x-patrimoine-rows"] == str(len(expected))
+        assert "accept" in r.headers["vary"].lower()
+    tsv = get(live_server, lookup, headers={"Accept": "text/tab-separated-values"})
+    assert tsv.status_code == 200 and len(tsv.text.splitlines()) == len(expected) + 1
+    assert get(live_server, lookup, headers={"Accept": "image/png"}).status_code == 406
+    construct = get(live_server, f"CONSTRUCT WHERE {{ <{record}> ?p ?o }}", headers={"Accept": "text/turtle"})
+    triples = list(ox.parse(construct.content, ox.RdfFormat.TURTLE))
+    assert construct.status_code == 200 and len(triples) == len(set(expected))  # a graph: no repeats
+    entries = [json.loads(line) for line in live_server.log_text().splitlines() if line.startswith("{")]
+    assert [e["rows"] for e in entries[-7:-3]] == [len(expected)] * 4  # the four ways in, logged alike
+
+
 def test_query_via_url_encoded_post(live_server, direct):
     r = requests.post(live_server.sparql, data={"query": LABELS}, timeout=30)
     assert r.status_code == 200
