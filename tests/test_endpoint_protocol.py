@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -381,6 +382,22 @@ def test_query_log_is_json_lines_without_the_query_text(live_server):
     assert {"time", "duration_ms", "status", "client", "rows", "query_sha256", "query_bytes"} <= set(last)
     assert last["client"] == "127.0.0.1" and last["status"] == 200
     assert marker not in live_server.log_text()
+
+
+def test_query_log_file_from_several_processes(sample_store, tmp_path):
+    """A log file gets its lines in blocks, at most about a second late, whole lines from every process."""
+    log = tmp_path / "queries.log"
+    with start_server(sample_store, "--query-log", str(log), "--http-workers", "2", "--rate-limit", "0") as server:
+        for i in range(30):
+            assert get(server, f"ASK {{ ?s ?p {i} }}").status_code == 200  # a new connection each
+        deadline = time.monotonic() + 5
+        while len(log.read_text().splitlines()) < 30 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(log.read_text().splitlines()) == 30
+        get(server, "ASK { ?s ?p 'last' }")
+    entries = [json.loads(line) for line in log.read_text().splitlines()]  # every line whole JSON
+    assert len(entries) == 31, "the server's stop writes what it had noted"
+    assert {e["query_bytes"] for e in entries} >= {len(f"ASK {{ ?s ?p {i} }}") for i in range(30)}
 
 
 def test_cors(live_server):
