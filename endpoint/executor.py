@@ -573,25 +573,22 @@ class _Lease:
             self.pool._replace(self.worker)
 
 
+def _read_gate(request: Any) -> contextlib.AbstractAsyncContextManager:
+    pool = getattr(request.app.state, "pool", None)
+    return pool.reading() if pool is not None else contextlib.nullcontext()
+
+
 async def read_own_store(request: Any, read: Callable[..., Any], *args: Any) -> Any:
     """``read(*args)`` in a thread, under the pool's read gate (:meth:`QueryPool.reading`) if the app has one."""
     from starlette.concurrency import run_in_threadpool
 
-    pool = getattr(request.app.state, "pool", None)
-    if pool is None:
-        return await run_in_threadpool(read, *args)
-    async with pool.reading():
+    async with _read_gate(request):
         return await run_in_threadpool(read, *args)
 
 
 async def gated(request: Any, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     """``chunks`` (a stream read from the server's own store) under the pool's read gate, to their end."""
-    pool = getattr(request.app.state, "pool", None)
-    if pool is None:
-        async for chunk in chunks:
-            yield chunk
-        return
-    async with pool.reading():
+    async with _read_gate(request):
         async for chunk in chunks:
             yield chunk
 
@@ -702,11 +699,8 @@ def _json_within(results: Any, max_rows: int, bound: int = 0) -> tuple[bytes, in
     except _Enough:
         return None
     body = b"".join(out.chunks)
-    if bound > 0 and b'"type":"triple"' not in body:
-        terms = body.count(_JSON_TERM)
-        rows = terms // bound if terms % bound == 0 else None
-    else:
-        rows = json_rows(body)
+    terms = body.count(_JSON_TERM) if bound > 0 and b'"type":"triple"' not in body else -1
+    rows = terms // bound if terms >= 0 and terms % bound == 0 else json_rows(body)
     if rows is None or rows > max_rows:
         return None
     return body, rows
