@@ -80,8 +80,8 @@ def create_app(kg: KnowledgeGraph, settings: EndpointSettings | None = None, *, 
     protocol = Protocol(kg, settings, pool, metrics, log, html_home="ui" in optional)
     app.router.routes.extend(protocol.routes())
     app.fast_sparql, app.metrics = protocol, metrics
-    _add_health(app, pool, settings, metrics_dir)
     _add_metrics(app, metrics, pool, metrics_dir)
+    _add_health(app, pool, metrics, settings, metrics_dir)
     for name, module in optional.items():
         app.include_router(module.router(kg, settings))
     _add_openapi(app)
@@ -145,18 +145,18 @@ def _reopen(kg: KnowledgeGraph) -> None:
         kg._hidden = None  # the catalogue may have changed
 
 
-def _add_health(app: FastAPI, pool: QueryPool, settings: EndpointSettings, metrics_dir: Path | None) -> None:
+def _add_health(app: FastAPI, pool: QueryPool, metrics: Metrics, settings: EndpointSettings,
+                metrics_dir: Path | None) -> None:
     @app.get("/health", tags=["Service"], summary="Liveness and readiness")
     async def health() -> JSONResponse:
         ready = pool.alive() > 0
         # the whole server: this process and the others sharing the port (their last published figures)
-        peers = [p for p in Metrics.peers(metrics_dir) if Metrics.alive(p)]
-        gauges = [p.get("gauges", {}) for p in peers]
+        totals = metrics.totals(Metrics.peers(metrics_dir))
+        gauges = totals["gauges"]
         return JSONResponse({
-            "status": "ok" if ready else "starting", "processes": 1 + len(peers),
-            "workers": pool.alive() + sum(int(g.get("patrimoine_query_workers", 0)) for g in gauges),
-            "busy": pool.busy() + sum(int(g.get("patrimoine_query_workers_busy", 0)) for g in gauges),
-            "queries_in_flight": pool.admitted + sum(int(g.get("patrimoine_queries_in_flight", 0)) for g in gauges),
+            "status": "ok" if ready else "starting", "processes": totals["processes"],
+            "workers": int(gauges["patrimoine_query_workers"]), "busy": int(gauges["patrimoine_query_workers_busy"]),
+            "queries_in_flight": int(gauges["patrimoine_queries_in_flight"]),
             "writes_enabled": settings.writes_enabled, "query_timeout": settings.query_timeout,
             "max_rows": settings.max_rows,
         }, status_code=200 if ready else 503)
@@ -193,7 +193,8 @@ def _add_metrics(app: FastAPI, metrics: Metrics, pool: QueryPool, metrics_dir: P
     @app.get("/metrics", tags=["Service"], summary="Metrics in the Prometheus text format",
              response_class=PlainTextResponse)
     async def prometheus() -> PlainTextResponse:
-        return PlainTextResponse(metrics.render(Metrics.peers(metrics_dir)), media_type="text/plain; version=0.0.4; charset=utf-8")
+        return PlainTextResponse(metrics.render(Metrics.peers(metrics_dir)),
+                                 media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 def _add_openapi(app: FastAPI) -> None:

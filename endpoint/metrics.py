@@ -91,39 +91,40 @@ class Metrics:
                 out.append(json.loads(path.read_text(encoding="utf-8")))
         return out
 
-    @staticmethod
-    def alive(snapshot: dict) -> bool:
-        """Whether the process that published ``snapshot`` still runs."""
-        return _alive(snapshot.get("pid"))
+    def totals(self, peers: Iterable[dict] = ()) -> dict:
+        """This process's figures with those of ``peers`` (snapshots) added: counters of every process
+        (one that has ended keeps its count), gauges of the processes still running."""
+        own = self.snapshot()
+        requests: dict[tuple[str, int], int] = defaultdict(int)
+        durations: dict[str, tuple[list[int], float, int]] = {}
+        rejections: dict[str, int] = defaultdict(int)
+        counters = dict.fromkeys(own["counters"], 0.0)
+        gauges = dict.fromkeys(own["gauges"], 0.0)
+        truncated = processes = 0
+        for snap in (own, *peers):
+            alive = snap is own or _alive(snap.get("pid"))
+            processes += alive
+            for endpoint, status, n in snap.get("requests", []):
+                requests[(endpoint, int(status))] += n
+            for endpoint, h in snap.get("durations", {}).items():
+                counts, total, count = durations.get(endpoint, ([0] * (len(DURATION_BUCKETS) + 1), 0.0, 0))
+                if len(h["counts"]) == len(counts):
+                    durations[endpoint] = ([a + b for a, b in zip(counts, h["counts"])], total + h["sum"],
+                                           count + h["count"])
+            for reason, n in snap.get("rejections", {}).items():
+                rejections[reason] += n
+            truncated += snap.get("truncated", 0)
+            live_gauges = snap.get("gauges", {}) if alive else {}
+            for table, values in ((counters, snap.get("counters", {})), (gauges, live_gauges)):
+                for name, value in values.items():
+                    if name in table:
+                        table[name] += value
+        return {"requests": requests, "durations": durations, "rejections": rejections, "truncated": truncated,
+                "counters": counters, "gauges": gauges, "processes": processes}
 
     def render(self, peers: Iterable[dict] = ()) -> str:
-        """The Prometheus text: this process's figures plus those of ``peers`` (snapshots)."""
-        requests: dict[tuple[str, int], int] = defaultdict(int, self.requests)
-        durations = {e: (list(h.counts), h.sum, h.count, h.buckets) for e, h in self.durations.items()}
-        rejections: dict[str, int] = defaultdict(int, self.rejections)
-        truncated = self.truncated
-        counters = {name: read() for name, (_, read) in self.counters.items()}
-        gauges = {name: read() for name, (_, read) in self.gauges.items()}
-        for peer in peers:
-            alive = _alive(peer.get("pid"))
-            for e, s, n in peer.get("requests", []):
-                requests[(e, int(s))] += n
-            for e, h in peer.get("durations", {}).items():
-                counts, total, count, buckets = durations.get(e, ([0] * (len(DURATION_BUCKETS) + 1), 0.0, 0,
-                                                                  DURATION_BUCKETS))
-                if len(h["counts"]) == len(counts):
-                    durations[e] = ([a + b for a, b in zip(counts, h["counts"])], total + h["sum"],
-                                    count + h["count"], buckets)
-            for reason, n in peer.get("rejections", {}).items():
-                rejections[reason] += n
-            truncated += peer.get("truncated", 0)
-            for name, value in peer.get("counters", {}).items():
-                if name in counters:
-                    counters[name] += value
-            if alive:
-                for name, value in peer.get("gauges", {}).items():
-                    if name in gauges:
-                        gauges[name] += value
+        """The Prometheus text of :meth:`totals`."""
+        t = self.totals(peers)
         out: list[str] = []
 
         def header(name: str, kind: str, help: str) -> None:
@@ -131,13 +132,13 @@ class Metrics:
             out.append(f"# TYPE {name} {kind}")
 
         header("patrimoine_requests_total", "counter", "HTTP requests answered, by endpoint and status.")
-        for (endpoint, status), n in sorted(requests.items()):
+        for (endpoint, status), n in sorted(t["requests"].items()):
             out.append(f'patrimoine_requests_total{{endpoint="{endpoint}",status="{status}"}} {n}')
         header("patrimoine_request_duration_seconds", "histogram",
                "Time to answer a request (for streamed answers, until the answer starts).")
-        for endpoint, (counts, total, count, buckets) in sorted(durations.items()):
+        for endpoint, (counts, total, count) in sorted(t["durations"].items()):
             cumulative = 0
-            for bound, n in zip(buckets, counts):
+            for bound, n in zip(DURATION_BUCKETS, counts):
                 cumulative += n
                 out.append(f'patrimoine_request_duration_seconds_bucket{{endpoint="{endpoint}",le="{bound}"}} '
                            f"{cumulative}")
@@ -146,11 +147,11 @@ class Metrics:
             out.append(f'patrimoine_request_duration_seconds_count{{endpoint="{endpoint}"}} {count}')
         header("patrimoine_rejections_total", "counter",
                "Requests refused before running: too large, overloaded, rate-limited, forbidden, timed out.")
-        for reason, n in sorted(rejections.items()):
+        for reason, n in sorted(t["rejections"].items()):
             out.append(f'patrimoine_rejections_total{{reason="{reason}"}} {n}')
         header("patrimoine_truncated_results_total", "counter", "Answers cut at the row limit.")
-        out.append(f"patrimoine_truncated_results_total {truncated}")
-        for kind, table, values in (("counter", self.counters, counters), ("gauge", self.gauges, gauges)):
+        out.append(f"patrimoine_truncated_results_total {t['truncated']}")
+        for kind, table, values in (("counter", self.counters, t["counters"]), ("gauge", self.gauges, t["gauges"])):
             for name, (help, _) in sorted(table.items()):
                 header(name, kind, help)
                 out.append(f"{name} {values[name]:g}")
