@@ -28,6 +28,7 @@ import requests
 
 from endpoint.ui import example_queries
 from pubserver import MAX_ROWS, PublicationServer, publication_server
+from server import stop_process
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(
@@ -214,12 +215,7 @@ class Browser:
     def quit(self) -> None:
         if getattr(self, "ws", None) is not None:
             self.ws.close()
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc, 10)
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
