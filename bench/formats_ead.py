@@ -119,7 +119,7 @@ def phase_map(path: str) -> dict:
 
 
 def phase_load(path: str, store: str) -> dict:
-    from graph.pipeline import LoadOptions, load
+    from patrimoine.pipeline import LoadOptions, load
     from graph.store import KnowledgeGraph
 
     kg = KnowledgeGraph(store)

@@ -69,7 +69,7 @@ def _peak_mb() -> float:
 
 
 def phase_pipeline(lido: str, store: str) -> dict:
-    from graph.pipeline import LoadOptions, load
+    from patrimoine.pipeline import LoadOptions, load
     from graph.store import KnowledgeGraph
 
     kg = KnowledgeGraph(store)

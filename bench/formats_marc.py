@@ -97,7 +97,7 @@ def generate(path: Path, n: int, dialect: str, container: str) -> None:
 
 
 def phase_load(path: str, store: str, dialect: str) -> dict:
-    from graph.pipeline import LoadOptions, load
+    from patrimoine.pipeline import LoadOptions, load
     from graph.store import KnowledgeGraph
 
     kg = KnowledgeGraph(store)

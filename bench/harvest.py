@@ -23,7 +23,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from lxml import etree  # noqa: E402
 
-from graph.harvest import HarvestOptions, harvest  # noqa: E402
+from patrimoine.harvest import HarvestOptions, harvest  # noqa: E402
 from graph.store import KnowledgeGraph  # noqa: E402
 from oai_server import OAI_DC, OAI_NS, OaiServer, deleted, retitled, sample_records  # noqa: E402
 

@@ -70,7 +70,7 @@ def run_phase(phase: str, *args: str) -> dict:
 
 
 def phase_pipeline(csv_path: str, store: str, dump: str) -> dict:
-    from graph.pipeline import LoadOptions, load
+    from patrimoine.pipeline import LoadOptions, load
     from graph.store import KnowledgeGraph
     import pyoxigraph as ox
 

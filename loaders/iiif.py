@@ -21,8 +21,8 @@
   ``doap:implements`` its compliance level, as the EDM guidelines for IIIF say;
   the image is ``dcterms:isReferencedBy`` the manifest.
 
-A manifest is fetched by URL only on the user's explicit request
-(:func:`fetch_manifest`, used by ``patrimoine iiif``), with a timeout and a size limit.
+Fetching a manifest by URL is the composition layer's work (``patrimoine iiif``,
+:mod:`patrimoine.http`); this module only reads files.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from graph.http import read_capped
 from graph.iri import Minter, slug
 from graph.mapping import MappingContext
 from graph.namespaces import DCTERMS, RDF, Namespace
@@ -367,40 +366,6 @@ def _web_resource(image: Image, obj: str, manifest: Manifest, caption: str | Non
         if image.level:
             b.link(service, DOAP.implements, iri(image.level))
     return term
-
-
-# ---------------------------------------------------------------------------
-# Fetching (only on the user's explicit request)
-
-
-def fetch_manifest(url: str, directory: Path, timeout: float | None = None, max_bytes: int | None = None) -> Path:
-    """Download the manifest at ``url`` into ``directory`` (named after the URL); :class:`InputError` on failure."""
-    import requests
-
-    p = profile()
-    timeout = timeout or p["fetch_timeout_seconds"]
-    max_bytes = max_bytes or p["fetch_max_bytes"]
-    if not _URL.match(url):
-        raise InputError(f"{url}: not an http(s) URL")
-    accept = ('application/ld+json;profile="http://iiif.io/api/presentation/3/context.json", '
-              "application/ld+json;q=0.9, application/json;q=0.8")
-    try:
-        with requests.get(url, headers={"Accept": accept}, timeout=timeout, stream=True) as r:
-            if r.status_code != 200:
-                raise InputError(f"{url}: HTTP {r.status_code} {r.reason or ''}".rstrip())
-            declared = r.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise InputError(f"{url}: {int(declared):,} bytes, more than the {max_bytes:,} allowed")
-            body = read_capped(r, max_bytes)
-            if body is None:
-                raise InputError(f"{url}: more than the {max_bytes:,} bytes allowed")
-    except requests.Timeout:
-        raise InputError(f"{url}: no answer within {timeout:g} s") from None
-    except requests.RequestException as e:
-        raise InputError(f"{url}: cannot be fetched ({type(e).__name__})") from None
-    path = directory / f"{slug(url)[:120]}.json"
-    path.write_bytes(body)
-    return path
 
 
 class IiifLoader:

@@ -1,7 +1,7 @@
 """OAI-PMH 2.0 responses: a saved response file (format ``oai-pmh``) and the pages the harvester fetches.
 
 A response is read into :class:`OaiRecord` objects (header + payload element);
-:func:`parse_page` reads a whole page for graph/harvest.py, :func:`read_file`
+:func:`parse_page` reads a whole page for patrimoine/harvest.py, :func:`read_file`
 streams a saved file for the load pipeline. Each record's payload goes to the
 mapping of its metadata format:
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.pipeline import LoadOptions, load
+from patrimoine.pipeline import LoadOptions, load
 from graph.records import InputError
 from graph.store import KnowledgeGraph
 from loaders import detect

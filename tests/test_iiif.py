@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from graph.cli import main
+from patrimoine.cli import main
 from graph.iri import Minter
-from graph.pipeline import LoadOptions, load
+from patrimoine.pipeline import LoadOptions, load
 from graph.records import InputError
 from graph.store import KnowledgeGraph
 from loaders import detect

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.pipeline import LoadOptions, LoadReport, load
+from patrimoine.pipeline import LoadOptions, LoadReport, load
 from graph.records import InputError
 from graph.store import KnowledgeGraph
 from loaders import detect

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from graph.cli import main
+from patrimoine.cli import main
 from graph.iri import Minter
-from graph.harvest import HarvestError, HarvestOptions, HarvestState, harvest
-from graph.pipeline import LoadOptions, load
+from patrimoine.harvest import HarvestError, HarvestOptions, HarvestState, harvest
+from patrimoine.pipeline import LoadOptions, load
 from graph.records import InputError
 from graph.store import KnowledgeGraph
 from loaders import detect

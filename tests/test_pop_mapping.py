@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.pipeline import LoadOptions, load
+from patrimoine.pipeline import LoadOptions, load
 from graph.store import KnowledgeGraph
 
 from conftest import SAMPLES

@@ -7,7 +7,7 @@ import pyshacl
 import pytest
 import rdflib
 
-from graph.pipeline import LoadOptions, load
+from patrimoine.pipeline import LoadOptions, load
 from graph.store import KnowledgeGraph
 
 from conftest import ROOT, SAMPLES

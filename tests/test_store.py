@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.pipeline import LoadOptions, load
+from patrimoine.pipeline import LoadOptions, load
 from graph.records import InputError
 from graph.store import STAGING_SUFFIX, KnowledgeGraph
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import rdflib
 
 from graph.namespaces import CRM, EDM, PKG
-from graph.pipeline import LoadOptions, load
+from patrimoine.pipeline import LoadOptions, load
 from graph.store import KnowledgeGraph
 
 from conftest import ROOT, SAMPLES

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .iri import DEFAULT_BASE_IRI, check_base_iri
-from .records import PatrimoineError
-from .settings import Settings
+from graph import __version__
+from graph.iri import DEFAULT_BASE_IRI, check_base_iri
+from graph.records import PatrimoineError
+from graph.settings import Settings
 
 QUERY_FORMATS = ("table", "csv", "tsv", "json")
 
@@ -23,7 +23,7 @@ class State:
         self.base_iri = base_iri
 
     def open(self, read_only: bool = False):
-        from .store import KnowledgeGraph
+        from graph.store import KnowledgeGraph
 
         return KnowledgeGraph(self.store_path, self.base_iri, read_only=read_only)
 
@@ -132,7 +132,7 @@ def load(state: State, paths: tuple[Path, ...], fmt: str | None, dataset: str | 
 @click.pass_obj
 def query(state: State, sparql: str, fmt: str) -> None:
     """Run a SPARQL query (text, or a file holding it) on the union of all datasets."""
-    from .output import write_results
+    from graph.output import write_results
 
     path = Path(sparql)
     if len(sparql) < 4096 and "\n" not in sparql and path.is_file():
@@ -152,7 +152,7 @@ def query(state: State, sparql: str, fmt: str) -> None:
 @click.pass_obj
 def datasets(state: State, fmt: str) -> None:
     """List every dataset with its provenance and counts."""
-    from .output import table
+    from graph.output import table
 
     if not state.store_path.exists():
         rows = []
@@ -214,7 +214,7 @@ def serve(state: State, host: str, port: int, **options) -> None:
     else:
         # RocksDB leaves threads behind even once closed, and a process must not fork with threads
         # running: each server process opens the store itself, after the fork.
-        from .store import require_store
+        from graph.store import require_store
 
         require_store(Path(state.store_path))
         kg = None
@@ -330,8 +330,9 @@ def iiif(state: State, urls: tuple[str, ...], dataset: str | None, region: str, 
     import tempfile
     from urllib.parse import urlsplit
 
-    from loaders.iiif import fetch_manifest
-    from .iri import check_dataset_name, slug
+    from graph.iri import check_dataset_name, slug
+
+    from .http import fetch_manifest
     from .pipeline import LoadOptions, load_dataset
 
     name = check_dataset_name(dataset or slug(f"iiif {urlsplit(urls[0]).hostname or ''}")[:100])

@@ -20,16 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from . import __version__
-from .alignment import Alignment
-from .crm import Builder
-from .iri import check_dataset_name, dataset_name_for
-from .mapping import MappingContext
-from .namespaces import PKG
-from .ntriples import literal
-from .provenance import Counts, Provenance, sha256_of
-from .records import InputError, RecordError, Skipped, SourceRecord
-from .store import KnowledgeGraph
+from graph import __version__
+from graph.alignment import Alignment
+from graph.crm import Builder
+from graph.iri import check_dataset_name, dataset_name_for
+from graph.mapping import MappingContext
+from graph.namespaces import PKG
+from graph.ntriples import literal
+from graph.provenance import Counts, Provenance, sha256_of
+from graph.records import InputError, RecordError, Skipped, SourceRecord
+from graph.store import KnowledgeGraph
 
 if TYPE_CHECKING:
     from loaders import Loader

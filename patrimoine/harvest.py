@@ -42,16 +42,16 @@ from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 
-from .alignment import Alignment
+from graph.alignment import Alignment
 from .http import read_capped
-from .iri import Minter, check_dataset_name, slug
-from .mapping import MappingContext
-from .namespaces import PKG, XSD
-from .ntriples import iri, literal, typed
+from graph.iri import Minter, check_dataset_name, slug
+from graph.mapping import MappingContext
+from graph.namespaces import PKG, XSD
+from graph.ntriples import iri, literal, typed
 from .pipeline import RejectionReport, derive_batch, map_one
-from .provenance import Counts, Provenance, now
-from .records import InputError, PatrimoineError, SourceRecord
-from .store import KnowledgeGraph
+from graph.provenance import Counts, Provenance, now
+from graph.records import InputError, PatrimoineError, SourceRecord
+from graph.store import KnowledgeGraph
 
 USER_AGENT = "patrimoine-kg OAI-PMH harvester (+https://w3id.org/patrimoine-kg/)"
 MAX_PAGE_BYTES = 256 * 1024 * 1024
@@ -213,7 +213,7 @@ class OaiClient:
         """The repository's datestamp granularity (``Identify``); day granularity when it does not say."""
         from loaders.oai import q
 
-        from .xml import parse_bytes, text
+        from graph.xml import parse_bytes, text
 
         try:
             body = self._get({"verb": "Identify"})
