@@ -25,7 +25,7 @@ from starlette.requests import Request
 from graph import __version__
 from graph.store import KnowledgeGraph
 
-from .executor import QueryPool
+from .pool import QueryPool
 from .metrics import Metrics
 from .querylog import QueryLog
 from .settings import EndpointSettings

@@ -33,7 +33,7 @@ from graph.namespaces import CRM, DC, DCAT, DCTERMS, EDM, FOAF, ORE, PKG, PREFIX
 from graph.store import Dataset, KnowledgeGraph
 
 from . import dumps, formats
-from .executor import gated, read_own_store
+from .pool import gated, read_own_store
 from .html import Markup, join, link, page, tag
 from .pages import dataset_box, licence_of
 from .vocabulary import publication

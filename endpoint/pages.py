@@ -34,7 +34,7 @@ from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
-from .executor import read_own_store
+from .pool import read_own_store
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.convertors import Convertor, register_url_convertor
 

@@ -8,7 +8,7 @@ writes need the bearer token; without a configured token they are refused.
 
 Handlers are plain Starlette endpoints (no FastAPI parameter machinery on the
 hot path); the OpenAPI description of these routes is written out in
-:data:`OPENAPI_PATHS`. Every query goes through :class:`endpoint.executor.QueryPool`.
+:data:`OPENAPI_PATHS`. Every query goes through :class:`endpoint.pool.QueryPool`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from starlette.routing import Route
 from graph.namespaces import PREFIXES
 from graph.store import KnowledgeGraph
 
-from .executor import ClientGone, MemoryLimit, Overloaded, QueryPool, QueryTimeout, Result, WorkerFailed
+from .pool import ClientGone, MemoryLimit, Overloaded, QueryPool, QueryTimeout, WorkerFailed
+from .wire import Result
 from .metrics import Metrics
 from .negotiation import FORMAT_NAMES, GRAPH_FORMATS, RESULT_FORMATS, Format, UnknownFormat, choose, negotiate
 from .querylog import QueryLog

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from .executor import read_own_store
+from .pool import read_own_store
 from fastapi.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 

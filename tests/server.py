@@ -136,7 +136,7 @@ def wait_for(condition, seconds: float = 5.0) -> bool:
 
 def _is_query_worker(pid: int) -> bool:
     try:
-        return b"endpoint.executor" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        return b"endpoint.worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
 

@@ -386,7 +386,7 @@ def test_a_write_waits_for_the_servers_own_reads_of_the_store():
     """Pages, descriptions and dumps read the server's own store: a write must not run under them."""
     import asyncio
 
-    from endpoint.executor import QueryPool
+    from endpoint.pool import QueryPool
 
     kg = KnowledgeGraph()  # in memory: the pool's workers are threads over it
     pool = QueryPool(None, kg.minter.base, size=1, timeout=10, max_concurrent=4, kg=kg)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from endpoint.executor import _Captured, _Formats, _run_job, json_rows, run_inline
+from endpoint.worker import Formats, _Captured, _run_job, json_rows, run_inline
 from graph.namespaces import PREFIXES
 from graph.sparqltext import Lookup, resource_lookup
 from graph.store import KnowledgeGraph
@@ -106,7 +106,7 @@ def test_json_rows_counts_what_pyoxigraph_wrote_or_says_it_cannot(kg, query):
 def _answer(kg: KnowledgeGraph, query: str, max_rows: int, fmt: str = "json"):
     captured = _Captured()
     job = {"op": "query", "query": query, "results_format": fmt, "graph_format": "turtle", "max_rows": max_rows}
-    _run_job(kg, job, None, captured, _Formats(ox, PREFIXES))
+    _run_job(kg, job, None, captured, Formats(ox, PREFIXES))
     return captured.result
 
 
@@ -138,10 +138,10 @@ def test_a_lookup_run_inline_answers_as_a_worker_would(kg):
     assert resource_lookup(query) == Lookup("SELECT", 2)
     job = {"op": "query", "query": query, "results_format": "json", "graph_format": None, "max_rows": 10_000,
            "bound": 2}
-    inline = run_inline(kg, job, _Formats(ox, PREFIXES))
+    inline = run_inline(kg, job, Formats(ox, PREFIXES))
     assert inline.status == 200 and inline.rows == len(list(kg.query(query))) > 3
     assert json.loads(inline.body) == json.loads(kg.query(query).serialize(format=ox.QueryResultsFormat.JSON))
-    cut = run_inline(kg, {**job, "max_rows": 3}, _Formats(ox, PREFIXES))
+    cut = run_inline(kg, {**job, "max_rows": 3}, Formats(ox, PREFIXES))
     assert cut.truncated and cut.rows == 3 == len(json.loads(cut.body)["results"]["bindings"])
     with pytest.raises(ValueError):
-        run_inline(kg, {**job, "max_rows": 0}, _Formats(ox, PREFIXES))  # an unbounded answer never runs inline
+        run_inline(kg, {**job, "max_rows": 0}, Formats(ox, PREFIXES))  # an unbounded answer never runs inline
