@@ -73,12 +73,19 @@ class Builder:
         self.out = Triples()
         self.shared = Triples()
         self.declared: set[str] = declared if declared is not None else set()
+        self.entities: list[str] = []  # the records' main nodes since the last take()
 
     # -- bookkeeping -------------------------------------------------------
     def take(self) -> list[str]:
-        """The lines written since the last call."""
+        """The lines written since the last call (the record nodes noted meanwhile are forgotten)."""
         lines, self.out.lines = self.out.lines, []
+        self.entities.clear()
         return lines
+
+    def take_entities(self) -> list[str]:
+        """The records' main nodes (:meth:`entity`) written since the last call; call it before :meth:`take`."""
+        entities, self.entities = self.entities, []
+        return entities
 
     def take_shared(self) -> list[str]:
         """The declarations of shared nodes written since the last call."""
@@ -117,6 +124,7 @@ class Builder:
         out.text(term, LABEL, label, self.lang)
         if dataset:
             out.add(term, VOID.inDataset, dataset)
+            self.entities.append(term)
         return term
 
     def page(self, term: str, url: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -47,6 +48,8 @@ class Provenance:
     format: str
     region: str
     sources: list[tuple[str, str]] = field(default_factory=list)  # (file name, sha256)
+    # per source, where each loaded record was read (record_location lines joined by newlines)
+    record_lines: list[str] = field(default_factory=list)
     counts: Counts = field(default_factory=Counts)
     started: str = field(default_factory=now)
     content_sha256: str = ""  # of the N-Triples the load produced: an unchanged reload is a no-op
@@ -79,6 +82,8 @@ class Provenance:
             add(src, RDF.type, PROV.Entity)
             add(src, DCTERMS.title, literal(name))
             add(src, PKG.sha256, literal(digest))
+            if i <= len(self.record_lines) and self.record_lines[i - 1]:
+                add(src, PKG.recordLines, literal(self.record_lines[i - 1]))
         c = self.counts
         add(ds, PKG.recordsRead, integer(c.records_read))
         add(ds, PKG.recordsLoaded, integer(c.records_loaded))
@@ -97,3 +102,22 @@ class Provenance:
         add(act, PROV.wasAssociatedWith, SOFTWARE)
         add(act, PKG.softwareVersion, literal(__version__))
         return t
+
+
+def record_location(minter: Minter, term: str, line: int | None, source_id: str | None) -> str:
+    """One entry of ``pkg:recordLines``: ``line TAB source id TAB record IRI`` (the IRI after the base).
+
+    One literal per source file holds them all, so the catalogue stays a handful of triples
+    per dataset whatever its size, and a report finds the file and line of any record.
+    """
+    path = term[1 + len(minter.base):-1] if term.startswith(f"<{minter.base}") else term[1:-1]
+    sid = (source_id or "").replace("\t", " ").replace("\n", " ")
+    return f"{line or ''}\t{sid}\t{path}"
+
+
+def read_record_lines(minter: Minter, text: str) -> Iterator[tuple[str, int | None, str]]:
+    """The entries of a ``pkg:recordLines`` literal: (record IRI, line or None, source id)."""
+    base = minter.base
+    for entry in text.split("\n"):
+        line, sid, path = entry.split("\t", 2)
+        yield (path if "://" in path else base + path), (int(line) if line else None), sid

@@ -27,7 +27,7 @@ from graph.iri import check_dataset_name, dataset_name_for
 from graph.mapping import MappingContext
 from graph.namespaces import PKG
 from graph.ntriples import literal
-from graph.provenance import Counts, Provenance, sha256_of
+from graph.provenance import Counts, Provenance, record_location, sha256_of
 from graph.records import InputError, RecordError, Skipped, SourceRecord
 from graph.store import KnowledgeGraph
 
@@ -134,7 +134,9 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
         with os.fdopen(fd, "wb") as out, open(shared_tmp, "wb") as shared_out:
             for file, loader in zip(files, loaders):
                 prov.sources.append((file.name, sha256_of(file)))
-                _map_file(file, loader, ctx, alignment, out, shared_out, digest, prov.counts, report, options)
+                where: list[str] = []
+                _map_file(file, loader, ctx, alignment, out, shared_out, digest, prov.counts, report, options, where)
+                prov.record_lines.append("\n".join(where))
         prov.counts.periods_unread = ctx.periods_unread
         if prov.counts.records_read == 0:
             raise InputError(f"{', '.join(f.name for f in files)}: no records found")
@@ -152,7 +154,8 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
 
 def _map_file(file: Path, loader: "Loader", ctx: MappingContext, alignment: Alignment, out: IO[bytes],
               shared_out: IO[bytes], digest: "hashlib._Hash", counts: Counts, report: RejectionReport,
-              options: LoadOptions) -> None:
+              options: LoadOptions, where: list[str]) -> None:
+    """Map one file's records into ``out``/``shared_out``; ``where`` gets each loaded record's location."""
     context = f"{ctx.dataset} {PKG.dataProvider} {literal(loader.data_provider)} .\n".encode()
     seen: dict[str, int | None] = {}
     b = ctx.b
@@ -177,8 +180,11 @@ def _map_file(file: Path, loader: "Loader", ctx: MappingContext, alignment: Alig
                                     + (f" (first at line {first})" if first else ""))
                 else:
                     seen[record.source_id] = record.line or record.index
-            if not map_one(record, lambda r: loader.map(r, ctx), b, counts, report, file):
+            loaded = map_one(record, lambda r: loader.map(r, ctx), b, counts, report, file)
+            entities = b.take_entities()
+            if not loaded:
                 continue
+            where.extend(record_location(ctx.m, term, record.line, record.source_id) for term in entities)
             batch.extend(b.take())
             in_batch += 1
             if in_batch >= BATCH_RECORDS:
