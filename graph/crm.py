@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from .authorities import entity_iri
 from .iri import Minter, slug
 from .namespaces import CRM, FOAF, GEO, PKG, RDF, RDFS, SKOS, VOID, XSD
 from .ntriples import iri, literal, typed
@@ -74,12 +75,14 @@ class Builder:
         self.shared = Triples()
         self.declared: set[str] = declared if declared is not None else set()
         self.entities: list[str] = []  # the records' main nodes since the last take()
+        self.record: str | None = None  # the record being mapped: persons it names are its own mentions
 
     # -- bookkeeping -------------------------------------------------------
     def take(self) -> list[str]:
-        """The lines written since the last call (the record nodes noted meanwhile are forgotten)."""
+        """The lines written since the last call (the record nodes noted meanwhile are forgotten; a record is done)."""
         lines, self.out.lines = self.out.lines, []
         self.entities.clear()
+        self.record = None
         return lines
 
     def take_entities(self) -> list[str]:
@@ -118,7 +121,11 @@ class Builder:
 
     # -- the record itself ---------------------------------------------------
     def entity(self, term: str, cls: str, label: str | None = None, dataset: str | None = None) -> str:
-        """A record's main node: its CRM class, its label and the dataset it comes from."""
+        """A record's main node: its CRM class, its label and the dataset it comes from.
+
+        The persons named after this call are this record's mentions (:meth:`person`).
+        """
+        self.record = term
         out = self.out
         out.add(term, A, CRM(cls))
         out.text(term, LABEL, label, self.lang)
@@ -219,7 +226,7 @@ class Builder:
 
     def timespan(self, event: str, text: str, period: Period | None) -> str:
         """``P4_has_time-span``: the original text always, begin/end bounds when it could be read."""
-        node = Minter.part(event, "timespan") if "#" not in event else f"{event[:-1]}-timespan>"
+        node = Minter.part(event, "timespan")
         out = self.out
         out.add(event, CRM("P4_has_time-span"), node)
         out.add(node, A, CRM("E52_Time-Span"))
@@ -259,7 +266,15 @@ class Builder:
 
     # -- actors and places -------------------------------------------------
     def person(self, name: str, term: str | None = None) -> str:
-        term = term or self.m.person(name)
+        """A person as the current record names it: ``{record}#person-{name}`` (see :meth:`Minter.mention`).
+
+        ``term`` is for a person that has its own IRI in the source (an EDM provider's agent).
+        Persons are never merged here by their names: ``patrimoine link`` does it, on evidence.
+        """
+        if term is None:
+            if self.record is None:
+                raise ValueError(f"person {name!r} named outside a record: call entity() first")
+            term = Minter.mention(self.record, name)
         with self._declaring(term) as first:
             if first:
                 out = self.out
@@ -334,7 +349,10 @@ class Builder:
             self.lang = saved
 
     def match(self, term: str, prop: str, uri: str) -> None:
-        """An equivalence to an authority record (``owl:sameAs``, ``skos:exactMatch``), written once per load."""
-        target = iri(uri)
+        """An equivalence to an authority record (``owl:sameAs``, ``skos:exactMatch``), written once per load.
+
+        A known authority's URL in any form becomes the IRI of its entity (graph/authorities.py).
+        """
+        target = iri(entity_iri(uri))
         if self._first_time(f"{term} {prop} {target}"):
             self.out.add(term, prop, target)

@@ -10,7 +10,8 @@ Scheme (``{base}`` defaults to :data:`DEFAULT_BASE_IRI`):
 ``{base}pop/{REF}``              a POP record (Mérimée, Palissy, Joconde)
 ``{base}{source}/{id}``          a record of another source (``sudoc/...``)
 ``{base}org/{scheme}/{id}``      an institution (``org/museofile/M0017``)
-``{base}person/{slug}``          a person known by name only
+``{base}person/{slug}``          a canonical person, minted by linking (graph/persons.py)
+``{record}#person-{slug}``       a person as one record names it (a *mention*; linking clusters them)
 ``{base}place/commune/{insee}``  a commune, by its current INSEE code
 ``{base}place/department/{n}``   a department; ``place/region/{n}`` a region
 ``{base}concept/{scheme}/{slug}`` a term of a vocabulary (denomination...)
@@ -102,6 +103,15 @@ class Minter:
     def person(self, name: str) -> str:
         return self._term(f"person/{slug(name)}")
 
+    @staticmethod
+    def mention(record: str, name: str) -> str:
+        """A person as ``record`` names it: ``<…/pop/PA1#person-viollet-le-duc-eugene>``.
+
+        Never shared between records: two records naming "Martin Jean" may name
+        two people; linking (``patrimoine link``) decides, on evidence.
+        """
+        return Minter.part(record, f"person-{slug(name)[:80].rstrip('-')}")
+
     def person_by_id(self, scheme: str, identifier: str) -> str:
         return self._term(f"person/{scheme}/{segment(identifier)}")
 
@@ -128,8 +138,9 @@ class Minter:
 
     @staticmethod
     def part(term: str, fragment: str) -> str:
-        """``<…/pop/PA1>`` + ``production`` → ``<…/pop/PA1#production>``."""
-        return f"{term[:-1]}#{fragment}>"
+        """``<…/pop/PA1>`` + ``production`` → ``<…/pop/PA1#production>``; a part of a part
+        extends its fragment: ``<…/pop/PA1#person-x>`` + ``birth`` → ``<…/pop/PA1#person-x-birth>``."""
+        return f"{term[:-1]}{'-' if '#' in term else '#'}{fragment}>"
 
     @staticmethod
     def plain(term: str) -> str:

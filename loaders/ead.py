@@ -44,7 +44,6 @@ from lxml import etree
 from graph.iri import Minter
 from graph.mapping import MappingContext
 from graph.namespaces import CRM, OWL, SKOS
-from graph.ntriples import iri
 from graph.records import InputError, RecordError, SourceRecord
 from graph.xml import check_prolog, localname, text
 
@@ -500,7 +499,7 @@ def _index_node(target: str, name: str, authority: str, ctx: MappingContext) -> 
     if target.startswith("concept:"):
         node = b.concept(target.removeprefix("concept:"), name)
         if _URL.match(authority):
-            b.link(node, SKOS.exactMatch, iri(authority))
+            b.match(node, SKOS.exactMatch, authority)
         return node
     if target == "place":
         node = ctx.index_place(name)
@@ -509,7 +508,7 @@ def _index_node(target: str, name: str, authority: str, ctx: MappingContext) -> 
     else:
         node = b.group(ctx.m.org_by_name(name), name)
     if _URL.match(authority):
-        b.link(node, OWL.sameAs, iri(authority))
+        b.match(node, OWL.sameAs, authority)
     elif authority and target != "place":
         b.identifier(node, authority, "authority-record", "notice d'autorité")
     return node

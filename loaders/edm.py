@@ -42,7 +42,7 @@ from lxml import etree
 
 from graph.iri import Minter
 from graph.mapping import MappingContext
-from graph.namespaces import CRM, DCTERMS, EDM, OWL, PREFIXES, RDF, WGS84
+from graph.namespaces import CRM, DCTERMS, EDM, OWL, PREFIXES, RDF, SKOS, WGS84
 from graph.ntriples import iri
 from graph.records import InputError, RecordError, SourceRecord
 from graph.xml import parse_file, root_tag
@@ -203,6 +203,9 @@ def read_edm(path: Path) -> Iterator[SourceRecord]:
                 else "has no edm:aggregatedCHO"
             yield SourceRecord(index=index, line=graph.lines.get(agg), source_id=_as_written(agg),
                                error=f"ore:Aggregation {_as_written(agg)} {what}")
+
+
+_EQUIVALENCES = frozenset({OWL.sameAs, SKOS.exactMatch, SKOS.closeMatch})
 
 
 def _as_written(term: str) -> str:
@@ -477,7 +480,10 @@ class _Mapper:
             s = self.term(subject)
             if subject not in own and (subject.startswith("_:") or self.once(f"edm {s}")):
                 for p, o in g.statements[subject]:
-                    out.add(s, p, self.term(o))
+                    if p in _EQUIVALENCES and isinstance(o, ox.NamedNode):  # an authority's entity, not its page
+                        self.b.match(s, p, o.value)
+                    else:
+                        out.add(s, p, self.term(o))
 
     # -- the CIDOC-CRM view --------------------------------------------------------
     def crm(self) -> None:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from graph import authorities
 from graph.iri import Minter
 from graph.mapping import MappingContext
 from graph.namespaces import CRM, DCTERMS, OWL, RDF, SKOS
@@ -92,17 +93,25 @@ class Profile:
     place_schemes: tuple[str, ...]
     org_schemes: tuple[str, ...]
     org_identifiers: frozenset[str]  # schemes written as the group's E42_Identifier
-    authorities: dict[str, tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], str | None]]
+    authorities: tuple[str, ...]  # schemes, in the order ids are tried
+    identifiers: dict[str, tuple[re.Pattern[str], re.Pattern[str]]]  # institutions' ids: (URL form, id form)
 
     def authority(self, value: str, hint: str = "", schemes: Iterable[str] | None = None) -> Authority | None:
         """The authority record an id designates, from its text and the ``lido:source``/``lido:type`` hint."""
         value = value.strip()
+        known = authorities.parse(value)
         for scheme in schemes if schemes is not None else self.authorities:
-            uri_form, id_form, named, canonical = self.authorities[scheme]
-            m = uri_form.match(value) or (id_form.match(value) if named.search(hint) else None)
-            if m:
-                ident = "".join(m[1].split())
-                return Authority(scheme, ident, canonical.format(id=ident) if canonical else value)
+            named = re.search(rf"\b{re.escape(scheme)}\b", hint, re.I) is not None
+            if scheme in self.identifiers:
+                uri_form, id_form = self.identifiers[scheme]
+                if m := uri_form.match(value) or (id_form.match(value) if named else None):
+                    return Authority(scheme, "".join(m[1].split()), value)
+                continue
+            found = known if known is not None and known.scheme == scheme else None
+            if found is None and named:
+                found = authorities.entity(scheme, value)
+            if found is not None:
+                return Authority(scheme, found.id, found.iri)
         return None
 
 
@@ -113,10 +122,7 @@ def _lower(values: Iterable[str]) -> frozenset[str]:
 @cache
 def profile() -> Profile:
     data = json.loads(PROFILE_PATH.read_text(encoding="utf-8"))
-    authorities = {
-        scheme: (re.compile(a["uri"]), re.compile(a["id"]), re.compile(rf"\b{re.escape(scheme)}\b", re.I), a["canonical"])
-        for scheme, a in data["authorities"].items()
-    }
+    identifiers = {scheme: (re.compile(a["uri"]), re.compile(a["id"])) for scheme, a in data["identifiers"].items()}
     return Profile(
         schemes=data["schemes"],
         skip_classification_types=_lower(data["skip_classification_types"]),
@@ -131,7 +137,8 @@ def profile() -> Profile:
         place_schemes=tuple(data["place_schemes"]),
         org_schemes=tuple(data["org_schemes"]),
         org_identifiers=frozenset(data["org_identifiers"]),
-        authorities=authorities,
+        authorities=tuple(data["authorities"]),
+        identifiers=identifiers,
     )
 
 
@@ -450,8 +457,7 @@ def _actor(actor: etree._Element | None, ctx: MappingContext) -> str | None:
         found.sort(key=lambda a: p.person_schemes.index(a.scheme))
         if not found and (not name or ctx.is_anonymous(name)):
             return None
-        term_ = ctx.m.person_by_id(found[0].scheme, found[0].id) if found else ctx.m.person(name or "")
-        b.person(name or found[0].uri, term_)
+        term_ = b.person(name or found[0].uri)  # a mention of this record; linking merges by authority ids
     for a in found:
         b.match(term_, OWL.sameAs, a.uri)
     return term_

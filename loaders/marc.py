@@ -60,7 +60,7 @@ from unicodedata import normalize
 
 import pymarc
 
-from graph import xml as safexml
+from graph import authorities, xml as safexml
 from graph.crm import A
 from graph.geo import Commune, Geography
 from graph.iri import Minter, slug
@@ -622,24 +622,28 @@ def place_clue(name: str, geo: Geography) -> PlaceClue:
 class Authority:
     scheme: str
     id: str
-    uri: str | None
+    uri: str | None  # the entity IRI (graph/authorities.py), None when the file publishes none
 
 
 @cache
-def _authority_patterns() -> tuple[tuple[re.Pattern[str], str, str], ...]:
-    return tuple((re.compile(p["pattern"], re.I), p["scheme"], p["uri"]) for p in profile()["authorities"]["patterns"])
+def _authority_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(p["pattern"], re.I), p["scheme"]) for p in profile()["authorities"]["patterns"])
 
 
 def authority(value: str, kind: str, source: str) -> Authority | None:
     """An authority id of a name or subject field: ``078084431`` (IdRef PPN), ``ISNI0000…``, ``(DLC)n 79021164``."""
     v = value.strip()
-    for pattern, scheme, uri in _authority_patterns():
+    if (found := authorities.parse(v)) is not None:
+        return Authority(found.scheme, found.id, found.iri)
+    for pattern, scheme in _authority_patterns():  # MARC notations the authority table does not know
         if m := pattern.search(v):
             ident = re.sub(r"\s+", "", m.group(1))
-            return Authority(scheme, ident, uri.format(id=ident, kind=kind))
+            found = authorities.entity(scheme, f"{kind}/{ident}" if scheme == "lc" else ident)
+            return Authority(scheme, ident, found.iri if found else None)
     auth = profile()["authorities"]
     if source != "bnf" and re.match(auth["ppn"], v):
-        return Authority("idref", v.upper(), f"https://www.idref.fr/{v.upper()}")
+        found = authorities.entity("idref", v)
+        return Authority("idref", v.upper(), found.iri if found else None)
     if source == "bnf" and re.match(auth["bnf_number"], v):
         return Authority("bnf", v, None)
     return None
@@ -824,16 +828,13 @@ class RecordMapping:
         order = profile()["authorities"]["priority"]
         primary = min(auths, key=lambda a: order.index(a.scheme)) if auths else None
         m, b = self.m, self.b
-        if kind == "person":
-            term = m.person_by_id(primary.scheme, primary.id) if primary else m.person(name)
-        else:
-            term = m.org(primary.scheme, primary.id) if primary else m.org_by_name(name)
-        if kind == "person":
-            b.person(name, term)
+        if kind == "person":  # a mention of this record; linking merges the mentions of one authority id
+            term = b.person(name)
             if (dates := f.get(codes["dates"])) and f"{term} life" not in b.declared:
                 b.declared.add(f"{term} life")  # once per load, as b.match does
                 self.life(term, dates)
         else:
+            term = m.org(primary.scheme, primary.id) if primary else m.org_by_name(name)
             b.group(term, name, (primary.scheme, primary.id) if primary else None)
         for a in auths:
             if a.uri:

@@ -79,7 +79,7 @@ def test_skara_brae_keeps_the_providers_own_edm_statements(skara_brae):
     assert "http://vocab.getty.edu/aat/300008372" in values(skara_brae, f"SELECT ?s WHERE {{ {cho} dc:subject ?s }}")
     timespan = edm(skara_brae, "HA/936#timespan")
     assert values(skara_brae, f"SELECT ?s WHERE {{ {cho} dcterms:temporal {timespan} . {timespan} owl:sameAs ?s }}"
-                  ) == {"https://www.wikidata.org/wiki/Q2314807", "http://vocab.getty.edu/aat/300019272"}
+                  ) == {"http://www.wikidata.org/entity/Q2314807", "http://vocab.getty.edu/aat/300019272"}  # entities
     resource = "<http://www.cmcassociates.co.uk/Skara_Brae/scandata/house10/sb10_scandata_th.jpg>"
     assert values(skara_brae, f"SELECT ?u WHERE {{ {resource} a edm:WebResource ; edm:intendedUsage ?u }}") == {
         "http://data.europeana.eu/vocabulary/usageArea/Knowledge"}

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from patrimoine.pipeline import LoadOptions, LoadReport, load
+from graph.iri import Minter
 from graph.records import InputError
 from graph.store import KnowledgeGraph
 from loaders import detect
@@ -135,12 +136,12 @@ def test_example1_production_actors_with_roles_and_authority_same_as(example1):
         {obj} crm:P108i_was_produced_by/crm:P9_consists_of ?part .
         ?part crm:P14_carried_out_by ?person ; crm:P2_has_type/rdfs:label ?role .
         ?person a crm:E21_Person ; rdfs:label ?name ; owl:sameAs ?same }}""")
-    m = example1.minter
+    mention = f"{obj[1:-1]}#person-"  # each actor is a mention of the record, the same as its authority's entity
     assert actors == {
-        (m.person_by_id("gnd", "1229708928")[1:-1], "Fiammingo, Giacomo", "Künstler", "https://d-nb.info/gnd/1229708928"),
-        (m.person_by_id("gnd", "161108342")[1:-1], "Curtis, Giovanni Battista de", "Graveur",
+        (mention + "fiammingo-giacomo", "Fiammingo, Giacomo", "Künstler", "https://d-nb.info/gnd/1229708928"),
+        (mention + "curtis-giovanni-battista-de", "Curtis, Giovanni Battista de", "Graveur",
          "https://d-nb.info/gnd/161108342"),
-        (m.person_by_id("viaf", "89840489")[1:-1], "Picicaro, Januarius", "Graveur", "http://viaf.org/viaf/89840489"),
+        (mention + "picicaro-januarius", "Picicaro, Januarius", "Graveur", "http://viaf.org/viaf/89840489"),
     }
 
 
@@ -198,7 +199,7 @@ def test_mona_lisa_titles_keep_their_languages(mona_lisa):
 
 def test_mona_lisa_painter_is_known_by_authority_with_every_same_as(mona_lisa):
     obj = record(mona_lisa, "Q19675", "louvre.fr/oeuvre/INV779")
-    leonardo = mona_lisa.minter.person_by_id("wikidata", "Q762")
+    leonardo = Minter.mention(obj, "Léonard de Vinci")
     assert rows(mona_lisa, f"""SELECT ?role ?aat WHERE {{ {obj} crm:P108i_was_produced_by/crm:P9_consists_of ?part .
         ?part crm:P14_carried_out_by {leonardo} ; crm:P2_has_type ?r . ?r rdfs:label ?role ; skos:exactMatch ?aat }}"""
                 ) == {("Peintre", "http://vocab.getty.edu/aat/300025136")}

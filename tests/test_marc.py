@@ -124,14 +124,16 @@ def test_thesis_author_and_director_with_roles(thesis: KnowledgeGraph) -> None:
         prefixes=True)}
     assert rows == {("Dzomo Kenmo, Florentine Michelle", "auteur"), ("Lefetz, Aimeric", "directeur de thèse"),
                     ("Université de Picardie Jules Verne", "organisme de soutenance")}
-    # the director is minted from his IdRef PPN ($3) and linked to IdRef; the author has no $3 (commented out)
-    director = f"<{PK}person/idref/078084431>"
-    assert ask(thesis, f"ASK {{ {director} a crm:E21_Person ; owl:sameAs <https://www.idref.fr/078084431> }}")
+    # each person is a mention of the record; the director's IdRef PPN ($3) is the IdRef entity IRI;
+    # the author has no $3 (commented out)
+    director = f"<{PK}sudoc/24276858X#person-lefetz-aimeric>"
+    assert ask(thesis, f"ASK {{ {director} a crm:E21_Person ; owl:sameAs <http://www.idref.fr/078084431/id> }}")
     assert values(thesis, f"SELECT ?y WHERE {{ {director} crm:P98i_was_born/crm:P4_has_time-span/rdfs:label ?y }}") == [
         "1973"]
     assert not ask(thesis, "ASK { ?p a crm:E21_Person ; rdfs:label 'Dzomo Kenmo, Florentine Michelle' ; owl:sameAs ?x }")
     assert values(thesis, "SELECT ?c WHERE { ?o a edm:ProvidedCHO ; dc:creator ?c }") == [
-        f"{PK}org/idref/026403714", f"{PK}person/dzomo-kenmo-florentine-michelle", f"{PK}person/idref/078084431"]
+        f"{PK}org/idref/026403714", f"{PK}sudoc/24276858X#person-dzomo-kenmo-florentine-michelle",
+        f"{PK}sudoc/24276858X#person-lefetz-aimeric"]
 
 
 def test_thesis_subjects_publication_and_keeper(thesis: KnowledgeGraph) -> None:
@@ -139,9 +141,9 @@ def test_thesis_subjects_publication_and_keeper(thesis: KnowledgeGraph) -> None:
     concepts = {(str(r["l"].value), str(r["same"].value)) for r in thesis.query(f"""
         SELECT ?l ?same WHERE {{ {doc} crm:P129_is_about ?c . ?c a skos:Concept ; skos:prefLabel ?l ;
           skos:inScheme <{PK}concept/scheme/rameau> ; owl:sameAs ?same }}""", prefixes=True)}
-    assert concepts == {("Syndromes des apnées du sommeil", "https://www.idref.fr/029474299"),
-                        ("Dépistage", "https://www.idref.fr/027357236"),
-                        ("Médecins généralistes", "https://www.idref.fr/027338215")}
+    assert concepts == {("Syndromes des apnées du sommeil", "http://www.idref.fr/029474299/id"),
+                        ("Dépistage", "http://www.idref.fr/027357236/id"),
+                        ("Médecins généralistes", "http://www.idref.fr/027338215/id")}
     assert values(thesis, f"SELECT ?l WHERE {{ {doc} crm:P129_is_about ?p . ?p a crm:E53_Place ; rdfs:label ?l }}") == [
         "France", "Picardie (France)"]
     # 214 #2: Amiens (the commune, INSEE 80021, in Somme, Hauts-de-France), Université de Picardie, 2020
