@@ -11,13 +11,13 @@ derived from these patterns by the shared alignment (ontology/edm/*.rq).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .authorities import entity_iri
 from .iri import Minter, slug
-from .namespaces import CRM, FOAF, GEO, PKG, RDF, RDFS, SKOS, VOID, XSD
+from .namespaces import CRM, FOAF, GEO, OWL, PKG, RDF, RDFS, SKOS, VOID, XSD
 from .ntriples import iri, literal, typed
 from .periods import Period
 
@@ -286,15 +286,29 @@ class Builder:
                 out.text(node, P190, name)
         return term
 
-    def group(self, term: str, name: str | None, identifier: tuple[str, str] | None = None) -> str:
-        """An institution or other group (``E74_Group``), with its identifier (``museofile``, ``M0017``)."""
+    def group(self, term: str, name: str | None, identifier: tuple[str, str] | None = None, *,
+              names: Iterable[str] = (), identifiers: Iterable[tuple[str, str, str]] = (),
+              same_as: Iterable[str] = (), kind: str | None = None) -> str:
+        """An institution or other group (``E74_Group``), with its identifier (``museofile``, ``M0017``).
+
+        Reference data adds other names (``skos:altLabel``), more identifiers (type, value,
+        label), ``owl:sameAs`` authority entities and the kind of institution.
+        """
         with self._declaring(term) as first:
             if first:
                 out = self.out
                 out.add(term, A, CRM("E74_Group"))
                 out.text(term, LABEL, name, self.lang)
+                for other in names:
+                    out.text(term, SKOS.altLabel, other, self.lang)
                 if identifier:
                     self.identifier(term, identifier[1], identifier[0])
+                for kind_, value, label in identifiers:
+                    self.identifier(term, value, kind_, label)
+                if kind:
+                    self.classify(term, "institution-type", kind)
+                for uri in same_as:
+                    self.match(term, OWL.sameAs, uri)
         return term
 
     def place(self, term: str, name: str | None, kind: str, within: str | None = None,

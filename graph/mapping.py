@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from .crm import Builder
 from .geo import Geography, is_insee_code
+from .institutions import Institution, Institutions
 from .iri import Minter
 from .periods import Period, combine, parse_period
 from .records import RecordError, Skipped
@@ -33,6 +34,7 @@ class MappingContext:
         self.dataset = minter.dataset(dataset)
         self.region = region
         self.geo = geo or Geography.default()
+        self.institutions = Institutions.default()
         self.periods_unread = 0
 
     # -- region filter -----------------------------------------------------
@@ -111,6 +113,37 @@ class MappingContext:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
             return None
         return lat, lon
+
+    # -- institutions ------------------------------------------------------------
+    def institution(self, name: str | None = None, ids: Iterable[tuple[str, str]] = (),
+                    commune: str | None = None, department: str | None = None) -> str | None:
+        """The one ``E74_Group`` of an institution named or identified (``ids``: (scheme, value) pairs).
+
+        Resolved through the reference tables (:mod:`graph.institutions`): any Muséofile id,
+        archives service code, RCR/ISIL, IdRef or Wikidata id or name of a known institution
+        gives its one IRI, declared with its reference name (else the name given, in the
+        builder's language), identifiers, ``owl:sameAs`` authorities and kind. None when
+        neither a usable name nor id is given.
+        """
+        found = self.institutions.resolve(name, list(ids), commune, department)
+        if found is None:
+            return None
+        return self.declare_institution(found, name)
+
+    def institution_term(self, found: Institution) -> str:
+        """The IRI of a resolved institution: ``org/{scheme}/{id}``, or ``org/name/{slug}``."""
+        return self.m.org_by_name(found.id) if found.scheme == "name" else self.m.org(found.scheme, found.id)
+
+    def declare_institution(self, found: Institution, name: str | None = None) -> str:
+        """Declare a resolved institution (once per load, in the shared graph); its IRI."""
+        term = self.institution_term(found)
+        b = self.b
+        if found.known:
+            with b.speaking(found.lang):
+                return b.group(term, found.name, names=found.names, identifiers=found.identifiers(),
+                               same_as=found.same_as(), kind=found.kind)
+        return b.group(term, (name or "").strip() or found.name, identifiers=found.identifiers(),
+                       same_as=found.same_as(), kind=found.kind)
 
     # -- periods ---------------------------------------------------------------
     def dated(self, event: str, values: Iterable[str]) -> str | None:

@@ -479,7 +479,7 @@ def _event(term: str, cls: str, f: dict[str, list[str]], ctx: MappingContext) ->
         ctx.dated_normal(event, dates)
     role = profile()["producer_role"]
     for n, (key, name) in enumerate(producers, 1):
-        actor = b.person(name) if key == "origination.persname" else b.group(ctx.m.org_by_name(name), name)
+        actor = b.person(name) if key == "origination.persname" else ctx.institution(name)
         b.carried_out_by(event, actor, role, n)
 
 
@@ -506,7 +506,7 @@ def _index_node(target: str, name: str, authority: str, ctx: MappingContext) -> 
     elif target == "person":
         node = b.person(name)
     else:
-        node = b.group(ctx.m.org_by_name(name), name)
+        node = ctx.institution(name)
     if _URL.match(authority):
         b.match(node, OWL.sameAs, authority)
     elif authority and target != "place":
@@ -530,14 +530,9 @@ def _digital(term: str, f: dict[str, list[str]], ctx: MappingContext) -> None:
 
 
 def _keeper(term: str, unit: Unit, ctx: MappingContext) -> None:
-    b = ctx.b
-    if unit.agency != UNKNOWN_AGENCY:
-        group = b.group(ctx.m.org("archives", unit.agency), unit.repository, ("iso15511", unit.agency))
-    elif unit.repository:
-        group = b.group(ctx.m.org_by_name(unit.repository), unit.repository)
-    else:
-        return
-    b.keeper(term, group)
+    group = ctx.institution(unit.repository, [("archives", unit.agency)] if unit.agency != UNKNOWN_AGENCY else [])
+    if group is not None:
+        ctx.b.keeper(term, group)
 
 
 # ---------------------------------------------------------------------------

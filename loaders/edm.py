@@ -626,9 +626,10 @@ class _Mapper:
                 b.page(self.cho, self.term(page)[1:-1])
         for provider in view.agg("edm:dataProvider")[:1]:
             label, lang = _label(self.g, provider)
-            group = ctx.m.org_by_name(label or "") if isinstance(provider, ox.Literal) else self.term(provider)
             with b.speaking(lang):
-                b.keeper(self.cho, b.group(group, label))
+                group = ctx.institution(label) if isinstance(provider, ox.Literal) else b.group(self.term(provider), label)
+                if group is not None:
+                    b.keeper(self.cho, group)
         rights = ctx.rights_statement(view.agg("edm:rights")[0].value)  # checked by problems()
         if rights is not None:
             b.link(self.cho, DCTERMS.rights, iri(rights))

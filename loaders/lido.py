@@ -310,15 +310,9 @@ def _institution(ctx: MappingContext, bodies: Iterable[etree._Element | None], d
         found = next((a for t, hint in ids if (a := p.authority(t, hint, p.org_schemes))), None)
         if found is None and not name:
             continue
-        term = ctx.m.org(found.scheme, found.id) if found else ctx.m.org_by_name(name or "")
-        if declare:
-            identified = found is not None and found.scheme in p.org_identifiers
-            if identified:
-                b.concept("identifier-type", found.scheme)
-            with b.speaking(lang_of(name_el) if name_el is not None else None):
-                b.group(term, name, (found.scheme, found.id) if found and identified else None)
-            if found and not identified:
-                b.match(term, OWL.sameAs, found.uri)
+        known = ctx.institutions.resolve(name, [(found.scheme, found.id)] if found else [])
+        with b.speaking(lang_of(name_el) if name_el is not None else None):
+            term = ctx.declare_institution(known, name) if declare else ctx.institution_term(known)
         return term, (found.id if found else None)
     return None
 
@@ -450,8 +444,7 @@ def _actor(actor: etree._Element | None, ctx: MappingContext) -> str | None:
         found = [a for t, hint in ids if (a := p.authority(t, hint, p.org_schemes))]
         if not (name or found):
             return None
-        term_ = ctx.m.org(found[0].scheme, found[0].id) if found else ctx.m.org_by_name(name or "")
-        b.group(term_, name)
+        term_ = ctx.institution(name, [(a.scheme, a.id) for a in found])
     else:
         found = [a for t, hint in ids if (a := p.authority(t, hint, p.person_schemes))]
         found.sort(key=lambda a: p.person_schemes.index(a.scheme))

@@ -825,17 +825,14 @@ class RecordMapping:
             return None
         codes = self.p["name_codes"]
         auths = [a for code in codes["authorities"] for v in f.all(code) if (a := authority(v, "names", self.source))]
-        order = profile()["authorities"]["priority"]
-        primary = min(auths, key=lambda a: order.index(a.scheme)) if auths else None
-        m, b = self.m, self.b
+        b = self.b
         if kind == "person":  # a mention of this record; linking merges the mentions of one authority id
             term = b.person(name)
             if (dates := f.get(codes["dates"])) and f"{term} life" not in b.declared:
                 b.declared.add(f"{term} life")  # once per load, as b.match does
                 self.life(term, dates)
         else:
-            term = m.org(primary.scheme, primary.id) if primary else m.org_by_name(name)
-            b.group(term, name, (primary.scheme, primary.id) if primary else None)
+            term = self.ctx.institution(name, [(a.scheme, a.id) for a in auths])
         for a in auths:
             if a.uri:
                 b.match(term, OWL.sameAs, a.uri)
@@ -898,7 +895,7 @@ class RecordMapping:
                 for place in places:
                     b.link(event, CRM("P7_took_place_at"), self.place(place))
                 for n, agent in enumerate(agents, 1):
-                    b.carried_out_by(event, b.group(self.m.org_by_name(agent), agent), None, n)
+                    b.carried_out_by(event, self.ctx.institution(agent), None, n)
                 if dates:
                     self.ctx.dated(event, dates)
                     dated = True
@@ -983,8 +980,7 @@ class RecordMapping:
                 if value in seen or (pattern and not re.match(pattern, value)):
                     continue
                 seen.add(value)
-                group = self.b.group(self.m.org(spec["scheme"], value), None, (spec["scheme"], value))
-                self.b.keeper(self.term, group)
+                self.b.keeper(self.term, self.ctx.institution(ids=[(spec["scheme"], value)]))
 
 
 def map_record(record: SourceRecord, ctx: MappingContext, dialect: str) -> None:

@@ -218,9 +218,10 @@ def test_mona_lisa_dates_materials_keeper_location_and_other_events(mona_lisa):
                                          ("Panneau de peuplier", "http://vocab.getty.edu/aat/300012363")}
     assert values(mona_lisa, f"""SELECT ?t WHERE {{ {obj} crm:P108i_was_produced_by/crm:P32_used_general_technique/rdfs:label ?t }}"""
                   ) == {"Sfumato"}
-    louvre = mona_lisa.minter.org("wikidata", "Q19675")
+    # The Louvre, known to LIDO by its Wikidata id, is the Muséofile M5031 of the list of Musées de France
+    louvre = mona_lisa.minter.org("museofile", "M5031")
     assert rows(mona_lisa, f"""SELECT ?name ?same WHERE {{ {obj} crm:P50_has_current_keeper {louvre} .
-        {louvre} rdfs:label ?name ; owl:sameAs ?same }}""") == {("Musée du Louvre", "http://www.wikidata.org/entity/Q19675")}
+        {louvre} rdfs:label ?name ; owl:sameAs ?same }}""") == {("musée du Louvre", "http://www.wikidata.org/entity/Q19675")}
     assert values(mona_lisa, f"""SELECT ?v WHERE {{ {obj} crm:P1_is_identified_by ?i . ?i crm:P190_has_symbolic_content ?v ;
         crm:P2_has_type/rdfs:label "numéro d'inventaire"@fr }}""") == {"INV. 779"}
     assert values(mona_lisa, f"""SELECT ?wkt WHERE {{ {obj} crm:P55_has_current_location ?p .

@@ -148,10 +148,13 @@ def test_thesis_subjects_publication_and_keeper(thesis: KnowledgeGraph) -> None:
         "France", "Picardie (France)"]
     # 214 #2: Amiens (the commune, INSEE 80021, in Somme, Hauts-de-France), Université de Picardie, 2020
     row = list(thesis.query(f"""SELECT ?place ?who ?date ?kind WHERE {{ {doc} crm:P16i_was_used_for ?e .
-        ?e a crm:E7_Activity ; crm:P7_took_place_at ?place ; crm:P14_carried_out_by/rdfs:label ?who ;
+        ?e a crm:E7_Activity ; crm:P7_took_place_at ?place ; crm:P14_carried_out_by ?who ;
            crm:P4_has_time-span/rdfs:label ?date ; crm:P2_has_type/skos:prefLabel ?kind }}""", prefixes=True))
     assert [(r["place"].value, r["who"].value, r["date"].value, r["kind"].value) for r in row] == [
-        (f"{PK}place/commune/80021", "Université de Picardie", "2020", "diffusion")]
+        (f"{PK}place/commune/80021", f"{PK}org/idref/026403714", "2020", "diffusion")]
+    # "Université de Picardie" (214 $c) is the Université de Picardie Jules Verne of 711 $3 026403714: one IRI
+    assert values(thesis, f"SELECT ?l WHERE {{ <{PK}org/idref/026403714> rdfs:label ?l }}") == [
+        "Université de Picardie Jules Verne"]
     assert ask(thesis, f"ASK {{ <{PK}place/commune/80021> crm:P89_falls_within/crm:P89_falls_within "
                        f"<{PK}place/region/32> }}")
     assert values(thesis, f"SELECT ?k WHERE {{ {doc} crm:P50_has_current_keeper ?k }}") == [f"{PK}org/rcr/800219901"]

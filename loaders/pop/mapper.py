@@ -94,7 +94,7 @@ def _heritage_object(record: SourceRecord, ref: str, ctx: MappingContext) -> Non
     _images(record, obj, ctx)
     _links(record, obj, ctx)
     if museo := record.first("MUSEO"):
-        b.keeper(obj, b.group(ctx.m.org("museofile", museo), None, ("museofile", museo)))
+        b.keeper(obj, ctx.institution(ids=[("museofile", museo)]))
 
 
 def _production(record: SourceRecord, obj: str, ctx: MappingContext) -> None:
