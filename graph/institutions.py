@@ -6,7 +6,7 @@ an archives service code (EAD ``mainagencycode`` ``FRAD062``, or ``repositorycod
 the French ISIL agency, ABES, assigns them), an IdRef or Wikidata authority, or
 only a name. :meth:`Institutions.resolve` turns any of these into one
 :class:`Institution`, whose IRI (``org/{scheme}/{id}``) follows the first
-scheme it is known by in :data:`IRI_SCHEMES`: the Louvre of a LIDO record
+scheme it is known by (:func:`priority`): the Louvre of a LIDO record
 (``wikidata:Q19675``) is the Muséofile ``M5031`` of POP and of the list of
 Musées de France, with ``owl:sameAs`` to its Wikidata entity.
 
@@ -32,27 +32,21 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
+from . import authorities
 from .geo import Geography, _normalise
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "institutions"
 
-# The scheme of an institution's IRI, by priority: the first one it is known by.
-IRI_SCHEMES = ("museofile", "archives", "rcr", "isil", "idref", "bnf", "isni", "viaf", "lc", "wikidata", "gnd", "ulan")
+# Institutions' own identifiers, in the priority of their IRI: an institution's IRI is
+# ``org/{scheme}/{id}`` of the first scheme it is known by, these first, then the
+# authority files in graph/authorities.py's order (idref, bnf, isni, viaf, wikidata...).
+IDENTIFIER_SCHEMES = ("museofile", "archives", "rcr", "isil")
 # Identifiers written as E42_Identifier: scheme → (identifier type, its label).
 IDENTIFIER_TYPES = {
     "museofile": ("museofile", "identifiant Muséofile"),
     "archives": ("archives-service-code", "code de service d'archives"),
     "rcr": ("rcr", "numéro RCR"),
     "isil": ("isil", "ISIL"),
-}
-# Authorities written as owl:sameAs to their entity IRIs (not their web pages).
-AUTHORITY_ENTITIES = {
-    "idref": "http://www.idref.fr/{id}/id",
-    "wikidata": "http://www.wikidata.org/entity/{id}",
-    "viaf": "http://viaf.org/viaf/{id}",
-    "isni": "https://isni.org/isni/{id}",
-    "gnd": "https://d-nb.info/gnd/{id}",
-    "bnf": "http://data.bnf.fr/ark:/12148/cb{id}",
 }
 ALIASES = {"iso15511": "archives", "archives-service-code": "archives", "museo": "museofile"}
 
@@ -61,11 +55,7 @@ _IDS = {
     "archives": re.compile(r"^FR[A-Z]{1,6}[0-9A-Z]*$"),
     "rcr": re.compile(r"^(?:\d{2}|2[AB])\d{7}$"),
     "isil": re.compile(r"^[A-Z]{1,4}-[A-Za-z0-9:/-]{1,11}$"),
-    "idref": re.compile(r"^\d{8}[\dX]$"),
-    "wikidata": re.compile(r"^Q\d+$"),
 }
-_WIKIDATA_URI = re.compile(r"^https?://(?:www\.)?wikidata\.org/(?:entity|wiki)/(Q\d+)$")
-_IDREF_URI = re.compile(r"^https?://(?:www\.)?idref\.fr/(\d{8}[\dXx])(?:/id)?$")
 _REPOSITORY_CODE = re.compile(r"^A[DMN][0-9A-Z]*$")  # EAD repositorycode without its country: AD062
 _MUNICIPAL = re.compile(r"^FRAM0(\d[0-9AB])(\d{3})$")  # FRAM + department on 3 + commune number
 _ARTICLE = re.compile(r"^(le|la|les|l) ")
@@ -73,27 +63,33 @@ _LINKS = (("Les ", "des "), ("Le ", "du "), ("La ", "de La "), ("L'", "de L'"))
 _VOWELS = tuple("AEIOUYÂÉÈÊÎÏÔÛÜaeiouy")
 
 
+def priority(scheme: str) -> int:
+    """Rank of a scheme for an institution's IRI (0 first)."""
+    if scheme in IDENTIFIER_SCHEMES:
+        return IDENTIFIER_SCHEMES.index(scheme)
+    return len(IDENTIFIER_SCHEMES) + authorities.priority(scheme)
+
+
 def normalise_id(scheme: str, value: str) -> tuple[str, str] | None:
-    """``("isil", " fr-800219901 ")`` → ``("isil", "FR-800219901")``; None when the value is not of its scheme."""
+    """``("isil", " fr-800219901 ")`` → ``("isil", "FR-800219901")``; None when the value is not of its scheme.
+
+    Authority ids may be written in any form graph/authorities.py reads (``https://www.idref.fr/026403714``).
+    """
     scheme = ALIASES.get(scheme.strip().lower(), scheme.strip().lower())
     value = value.strip()
-    if scheme == "wikidata" and (m := _WIKIDATA_URI.match(value)):
-        value = m[1]
-    elif scheme == "idref" and (m := _IDREF_URI.match(value)):
-        value = m[1]
+    if scheme not in IDENTIFIER_SCHEMES and scheme not in authorities.schemes():  # a source's own scheme
+        return (scheme, value) if value and scheme else None
+    if scheme not in IDENTIFIER_SCHEMES:
+        found = authorities.parse(value, scheme)
+        return (found.scheme, found.id) if found is not None and found.scheme == scheme else None
     if scheme == "isil":
         prefix, _, rest = value.partition("-")
         value = f"{prefix.upper()}-{rest}"
-    elif scheme in _IDS:
+    else:
         value = value.upper()
     if scheme == "archives" and _REPOSITORY_CODE.match(value):
         value = "FR" + value
-    pattern = _IDS.get(scheme)
-    if pattern is not None and not pattern.match(value):
-        return None
-    if not value or scheme not in IRI_SCHEMES:
-        return None
-    return scheme, value
+    return (scheme, value) if _IDS[scheme].match(value) else None
 
 
 def name_key(name: str) -> str:
@@ -131,7 +127,7 @@ class Institution:
 
     def same_as(self) -> list[str]:
         """Entity IRIs of the authorities it is known by (``http://www.wikidata.org/entity/Q19675``)."""
-        return [AUTHORITY_ENTITIES[s].format(id=v) for s, v in self.ids if s in AUTHORITY_ENTITIES]
+        return [a.iri for s, v in self.ids if s not in IDENTIFIER_SCHEMES and (a := authorities.entity(s, v))]
 
 
 class Institutions:
@@ -152,7 +148,7 @@ class Institutions:
             for names in self._by_name.values():
                 if p in names:
                     names.remove(p)
-        scheme, value = min(inst.ids, key=lambda k: IRI_SCHEMES.index(k[0]))
+        scheme, value = min(inst.ids, key=lambda k: priority(k[0]))
         inst = replace(inst, scheme=scheme, id=value)
         for i in inst.ids:
             self._by_id[i] = inst
@@ -188,11 +184,11 @@ class Institutions:
 
     def resolve(self, name: str | None = None, ids: list[tuple[str, str]] | tuple = (),
                 commune: str | None = None, department: str | None = None) -> Institution | None:
-        """The institution named or identified, known or not; None when nothing usable is given.
+        """The institution named or identified, known or not; None when neither a name nor an id is given.
 
         Known ids first, then the name; else an institution of its own, keyed by the best id
         given (an RCR also gets its ISIL and commune, a municipal archives code its name), or
-        by its name.
+        by its name, or by the first id as written when none has its scheme's form.
         """
         valid = [k for s, v in ids if v and (k := normalise_id(s, v)) is not None]
         for scheme, value in valid:
@@ -204,11 +200,14 @@ class Institutions:
             return self._unknown(valid, name)
         if name and name.strip():
             return Institution("name", " ".join(name.split()), " ".join(name.split()))
+        raw = [(ALIASES.get(s.strip().lower(), s.strip().lower()), v.strip()) for s, v in ids if v and v.strip()]
+        if raw:  # an id not of its scheme's form (a MUSEO "M297"): kept as written, as its own institution
+            return Institution(*raw[0], ids=(raw[0],))
         return None
 
     def _unknown(self, ids: list[tuple[str, str]], name: str | None) -> Institution:
         ids = with_derived(ids)
-        scheme, value = min(ids, key=lambda k: IRI_SCHEMES.index(k[0]))
+        scheme, value = min(ids, key=lambda k: priority(k[0]))
         kind = commune = label = None
         if scheme == "rcr":
             kind, commune = "bibliothèque", self._commune_code(value[:2], value[2:5])

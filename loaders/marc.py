@@ -980,7 +980,8 @@ class RecordMapping:
                 if value in seen or (pattern and not re.match(pattern, value)):
                     continue
                 seen.add(value)
-                self.b.keeper(self.term, self.ctx.institution(ids=[(spec["scheme"], value)]))
+                if (group := self.ctx.institution(ids=[(spec["scheme"], value)])) is not None:
+                    self.b.keeper(self.term, group)
 
 
 def map_record(record: SourceRecord, ctx: MappingContext, dialect: str) -> None:

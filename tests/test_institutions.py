@@ -74,7 +74,9 @@ def test_a_name_borne_by_several_institutions_resolves_only_with_its_commune(ins
     assert inst.by_name("musée municipal", commune="10033").id == "M0297"  # Bar-sur-Aube
     unknown = inst.resolve("musée municipal")
     assert key(unknown) == ("name", "musée municipal") and not unknown.known
-    assert inst.resolve() is None and inst.resolve("  ", [("rcr", "not an rcr")]) is None
+    assert inst.resolve() is None and inst.resolve("  ", [("rcr", " ")]) is None
+    kept = inst.resolve(ids=[("museofile", " M297 ")])  # malformed: kept as written, never lost
+    assert key(kept) == ("museofile", "M297") and kept.identifiers() == [("museofile", "M297", "identifiant Muséofile")]
 
 
 def test_identifiers_are_checked_and_normalised() -> None:
