@@ -232,8 +232,14 @@ class Builder:
         out.add(node, A, CRM("E52_Time-Span"))
         out.text(node, LABEL, text, self.lang)
         if period is not None:
-            out.add(node, CRM("P82a_begin_of_the_begin"), typed(period.begin_datetime(), DATETIME))
-            out.add(node, CRM("P82b_end_of_the_end"), typed(period.end_datetime(), DATETIME))
+            # Outer bounds in P82a/P82b, the most probable reading in P81a/P81b (graph/periods.py);
+            # an open bound ('avant 1789') is left out.
+            for prop, value in (("P82a_begin_of_the_begin", period.begin_datetime()),
+                                ("P82b_end_of_the_end", period.end_datetime()),
+                                ("P81a_end_of_the_begin", period.inner_begin_datetime()),
+                                ("P81b_begin_of_the_end", period.inner_end_datetime())):
+                if value is not None:
+                    out.add(node, CRM(prop), typed(value, DATETIME))
             if period.uncertain:
                 out.add(node, PKG.uncertain, '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>')
         return node

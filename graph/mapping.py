@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .crm import Builder
 from .geo import Geography, is_insee_code
 from .institutions import Institution, Institutions
 from .iri import Minter
-from .periods import Period, combine, parse_period
+from .periods import Period, combine, parse_iso, parse_period
 from .records import RecordError, Skipped
 
 HAUTS_DE_FRANCE = "32"
@@ -21,6 +22,18 @@ HAUTS_DE_FRANCE = "32"
 _ROLE = re.compile(r"^(?P<name>.*?)\s*\((?P<role>[^()]*)\)\s*$")
 _ANONYMOUS = re.compile(r"^(anonyme|auteur inconnu|inconnu|anonymous|unknown)\b", re.I)
 _COORDS = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*[,; ]\s*(-?\d+(?:[.,]\d+)?)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Unread:
+    """A value kept as text because it could not be read (a period, a place), with the record that holds it."""
+
+    kind: str  # "period", "place"
+    value: str
+    record: str  # the record's IRI, N-Triples form (``<.../pop/PA00116046>``)
+
+
+UNREAD_KEPT = 100_000  # entries listed per load; the counts stay exact beyond
 
 
 class MappingContext:
@@ -36,6 +49,7 @@ class MappingContext:
         self.geo = geo or Geography.default()
         self.institutions = Institutions.default()
         self.periods_unread = 0
+        self.unread: list[Unread] = []  # for the rejection/quality reports
 
     # -- region filter -----------------------------------------------------
     def record_region(self, insee: Iterable[str] = (), departments: Iterable[str] = (),
@@ -145,6 +159,12 @@ class MappingContext:
         return b.group(term, (name or "").strip() or found.name, identifiers=found.identifiers(),
                        same_as=found.same_as(), kind=found.kind)
 
+    def note_unread(self, kind: str, value: str, node: str) -> None:
+        """List a value kept as text; ``node`` is the record or one of its parts (``<...#production>``)."""
+        if len(self.unread) < UNREAD_KEPT:
+            record = node.split("#", 1)[0] + ">" if "#" in node else node
+            self.unread.append(Unread(kind, value, record))
+
     # -- periods ---------------------------------------------------------------
     def dated(self, event: str, values: Iterable[str]) -> str | None:
         """A time-span for ``event`` from period expressions; unreadable ones kept as text and counted."""
@@ -156,6 +176,7 @@ class MappingContext:
             p = parse_period(v)
             if p is None:
                 self.periods_unread += 1
+                self.note_unread("period", v, event)
             else:
                 periods.append(p)
         span = combine(periods) if len(periods) == len(values) else None
@@ -175,33 +196,12 @@ class MappingContext:
         return bool(_ANONYMOUS.match(name.strip()))
 
     # -- ISO 8601 dates and archival index places (EAD, FranceArchives CSV) -------
-    _ISO_DATE = re.compile(r"^(-?\d{4})(?:-?(\d{2})(?:-?(\d{2}))?)?$")
     _INDEX_PLACE = re.compile(r"^(?P<name>[^()]+?)\s*(?:\((?P<qualifiers>[^()]*)\))?\s*(?:--\s*(?P<detail>.*\S))?\s*$")
 
-    @classmethod
-    def iso_period(cls, normal: str) -> Period | None:
-        """An ISO 8601 date or interval as whole years, or None when unreadable.
-
-        ``"1921/1922"``, ``"1995-01-01 / 1997-12-31"``, ``"19950101"``, ``"1914"`` (EAD's
-        ``normal`` attribute); years are astronomical as ISO 8601 says (``0000`` = 1 BC).
-        """
-        from datetime import date
-
-        years: list[int] = []
-        parts = [p.strip() for p in normal.split("/")]
-        if len(parts) > 2:
-            return None
-        for part in parts:
-            m = cls._ISO_DATE.match(part)
-            if m is None:
-                return None
-            year, month, day = int(m[1]), m[2], m[3]
-            if (month and not 1 <= int(month) <= 12) or (day and not 1 <= int(day) <= 31):
-                return None
-            years.append(year)
-        if years[0] > years[-1] or years[-1] > date.today().year:
-            return None
-        return Period(text=normal.strip(), begin=years[0], end=years[-1])
+    @staticmethod
+    def iso_period(normal: str) -> Period | None:
+        """An ISO 8601 date or interval (EAD's ``normal``: ``"1921/1922"``), or None; see :func:`parse_iso`."""
+        return parse_iso(normal)
 
     def dated_normal(self, event: str, dates: Iterable[tuple[str | None, str | None]]) -> str | None:
         """A time-span for ``event`` from (text, ISO 8601 normal form) pairs.
@@ -221,6 +221,7 @@ class MappingContext:
             period = (self.iso_period(normal) if normal else None) or (parse_period(text.strip("[] ")) if text else None)
             if period is None:
                 self.periods_unread += 1
+                self.note_unread("period", text or normal, event)
             else:
                 periods.append(period)
         if not texts:

@@ -115,7 +115,7 @@ def test_iiif_sample_web_resources_and_services(iiif):
                 ) == {(f"{base}zw031pj2507_0001/full/full/0/default.jpg", f"{base}zw031pj2507_0002/full/full/0/default.jpg")}
     assert rows(iiif, f"""SELECT ?b ?e WHERE {{ {cho} crm:P94i_was_created_by/crm:P4_has_time-span ?ts .
         ?ts crm:P82a_begin_of_the_begin ?b ; crm:P82b_end_of_the_end ?e }}""") == {
-        ("1946-01-01T00:00:00", "1946-12-31T23:59:59")}
+        ("1946-07-12T00:00:00", "1946-07-12T23:59:59")}  # dc:date 1946-07-12: the day is kept
 
 
 def test_iiif_sample_edm_view_repeats_the_providers_texts_exactly(iiif):

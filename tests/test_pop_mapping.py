@@ -100,7 +100,7 @@ def test_region_filter_skips_records_of_other_regions(hdf: KnowledgeGraph):
     assert skipped["constructed-hdf-merimee-opendata"] == 2
 
 
-def test_joconde_object_keeper_inventory_and_unreadable_period_kept_as_text(hdf: KnowledgeGraph):
+def test_joconde_object_keeper_inventory_and_named_period(hdf: KnowledgeGraph):
     found = rows(hdf, """SELECT ?o ?museum ?inv WHERE { ?o crm:P50_has_current_keeper ?m .
         ?m crm:P1_is_identified_by/crm:P190_has_symbolic_content ?museum .
         ?o crm:P1_is_identified_by ?id . ?id crm:P2_has_type/skos:prefLabel "numéro d'inventaire"@fr ;
@@ -108,7 +108,10 @@ def test_joconde_object_keeper_inventory_and_unreadable_period_kept_as_text(hdf:
     assert found and all(r["museum"].startswith("M") for r in found)
     kept = rows(hdf, """SELECT ?label WHERE { ?ts a crm:E52_Time-Span ; rdfs:label ?label
         FILTER NOT EXISTS { ?ts crm:P82a_begin_of_the_begin ?b } }""")
-    assert kept == [{"label": "Paléolithique inférieur"}]
+    assert kept == []  # 'Paléolithique inférieur' is a named period (graph/data/periods.json)
+    named = rows(hdf, """SELECT (YEAR(?b) AS ?from) (YEAR(?e) AS ?to) WHERE { ?ts rdfs:label "Paléolithique inférieur"@fr ;
+        crm:P82a_begin_of_the_begin ?b ; crm:P82b_end_of_the_end ?e }""")
+    assert named == [{"from": "-1198050", "to": "-348050"}]
 
 
 def test_every_heritage_object_has_its_edm_view(hdf: KnowledgeGraph, real: KnowledgeGraph):
