@@ -16,6 +16,7 @@ from graph.records import InputError, SourceRecord
 
 # Format name → module holding its LOADER, in the order auto-detection tries them.
 FORMATS: dict[str, str] = {
+    "museums": "loaders.museums:LOADER",  # before pop, whose open-data headers would read it as Museo
     "pop": "loaders.pop",
     "oai-pmh": "loaders.oai:LOADER",
     "iiif": "loaders.iiif:LOADER",
