@@ -66,7 +66,7 @@ def test_a_museum_with_its_address_commune_coordinates_website_and_appellation(f
     assert rows(france, f"SELECT ?w WHERE {{ {m} foaf:homepage ?w }}") == {("http://www.museejeandelafontaine.fr/",)}
     assert rows(france, f"""SELECT ?phone ?date WHERE {{ {m} crm:P76_has_contact_point/crm:P190_has_symbolic_content ?phone .
         ?act crm:P140_assigned_attribute_to {m} ; crm:P4_has_time-span/crm:P82a_begin_of_the_begin ?date }}""") == {
-        ("03 23 69 05 60", "2003-01-01T00:00:00")}
+        ("03 23 69 05 60", "2003-02-01T00:00:00")}
 
 
 def test_communes_by_insee_code_else_by_name_in_the_department(france: KnowledgeGraph) -> None:
