@@ -180,6 +180,45 @@ def drop(state: State, name: str) -> None:
     click.echo(f"dataset {name} removed")
 
 
+@main.command()
+@click.option("--dataset", help="Check this dataset only (default: every dataset).")
+@click.option("--shapes", "shapes_dir", type=click.Path(path_type=Path, exists=True),
+              help="Directory (or file) of SHACL shapes in Turtle (default: the project's shapes/).")
+@click.option("--format", "fmt", type=click.Choice(["html", "csv", "json", "ttl"]), default="html", show_default=True,
+              help="html: the page for librarians; csv: one line per result; json: for programs; "
+                   "ttl: the standard SHACL validation report.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+              help="Language of the messages and of the page.")
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report here (default: standard output).")
+@click.pass_obj
+def validate(state: State, dataset: str | None, shapes_dir: Path | None, fmt: str, lang: str,
+             output: Path | None) -> None:
+    """Check the loaded records against the SHACL shapes and write the quality report.
+
+    Exit status: 1 when a record breaks a rule of severity Violation, 0 otherwise
+    (warnings and information do not fail), 2 on usage errors.
+    """
+    from graph.store import require_store
+    from graph.validation.html import number
+
+    from .validate import run
+
+    require_store(state.store_path)
+    if output is not None and not output.parent.is_dir():
+        raise click.BadParameter(f"{output.parent} is not a directory", param_hint="--output")
+    report = run(state.open(read_only=True), shapes_dir, dataset, fmt, lang, output)
+    c = report.counts()
+    words = ("violations", "avertissements", "informations") if lang == "fr" else ("violations", "warnings", "infos")
+    summary = ", ".join(f"{number(c[k], lang)} {w}" for k, w in zip(("violation", "warning", "info"), words))
+    where = f"; {'rapport' if lang == 'fr' else 'report'}: {output}" if output else ""
+    click.echo(f"{summary} ({report.validation.checks} {'contrôles' if lang == 'fr' else 'checks'}, "
+               f"{report.validation.seconds:.1f} s){where}", err=True)
+    if report.validation.fallback:
+        click.echo(("règles contrôlées par pySHACL : " if lang == "fr" else "rules checked by pySHACL: ")
+                   + ", ".join(report.validation.fallback), err=True)
+    sys.exit(1 if c["violation"] else 0)
+
+
 from endpoint.settings import click_options as _endpoint_options  # noqa: E402 (serve's options: one per setting)
 
 
