@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from ..store import KnowledgeGraph
 from .compiler import Check, Compiler, Unsupported
 from .messages import generic_messages
-from .shapes import SH, Path, Shape, ShapesGraph, short
+from .shapes import SEVERITIES, SH, Path, Shape, ShapesGraph, short
 
 RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 Query = Callable[[str], Iterable[ox.QuerySolution]]
@@ -118,6 +118,8 @@ def validate(source: KnowledgeGraph | ox.Store, shapes: ShapesGraph, dataset: st
         results.extend(run_pyshacl(source, shapes, set(fallback), graph))
         if progress:
             progress(total, total)
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    results.sort(key=lambda r: (rank.get(r.severity, 3), str(r.focus), r.shape.key, r.component, str(r.value)))
     return Validation(results, shapes, dataset, len(checks), fallback, time.perf_counter() - started)
 
 
@@ -211,8 +213,7 @@ def _skolem(node: ox.NamedNode | ox.BlankNode) -> str:
 def _skolemised(shapes: ShapesGraph, keys: set[str]) -> str:
     """The shapes as N-Triples, blank-node shapes named (so results name their shape), and every
     shape with targets but those of ``keys`` deactivated (pySHACL runs only those)."""
-    store = ox.Store()
-    store.load(shapes.source, format=ox.RdfFormat.N_QUADS)
+    store = shapes.store
     names = {s.node: ox.NamedNode(_skolem(s.node)) for s in shapes.shapes.values() if isinstance(s.node, ox.BlankNode)}
     triples = []
     for q in store:

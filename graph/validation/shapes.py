@@ -154,7 +154,7 @@ class ShapesGraph:
     shapes: dict[Term, Shape]
     top: list[Shape]
     files: list[FilePath]
-    source: bytes  # the files' Turtle, merged as N-Triples (for the pySHACL fallback)
+    store: ox.Store  # the files' triples, one named graph per file (for the pySHACL fallback)
 
     def by_key(self, key: str) -> Shape | None:
         for s in self.shapes.values():
@@ -255,8 +255,7 @@ class _Reader:
             shape = self.shape(node)
             if shape.targets and shape not in top:
                 top.append(shape)
-        source = self.store.dump(format=ox.RdfFormat.N_QUADS)
-        return ShapesGraph(self.shapes, top, files, source)
+        return ShapesGraph(self.shapes, top, files, self.store)
 
     def shape(self, node: Term, parent: Shape | None = None) -> Shape:
         if node in self.shapes:
