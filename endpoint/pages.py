@@ -39,7 +39,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from starlette.convertors import Convertor, register_url_convertor
 
 from graph.iri import Minter
-from graph.namespaces import CRM, EDM, FOAF, PREFIXES, RDF, VOID
+from graph.namespaces import CRM, EDM, FOAF, LA, PREFIXES, RDF, VOID
 from graph.store import Dataset, KnowledgeGraph
 
 from . import formats, placemap
@@ -58,8 +58,11 @@ INCOMING_IN_RDF = 1000
 LABEL_LOOKUPS = 1000
 IMAGES_SHOWN = 12
 
-P138I = CRM.iri("P138i_has_representation")
-IMAGE_PROPERTIES = {P138I, EDM.iri("isShownBy"), EDM.iri("object"), EDM.iri("hasView")}
+IMAGE_PROPERTIES = {EDM.iri("isShownBy"), EDM.iri("object"), EDM.iri("hasView")}
+# Linked Art: an image (visual item) is digitally shown by a digital object, a web page is a digital
+# object about the record; either is reached at its access point (the URL).
+SHOWN_BY, ACCESS_POINT = LA.iri("digitally_shown_by"), LA.iri("access_point")
+SUBJECT_OF = CRM.iri("P129i_is_subject_of")
 TYPE = RDF.iri("type")
 IN_DATASET = VOID.iri("inDataset")
 PRIMARY_TOPIC = ox.NamedNode(FOAF.iri("primaryTopic"))
@@ -219,10 +222,9 @@ class LinkedDataPages:
         for iri in list(dict.fromkeys(wanted))[:LABEL_LOOKUPS]:
             if found := self.reader.label(iri):
                 labels[iri] = found
-        for t in desc.triples:  # image captions
-            if t.predicate.value == P138I and isinstance(t.object, ox.NamedNode):
-                if caption := self.reader.label(t.object.value):
-                    labels[t.object.value] = caption
+        for visual, url in _reached(desc.triples, SHOWN_BY):  # image captions
+            if caption := labels.get(visual) or self.reader.label(visual):
+                labels[url] = caption
         return labels
 
     def _type_chip(self, cls: str) -> Markup:
@@ -299,6 +301,7 @@ class LinkedDataPages:
     def _images(self, desc: Description, labels: dict[str, str]) -> Markup:
         urls = [t.object.value for t in desc.triples
                 if t.predicate.value in IMAGE_PROPERTIES and isinstance(t.object, ox.NamedNode)]
+        urls += [url for _, url in _reached(desc.triples, SHOWN_BY)]
         urls = list(dict.fromkeys(u for u in urls if u.startswith(("http://", "https://"))))
         if not urls:
             return Markup("")
@@ -320,7 +323,7 @@ class LinkedDataPages:
                  if Minter.plain(self.kg.minter.dataset(d.name)) in wanted]
         if not boxes:
             return Markup("")
-        pages = [t.object.value for t in own if t.predicate.value == FOAF.iri("page") and isinstance(t.object, ox.NamedNode)]
+        pages = list(dict.fromkeys(url for node, url in _reached(desc.triples, SUBJECT_OF) if node == desc.iri))
         at_source = tag("p", Markup("Record at the source: " + join((link(p, p, rel="nofollow") for p in pages), ", "))) \
             if pages else ""
         return tag("section", Markup(tag("h2", "Source") + at_source + join(boxes)), class_="source")
@@ -411,3 +414,11 @@ def search_link(needle: str) -> str:
          f"SELECT ?resource ?label WHERE {{\n  ?resource rdfs:label ?label\n"
          f"  FILTER(CONTAINS(LCASE(STR(?label)), \"{text}\"))\n}} LIMIT 50")
     return "/?" + urlencode({"query": q})
+
+
+def _reached(triples: list[ox.Triple], via: str) -> list[tuple[str, str]]:
+    """(node, URL) for each node that reaches a digital object through ``via``, and it an access point."""
+    points = {t.subject.value: t.object.value for t in triples
+              if t.predicate.value == ACCESS_POINT and isinstance(t.object, ox.NamedNode)}
+    return [(t.subject.value, points[t.object.value]) for t in triples
+            if t.predicate.value == via and t.object.value in points]

@@ -15,13 +15,17 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import hashlib
+
 from .authorities import entity_iri
 from .iri import Minter, slug
-from .namespaces import CRM, FOAF, GEO, OWL, PKG, RDF, RDFS, SKOS, VOID, XSD
+from .linkedart import vocabulary
+from .namespaces import CRM, DIG, GEO, LA, OWL, PKG, RDF, RDFS, SKOS, VOID, XSD
 from .ntriples import iri, literal, typed
 from .periods import Period
 
 E22 = CRM("E22_Human-Made_Object")
+D1 = DIG("D1_Digital_Object")
 P1 = CRM("P1_is_identified_by")
 P2 = CRM("P2_has_type")
 P190 = CRM("P190_has_symbolic_content")
@@ -68,7 +72,8 @@ class Builder:
     reloading one dataset never removes an entity another one uses.
     """
 
-    def __init__(self, minter: Minter, declared: set[str] | None = None, lang: str = "fr") -> None:
+    def __init__(self, minter: Minter, declared: set[str] | None = None, lang: str = "fr",
+                 scope: str | None = None) -> None:
         self.m = minter
         self.lang = lang
         self.out = Triples()
@@ -76,6 +81,8 @@ class Builder:
         self.declared: set[str] = declared if declared is not None else set()
         self.entities: list[str] = []  # the records' main nodes since the last take()
         self.record: str | None = None  # the record being mapped: persons it names are its own mentions
+        self.scope = scope
+        self._sharing = 0  # > 0 while a shared node is declared (its parts are not the dataset's)
 
     # -- bookkeeping -------------------------------------------------------
     def take(self) -> list[str]:
@@ -106,10 +113,41 @@ class Builder:
             yield first
             return
         out, self.out = self.out, self.shared
+        self._sharing += 1
         try:
             yield True
         finally:
             self.out = out
+            self._sharing -= 1
+
+    def part(self, term: str, fragment: str) -> str:
+        """A part of ``term``: ``{term}#{dataset}/{fragment}``, or ``{part}-{fragment}`` for a part's part.
+
+        The parts of a record are minted under the dataset that describes it (``scope``), so that
+        two datasets describing the same record (the same POP REF in two exports) never write
+        into the same part: each description stays whole and consistent. Parts of shared
+        entities (a commune's INSEE identifier, a person's name) are the same whoever declares
+        them and are not scoped.
+        """
+        if self.scope and not self._sharing and "#" not in term:
+            fragment = f"{self.scope}/{fragment}"
+        return Minter.part(term, fragment)
+
+    def aat(self, key: str) -> str:
+        """A Linked Art term (graph/data/linked-art.json), declared once with its meta-type."""
+        term = vocabulary()[key]
+        with self._declaring(term.iri) as first:
+            if first:
+                out = self.out
+                cls = "E58_Measurement_Unit" if key in vocabulary().units else "E55_Type"
+                out.add(term.iri, A, CRM(cls))
+                out.add(term.iri, A, SKOS.Concept)
+                for prop in (SKOS.prefLabel, LABEL):
+                    out.text(term.iri, prop, term.label_fr, "fr")
+                    out.text(term.iri, prop, term.label_en, "en")
+                if term.meta:
+                    out.add(term.iri, P2, self.aat(term.meta))
+        return term.iri
 
     def _first_time(self, term: str) -> bool:
         if term in self.declared:
@@ -134,26 +172,45 @@ class Builder:
             self.entities.append(term)
         return term
 
-    def page(self, term: str, url: str) -> None:
-        """The record's page at the source institution (EDM: ``edm:isShownAt``)."""
-        self.out.add(term, FOAF.page, iri(url))
+    def page(self, term: str, url: str) -> str:
+        """A web page about the record (Linked Art ``subject_of``; EDM ``edm:isShownAt``).
+
+        The page is a ``D1_Digital_Object`` that ``P129_is_about`` the record, classified as a
+        web page, with the URL as its ``la:access_point``.
+        """
+        node = self.part(term, f"page-{_digest(url)}")
+        out, target = self.out, iri(url)
+        out.add(term, CRM("P129i_is_subject_of"), node)
+        out.add(node, A, D1)
+        out.add(node, P2, self.aat("web-page"))
+        out.add(node, LA.access_point, target)
+        out.add(target, A, D1)
+        return node
 
     def identifier(self, subject: str, value: str, kind: str, label: str | None = None) -> str:
-        """``P1_is_identified_by`` an ``E42_Identifier`` of a known kind (``pop-ref``, ``insee``...)."""
-        node = Minter.part(subject, f"id-{slug(kind)}-{slug(value)}")
+        """``P1_is_identified_by`` an ``E42_Identifier`` of a known kind (``pop-ref``, ``insee``...).
+
+        Typed with our own concept of the kind and, when Linked Art has one, its AAT identifier
+        type (accession number, system number, call number...).
+        """
+        node = self.part(subject, f"id-{slug(kind)}-{slug(value)}")
         out = self.out
         out.add(subject, P1, node)
         out.add(node, A, CRM("E42_Identifier"))
         out.text(node, P190, value)
         out.add(node, P2, self.concept("identifier-type", label or kind))
+        if known := vocabulary().identifier_kinds.get(kind):
+            out.add(node, P2, self.aat(known))
         return node
 
     def title(self, subject: str, text: str, n: int = 1) -> str:
-        node = Minter.part(subject, f"title-{n}")
+        """The ``n``-th title: the first is the primary name, the others alternate names (Linked Art)."""
+        node = self.part(subject, f"title-{n}")
         out = self.out
         out.add(subject, CRM("P102_has_title"), node)
         out.add(node, A, CRM("E35_Title"))
         out.text(node, P190, text, self.lang)
+        out.add(node, P2, self.aat("primary-name" if n == 1 else "alternate-name"))
         return node
 
     def concept(self, scheme: str, label: str, cls: str = "E55_Type") -> str:
@@ -167,6 +224,17 @@ class Builder:
                 out.text(term, SKOS.prefLabel, label, self.lang)
                 out.text(term, LABEL, label, self.lang)
                 out.add(term, SKOS.inScheme, self.m.concept("scheme", scheme))
+                if scheme in vocabulary().type_of_work_schemes:
+                    out.add(term, P2, self.aat("type-of-work"))
+        return term
+
+    def external(self, uri: str, cls: str = "E55_Type") -> str:
+        """A term of an outside vocabulary the source names by its IRI, typed once (so that every
+        CIDOC-CRM statement about it has a typed object)."""
+        term = iri(uri)
+        with self._declaring(term) as first:
+            if first:
+                self.out.add(term, A, CRM(cls))
         return term
 
     def classify(self, subject: str, scheme: str, label: str) -> str:
@@ -176,17 +244,22 @@ class Builder:
         return term
 
     def text_note(self, subject: str, text: str, kind: str, n: int = 1) -> str:
-        """A text about the subject (description, history...): an ``E33_Linguistic_Object``."""
-        node = Minter.part(subject, f"{slug(kind)}-{n}")
+        """A text about the subject (description, history...): an ``E33_Linguistic_Object``.
+
+        Typed with our concept of the kind and, when Linked Art has one, its statement type.
+        """
+        node = self.part(subject, f"{slug(kind)}-{n}")
         out = self.out
         out.add(subject, CRM("P67i_is_referred_to_by"), node)
         out.add(node, A, CRM("E33_Linguistic_Object"))
         out.text(node, P190, text, self.lang)
         out.add(node, P2, self.concept("text-type", kind))
+        if known := vocabulary().text_kinds.get(kind.lower()):
+            out.add(node, P2, self.aat(known))
         return node
 
     def inscription(self, subject: str, text: str, n: int = 1) -> str:
-        node = Minter.part(subject, f"inscription-{n}")
+        node = self.part(subject, f"inscription-{n}")
         out = self.out
         out.add(subject, CRM("P128_carries"), node)
         out.add(node, A, CRM("E34_Inscription"))
@@ -198,27 +271,66 @@ class Builder:
         self.out.add(subject, CRM("P45_consists_of"), term)
         return term
 
-    def dimension(self, subject: str, text: str, n: int = 1) -> str:
-        """Dimensions as the source wrote them (``h = 400 ; la = 200``), not parsed into numbers."""
-        node = Minter.part(subject, f"dimension-{n}")
+    def technique(self, event: str, label: str) -> str:
+        term = self.concept("technique", label)
+        self.out.add(event, CRM("P32_used_general_technique"), term)
+        return term
+
+    def dimension(self, subject: str, n: int, kind: str, value: str, unit: str, text: str | None = None) -> str:
+        """A measurement (Linked Art): ``E54_Dimension`` with its type, number and unit (AAT keys).
+
+        ``value`` is a decimal number as text (``12.5``); ``text`` is the measurement as the
+        source wrote it (``h = 60``), kept as a note.
+        """
+        node = self.part(subject, f"dimension-{n}")
         out = self.out
         out.add(subject, CRM("P43_has_dimension"), node)
         out.add(node, A, CRM("E54_Dimension"))
+        out.add(node, P2, self.aat(kind))
+        out.add(node, CRM("P90_has_value"), typed(value, XSD.decimal))
+        out.add(node, CRM("P91_has_unit"), self.aat(unit))
         out.text(node, CRM("P3_has_note"), text, self.lang)
         return node
 
     def representation(self, subject: str, url: str, caption: str | None = None) -> str:
-        """An image of the subject: the image's own URL is the ``E36_Visual_Item``."""
-        term = iri(url)
+        """An image of the subject, the Linked Art way; returns the digital object.
+
+        The subject ``P138i_has_representation`` an ``E36_Visual_Item`` (the image's content,
+        labelled with the caption) that is ``la:digitally_shown_by`` a ``D1_Digital_Object``
+        (a digital image) whose ``la:access_point`` is the image URL (EDM: ``edm:WebResource``).
+        """
+        visual = self.part(subject, f"image-{_digest(url)}")
+        digital = f"{visual[:-1]}-file>"
+        target = iri(url)
         out = self.out
-        out.add(subject, CRM("P138i_has_representation"), term)
-        out.add(term, A, CRM("E36_Visual_Item"))
-        out.text(term, LABEL, caption, self.lang)
-        return term
+        out.add(subject, CRM("P138i_has_representation"), visual)
+        out.add(visual, A, CRM("E36_Visual_Item"))
+        out.text(visual, LABEL, caption, self.lang)
+        out.add(visual, LA.digitally_shown_by, digital)
+        out.add(digital, A, D1)
+        out.add(digital, P2, self.aat("digital-image"))
+        out.add(digital, LA.access_point, target)
+        out.add(target, A, D1)
+        return digital
+
+    def content(self, subject: str, cls: str = "E73_Information_Object") -> str:
+        """The information a physical thing carries (``P128_carries``; an ``E36`` image ``P65_shows_visual_item``).
+
+        What a physical object is about (``P129_is_about``), refers to (``P67``) or is written in
+        (``P72``) belongs to this content, not to the object: CIDOC-CRM gives those properties to
+        propositional and linguistic objects only.
+        """
+        node = self.part(subject, "content")
+        if self._first_time(node):
+            prop = "P65_shows_visual_item" if cls == "E36_Visual_Item" else "P128_carries"
+            self.out.add(subject, CRM(prop), node)
+        if self._first_time(f"{node} {cls}"):  # asked for as E73, then as E33 (it has a language): both
+            self.out.add(node, A, CRM(cls))
+        return node
 
     # -- events ------------------------------------------------------------
     def production(self, subject: str) -> str:
-        node = Minter.part(subject, "production")
+        node = self.part(subject, "production")
         if self._first_time(node):
             self.out.add(subject, CRM("P108i_was_produced_by"), node)
             self.out.add(node, A, CRM("E12_Production"))
@@ -226,7 +338,7 @@ class Builder:
 
     def timespan(self, event: str, text: str, period: Period | None) -> str:
         """``P4_has_time-span``: the original text always, begin/end bounds when it could be read."""
-        node = Minter.part(event, "timespan")
+        node = self.part(event, "timespan")
         out = self.out
         out.add(event, CRM("P4_has_time-span"), node)
         out.add(node, A, CRM("E52_Time-Span"))
@@ -261,7 +373,7 @@ class Builder:
         self, subject: str, n: int, kind_scheme: str, kind: str, text: str | None
     ) -> str:
         """An ``E13_Attribute_Assignment`` that gave the subject a status (protection MH...)."""
-        node = Minter.part(subject, f"{kind_scheme}-{n}")
+        node = self.part(subject, f"{kind_scheme}-{n}")
         out = self.out
         out.add(node, A, CRM("E13_Attribute_Assignment"))
         out.add(node, CRM("P140_assigned_attribute_to"), subject)
@@ -272,7 +384,7 @@ class Builder:
 
     # -- actors and places -------------------------------------------------
     def person(self, name: str, term: str | None = None) -> str:
-        """A person as the current record names it: ``{record}#person-{name}`` (see :meth:`Minter.mention`).
+        """A person as the current record names it: ``{record}#{dataset}/person-{name}`` (see :meth:`Minter.mention`).
 
         ``term`` is for a person that has its own IRI in the source (an EDM provider's agent).
         Persons are never merged here by their names: ``patrimoine link`` does it, on evidence.
@@ -280,25 +392,49 @@ class Builder:
         if term is None:
             if self.record is None:
                 raise ValueError(f"person {name!r} named outside a record: call entity() first")
-            term = Minter.mention(self.record, name)
+            term = Minter.mention(self.record, name, None if self._sharing else self.scope)
         with self._declaring(term) as first:
             if first:
                 out = self.out
                 out.add(term, A, CRM("E21_Person"))
                 out.text(term, LABEL, name)
-                node = Minter.part(term, "name")
+                node = self.part(term, "name")
                 out.add(term, P1, node)
                 out.add(node, A, CRM("E41_Appellation"))
                 out.text(node, P190, name)
+                out.add(node, P2, self.aat("primary-name"))
         return term
+
+    def life_event(self, person: str, kind: str, place: str | None = None, date: str | None = None,
+                   period: Period | None = None) -> str | None:
+        """The birth (``E67_Birth``) or death (``E69_Death``) of a person: where and when.
+
+        Written once per load and person; ``date`` is the source's text (the time-span's
+        label), ``period`` its reading when it could be read.
+        """
+        if not (place or date):
+            return None
+        cls, prop = {"birth": ("E67_Birth", "P98i_was_born"), "death": ("E69_Death", "P100i_died_in")}[kind]
+        node = self.part(person, kind)
+        if not self._first_time(node):
+            return node
+        out = self.out
+        out.add(person, CRM(prop), node)
+        out.add(node, A, CRM(cls))
+        if place:
+            out.add(node, CRM("P7_took_place_at"), place)
+        if date:
+            self.timespan(node, date, period)
+        return node
 
     def group(self, term: str, name: str | None, identifier: tuple[str, str] | None = None, *,
               names: Iterable[str] = (), identifiers: Iterable[tuple[str, str, str]] = (),
-              same_as: Iterable[str] = (), kind: str | None = None) -> str:
+              same_as: Iterable[str] = (), kind: str | None = None, group_type: str | None = None) -> str:
         """An institution or other group (``E74_Group``), with its identifier (``museofile``, ``M0017``).
 
         Reference data adds other names (``skos:altLabel``), more identifiers (type, value,
-        label), ``owl:sameAs`` authority entities and the kind of institution.
+        label), ``owl:sameAs`` authority entities and the kind of institution; ``group_type`` is
+        the Linked Art group type (``family``, ``museum``, ``organization``: an AAT term).
         """
         with self._declaring(term) as first:
             if first:
@@ -315,6 +451,8 @@ class Builder:
                     self.classify(term, "institution-type", kind)
                 for uri in same_as:
                     self.match(term, OWL.sameAs, uri)
+                if group_type:
+                    out.add(term, P2, self.aat(group_type))
         return term
 
     def place(self, term: str, name: str | None, kind: str, within: str | None = None,
@@ -337,7 +475,33 @@ class Builder:
         self.out.add(place, CRM("P168_place_is_defined_by"), typed(f"POINT({lon:.6f} {lat:.6f})", GEO.wktLiteral))
 
     def keeper(self, subject: str, group: str) -> None:
+        """``P50_has_current_keeper``: for physical things only (see :meth:`copy`)."""
         self.out.add(subject, CRM("P50_has_current_keeper"), group)
+
+    def owner(self, subject: str, actor: str) -> None:
+        """``P52_has_current_owner``: for physical things only."""
+        self.out.add(subject, CRM("P52_has_current_owner"), actor)
+
+    def copy(self, work: str, key: str) -> str:
+        """A physical copy (``E22``) that ``P128_carries`` a conceptual record (a book's text, a document).
+
+        Keepers and locations apply to physical things; a library or an archive keeps a copy.
+        """
+        node = self.part(work, f"copy-{slug(key)}")
+        if self._first_time(node):
+            out = self.out
+            out.add(node, A, E22)
+            out.add(node, CRM("P128_carries"), work)
+            out.add(node, P2, self.concept("object-type", "exemplaire"))
+        return node
+
+    def language(self, subject: str, term: str, label: str | None) -> None:
+        """``P72_has_language``: ``subject`` (a linguistic object) is in the language ``term`` (ISO 639 IRI)."""
+        with self._declaring(term) as first:
+            if first:
+                self.out.add(term, A, CRM("E56_Language"))
+                self.out.text(term, LABEL, label, "fr")
+        self.out.add(subject, CRM("P72_has_language"), term)
 
     def location(self, subject: str, place: str) -> None:
         self.out.add(subject, CRM("P55_has_current_location"), place)
@@ -347,7 +511,7 @@ class Builder:
 
     def creation(self, subject: str) -> str:
         """``P94i_was_created_by`` an ``E65_Creation``: the production of a conceptual object (E31_Document...)."""
-        node = Minter.part(subject, "creation")
+        node = self.part(subject, "creation")
         if self._first_time(node):
             self.out.add(subject, CRM("P94i_was_created_by"), node)
             self.out.add(node, A, CRM("E65_Creation"))
@@ -376,3 +540,8 @@ class Builder:
         target = iri(entity_iri(uri))
         if self._first_time(f"{term} {prop} {target}"):
             self.out.add(term, prop, target)
+
+
+def _digest(text: str) -> str:
+    """A short stable key for a part named after a URL (an image, a page)."""
+    return hashlib.sha1(text.encode()).hexdigest()[:12]

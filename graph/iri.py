@@ -104,13 +104,14 @@ class Minter:
         return self._term(f"person/{slug(name)}")
 
     @staticmethod
-    def mention(record: str, name: str) -> str:
-        """A person as ``record`` names it: ``<…/pop/PA1#person-viollet-le-duc-eugene>``.
+    def mention(record: str, name: str, scope: str | None = None) -> str:
+        """A person as ``record`` names it: ``<…/pop/PA1#person-viollet-le-duc-eugene>``, and as the
+        dataset ``scope`` describes the record: ``<…/pop/PA1#merimee/person-viollet-le-duc-eugene>``.
 
         Never shared between records: two records naming "Martin Jean" may name
         two people; linking (``patrimoine link``) decides, on evidence.
         """
-        return Minter.part(record, f"person-{slug(name)[:80].rstrip('-')}")
+        return Minter.part(record, f"{scope + '/' if scope else ''}person-{slug(name)[:80].rstrip('-')}")
 
     def person_by_id(self, scheme: str, identifier: str) -> str:
         return self._term(f"person/{scheme}/{segment(identifier)}")

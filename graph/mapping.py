@@ -10,10 +10,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from . import dimensions, materials, names
 from .crm import Builder
 from .geo import Geography, is_insee_code
 from .institutions import Institution, Institutions
 from .iri import Minter
+from .languages import languages
+from .namespaces import CRM, RDF, RDFS, SKOS
 from .periods import Period, combine, parse_iso, parse_period
 from .records import RecordError, Skipped
 
@@ -42,7 +45,7 @@ class MappingContext:
     def __init__(self, minter: Minter, dataset: str, region: str | None = HAUTS_DE_FRANCE,
                  geo: Geography | None = None, declared: set[str] | None = None) -> None:
         self.m = minter
-        self.b = Builder(minter, declared)
+        self.b = Builder(minter, declared, scope=dataset)
         self.dataset_name = dataset
         self.dataset = minter.dataset(dataset)
         self.region = region
@@ -50,6 +53,7 @@ class MappingContext:
         self.institutions = Institutions.default()
         self.periods_unread = 0
         self.unread: list[Unread] = []  # for the rejection/quality reports
+        self.dimensions_unread = 0
 
     # -- region filter -----------------------------------------------------
     def record_region(self, insee: Iterable[str] = (), departments: Iterable[str] = (),
@@ -116,6 +120,13 @@ class MappingContext:
                                    identifier=("insee-region", dep.region))
         return self.b.place(self.m.department(dep.code), dep.name, "department", region_term,
                             identifier=("insee-department", dep.code))
+
+    def place_named(self, name: str, department: str | None = None) -> str:
+        """The commune a place name designates when it resolves to one, else a place known by its name."""
+        found = self.geo.find_commune(name, department)
+        if found is not None:
+            return self.commune(found.code)
+        return self.b.place(self.m.place_by_name(name), name, "lieu")
 
     @staticmethod
     def coordinates(text: str) -> tuple[float, float] | None:
@@ -195,6 +206,144 @@ class MappingContext:
     def is_anonymous(name: str) -> bool:
         return bool(_ANONYMOUS.match(name.strip()))
 
+    def actor(self, written: str, term: str | None = None) -> str:
+        """The person, family or institution a name designates, with the life dates the name gives.
+
+        ``Egmont (famille d')`` and ``Maison de Lalaing`` are families, ``Abbaye de Saint-Bertin``
+        an institution (``E74_Group``); ``Jean Ier de Bourgogne (1371-1419 ; dit Jean Sans Peur)``
+        a person born in 1371 and dead in 1419. ``term`` is the person's IRI when an authority
+        gives it.
+        """
+        name, dates = names.split_dates(written)
+        kind = names.actor_kind(name)
+        if kind == "family":
+            return self.family(name, term)
+        if kind is not None:
+            return self.institution(name) or self.b.group(term or self.m.org_by_name(name), name, group_type=kind)
+        person = self.b.person(name, term)
+        if dates:
+            self.life_dates(person, dates)
+        return person
+
+    def family(self, name: str, term: str | None = None) -> str:
+        """A family (``E74_Group`` of Linked Art type family): ``Egmont (famille d')``, ``Maison de Lalaing``."""
+        return self.b.group(term or self.m.org_by_name(name), name, group_type="family")
+
+    def life_dates(self, person: str, text: str) -> bool:
+        """Birth and death years from ``1850-1929`` (``1984-....``: a birth only); False when unreadable."""
+        birth, death = names.life_dates(text)
+        for kind, year in (("birth", birth), ("death", death)):
+            if year:
+                self.life_event(person, kind, names.LifeEvent(None, year))
+        return bool(birth or death)
+
+    def life_event(self, person: str, kind: str, event: names.LifeEvent | None) -> None:
+        """A birth or death with its place (a commune when the name resolves to one) and date."""
+        if event is None:
+            return
+        place = self.place_named(event.place) if event.place else None
+        period = parse_period(event.date) if event.date else None
+        if event.date and period is None:
+            self.periods_unread += 1
+            self.note_unread("period", event.date, person)
+        self.b.life_event(person, kind, place, event.date, period)
+
+    # -- objects: measurements, materials, owners, languages ------------------------
+    def measurements(self, subject: str, texts: Iterable[str], default_kind: str = "unknown-dimension") -> None:
+        """Dimensions (``E54``: type, number, unit) from the texts; what cannot be read is kept
+        as a dimensions statement and counted."""
+        found: list[dimensions.Measurement] = []
+        unread: list[str] = []
+        for text in texts:
+            read, rest = dimensions.parse(text, default_kind)
+            found += read
+            unread += rest
+        self.measured(subject, found, unread)
+
+    def measured(self, subject: str, found: list[dimensions.Measurement], unread: list[str]) -> None:
+        """Write measurements already read, and keep (and count) the texts that could not be."""
+        for n, m in enumerate(found, 1):
+            self.b.dimension(subject, n, m.kind, m.value, m.unit, m.text)
+        self.dimensions_unread += len(unread)
+        for n, text in enumerate(unread, 1):
+            self.b.text_note(subject, text, "mesures", n)
+            self.note_unread("dimension", text, subject)
+
+    def materials(self, obj: str, values: list[str], production: str | None = None) -> None:
+        """Materials (``P45``) and techniques (``P32`` of the production) from a mixed field; the
+        field as written is kept as a materials statement."""
+        if not values:
+            return
+        reading = materials.read(values)
+        b = self.b
+        for label in reading.materials:
+            term = b.material(obj, label)
+            if match := materials.aat_match(label):
+                b.match(term, SKOS.exactMatch, match)
+        if reading.techniques:
+            event = production or b.production(obj)
+            for label in reading.techniques:
+                b.technique(event, label)
+        b.text_note(obj, " ; ".join(values), "matériaux et techniques")
+
+    def owner(self, obj: str, statuses: list[str], commune: str | None = None,
+              commune_name: str | None = None) -> str | None:
+        """``P52_has_current_owner`` from a legal status that names an owner (POP ``STAT``).
+
+        The State, a commune (the one the status names, else the record's), a department or a
+        region are groups of the graph; an unnamed owner (``propriété d'une association``,
+        ``propriété privée``) is the record's own actor, known by its kind.
+        """
+        found = names.owner(statuses)
+        if found is None:
+            return None
+        b, m = self.b, self.m
+        if found.group == "state":
+            actor = b.group(m.org("state", "FR"), "État français", group_type="organization")
+        elif found.group == "commune":
+            code = self._named_commune(found.named) or _insee_of(commune)
+            if code is None:
+                return None
+            known = self.geo.commune(code)
+            place = self.commune(code, commune_name)
+            name = known.name if known else found.named or commune_name or code
+            elided = "d'" if name[:1].upper() in "AEIOUYÀÂÉÈÊÎÔÛH" else "de "
+            actor = b.group(m.org("commune", code), f"commune {elided}{name}", group_type="organization")
+            b.link(actor, CRM("P74_has_current_or_former_residence"), place)
+        else:
+            actor = b.part(obj, "owner")  # the source names no one: this record's owner, of a known kind
+            b.link(actor, RDF.type, CRM("E39_Actor" if found.group == "private" else "E74_Group"))
+            b.out.text(actor, RDFS.label, f"propriétaire : {found.kind}", b.lang)
+        b.classify(actor, "owner-type", found.kind)
+        b.owner(obj, actor)
+        return actor
+
+    def _named_commune(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        found = self.geo.find_commune(name)
+        return found.code if found is not None else None
+
+    def written_in(self, record: str, texts: Iterable[str | None], physical: bool) -> list[str]:
+        """``P72_has_language``: the languages codes or texts name (``fre``, ``fr``, ``français``).
+
+        CIDOC-CRM gives languages to linguistic objects only: a physical record's content
+        (``P128_carries``) is that linguistic object; a conceptual record (a document) is one
+        itself (typed ``E33_Linguistic_Object`` too). Returns the languages' IRIs.
+        """
+        found = list(dict.fromkeys(lang for text in texts for lang in languages(text)))
+        if not found:
+            return []
+        b = self.b
+        if physical:
+            subject = b.content(record, "E33_Linguistic_Object")
+        else:
+            subject = record
+            b.link(record, RDF.type, CRM("E33_Linguistic_Object"))
+        for lang in found:
+            b.language(subject, lang.iri, lang.label)
+        return [lang.iri for lang in found]
+
     # -- ISO 8601 dates and archival index places (EAD, FranceArchives CSV) -------
     _INDEX_PLACE = re.compile(r"^(?P<name>[^()]+?)\s*(?:\((?P<qualifiers>[^()]*)\))?\s*(?:--\s*(?P<detail>.*\S))?\s*$")
 
@@ -254,7 +403,7 @@ class MappingContext:
         if m is None:
             return None, False
         qualifiers = [q.strip() for q in (m["qualifiers"] or "").split(",") if q.strip()]
-        departments = [d for q in qualifiers if (d := self._department_named(q)) is not None]
+        departments = [d for q in qualifiers if (d := self.department_named(q)) is not None]
         found = None
         if departments:
             found = self.geo.find_commune(m["name"], departments[0])
@@ -262,7 +411,7 @@ class MappingContext:
             found = self.geo.find_commune(m["name"])
         return (found.code if found is not None else None), bool(m["detail"])
 
-    def _department_named(self, text: str) -> str | None:
+    def department_named(self, text: str) -> str | None:
         """The code of the department called (or numbered) ``text``: ``Pas-de-Calais`` → ``62``."""
         from .iri import slug
 
@@ -296,3 +445,10 @@ class MappingContext:
         if m is None:
             return None
         return "http://" + m[1].replace("rightsstatements.org/page/", "rightsstatements.org/vocab/") + "/"
+
+
+def _insee_of(commune: str | None) -> str | None:
+    """The INSEE code at the end of a commune's IRI (``<…/place/commune/80021>``)."""
+    if commune and "/place/commune/" in commune:
+        return commune.rsplit("/", 1)[-1].rstrip(">")
+    return None

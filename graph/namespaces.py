@@ -52,6 +52,9 @@ PROV = Namespace("http://www.w3.org/ns/prov#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+# Linked Art's extension terms (digital objects, access points) and CRMdig's D1_Digital_Object.
+LA = Namespace("https://linked.art/ns/terms/")
+DIG = Namespace("http://www.ics.forth.gr/isl/CRMdig/")
 # Our application profile: terms CIDOC-CRM and EDM do not have (ontology/profile.ttl).
 PKG = Namespace("https://w3id.org/patrimoine-kg/ontology#")
 
@@ -72,6 +75,9 @@ PREFIXES: dict[str, str] = {
     "dcat": DCAT.uri,
     "void": VOID.uri,
     "foaf": FOAF.uri,
+    "la": LA.uri,
+    "aat": "http://vocab.getty.edu/aat/",
+    "dig": DIG.uri,
     "pkg": PKG.uri,
 }
 

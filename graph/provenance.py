@@ -35,6 +35,7 @@ class Counts:
     records_rejected: int = 0
     records_skipped: int = 0
     periods_unread: int = 0
+    dimensions_unread: int = 0
 
     def reconciles(self) -> bool:
         return self.records_read == self.records_loaded + self.records_rejected + self.records_skipped
@@ -90,6 +91,7 @@ class Provenance:
         add(ds, PKG.recordsRejected, integer(c.records_rejected))
         add(ds, PKG.recordsSkipped, integer(c.records_skipped))
         add(ds, PKG.periodsUnread, integer(c.periods_unread))
+        add(ds, PKG.dimensionsUnread, integer(c.dimensions_unread))
         add(ds, VOID.triples, integer(triples))
         if self.content_sha256:
             add(ds, PKG.contentSha256, literal(self.content_sha256))

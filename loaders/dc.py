@@ -13,10 +13,14 @@ Modelling (ontology/profile.ttl says the same):
   or creation (``E65``, for an E31), a contributor through a part typed
   ``contributeur``; ``dc:date`` is that event's time-span;
 - ``dc:subject`` values (split on ``;``) and place coverage are what the record
-  is about (``P129_is_about``): concepts, and communes when the name resolves
+  is about (``P129_is_about``; for an object, what the information it carries,
+  ``P128_carries``, is about): concepts, and communes when the name resolves
   to one commune (within the department the record names, if any), else places
   known by name; coverage that is a date is kept as a note;
-- ``dc:identifier`` URLs are the record's pages (``foaf:page``), other values
+- ``dc:language`` is the language (``P72_has_language``, an ISO 639-2 IRI) of
+  the document, or of the content an object carries, and of its title and
+  description;
+- ``dc:identifier`` URLs are the record's pages (a web page about it), other values
   identifiers; ``dc:rights`` is ``dcterms:rights`` (an IRI when it is a URI);
   ``dc:relation`` links records of the same source (``pkg:relatedRecord``),
   images (representations) or pages.
@@ -161,17 +165,19 @@ def map_dc(fields: Fields, obj: str, ctx: MappingContext, *, fallback_label: str
             node = notes.add(value, kind)
             if kind == "description":
                 described.append(node)
-    for value in values(fields, p["languages"]):
-        language = b.concept("language", value, cls="E56_Language")
+    spoken = values(fields, p["languages"])
+    for iri_ in ctx.written_in(obj, spoken, physical=not document):
         for node in described:
-            b.link(node, P72, language)
+            b.link(node, P72, iri_)
     _event(fields, obj, document, ctx)
-    _subjects(fields, obj, ctx)
+    # what a document is about is the document's; what an object is about, the content it carries
+    about = obj if document else b.content(obj)
+    _subjects(fields, about, ctx)
     for value in places:
         if _DATE_LIKE.match(value):
             notes.add(value, p["temporal_coverage_kind"])
         else:
-            b.link(obj, P129, _place(value, departments[0] if departments else None, ctx))
+            b.link(about, P129, _place(value, departments[0] if departments else None, ctx))
     for value in values(fields, p["rights"]):
         b.link(obj, DCTERMS.rights, iri(value) if is_url(value) else literal(value))
     _relations(fields, obj, ctx, notes, related)
@@ -192,7 +198,7 @@ def _event(fields: Fields, obj: str, document: bool, ctx: MappingContext) -> Non
         if not name or ctx.is_anonymous(name):
             continue
         n += 1
-        b.carried_out_by(event, b.person(name), role or default_role, n)
+        b.carried_out_by(event, ctx.actor(name), role or default_role, n)
     if dates:
         ctx.dated_normal(event, [(d, d) for d in dates])
 
@@ -205,7 +211,7 @@ def _subjects(fields: Fields, obj: str, ctx: MappingContext) -> None:
         for subject in parts:
             if subject and subject not in seen:
                 seen.add(subject)
-                b.link(obj, P129, iri(subject) if is_url(subject) else b.concept("subject", subject))
+                b.link(obj, P129, b.external(subject) if is_url(subject) else b.concept("subject", subject))
 
 
 def _place(name: str, department: str | None, ctx: MappingContext) -> str:

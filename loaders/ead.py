@@ -14,18 +14,20 @@ reader keeps only the chain of its open ancestors (their ids, from ``start``
 events) to link each component to its parent. Memory stays flat whatever the
 number of components; the fonds record comes last, when ``</archdesc>`` is read.
 
-Mapping (table: ead_profile.json): the fonds and series-like levels are
-``E78_Curated_Holding``, files and items ``E31_Document``; IRIs are
-``archives/{agency}/{eadid}`` and ``archives/{agency}/{eadid}/{component @id
-or position path c1-3-2}``; ``unitid`` is the "cote" identifier, ``unittitle``
-the title, ``unitdate`` (its ``normal`` form when given) the time-span of the
-unit's production (holdings) or creation (documents); ``scopecontent`` and the
-other notes are text notes; index terms of ``controlaccess`` and ``unittitle``
-link to persons, groups, places (communes when they resolve) and concepts;
-``origination`` names the producer; ``dao`` links are images or pages; the
-repository is the keeper; the hierarchy is ``P46_is_composed_of`` /
-``P46i_forms_part_of``. :func:`map_unit` also maps the FranceArchives CSV rows
-(loaders/francearchives_csv.py), which its reader gives in the same fields.
+Mapping (table: ead_profile.json), the CIDOC-CRM / Linked Art way for archives: the
+fonds, series and files are ``E78_Curated_Holding``, items ``E22_Human-Made_Object``
+(physical things: the repository is their keeper, ``P46_is_composed_of`` /
+``P46i_forms_part_of`` their hierarchy); each carries (``P128_carries``) its content, an
+``E73_Information_Object`` (``E33_Linguistic_Object`` with its languages when
+``langmaterial`` names them) whose hierarchy is ``P106_is_composed_of``; the index terms of
+``controlaccess`` and ``unittitle`` are what the content refers to (persons, families and
+groups, places: communes when they resolve) or is about (concepts). IRIs are
+``archives/{agency}/{eadid}`` and ``archives/{agency}/{eadid}/{component @id or position
+path c1-3-2}``; ``unitid`` is the "cote" identifier, ``unittitle`` the title, ``unitdate``
+(its ``normal`` form when given) the time-span of the unit's production, ``origination``
+its producer; ``scopecontent`` and the other notes are text notes, ``extent`` a dimensions
+statement; ``dao`` links are images or pages. :func:`map_unit` also maps the FranceArchives
+CSV rows (loaders/francearchives_csv.py), which its reader gives in the same fields.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from graph.iri import Minter
+from graph.languages import languages
 from graph.mapping import MappingContext
 from graph.namespaces import CRM, OWL, SKOS
 from graph.records import InputError, RecordError, SourceRecord
@@ -427,7 +430,15 @@ def _add(fields: dict[str, list[str]], key: str, value: str | None) -> bool:
 
 
 def map_unit(record: SourceRecord, ctx: MappingContext) -> None:
-    """One archival unit (EAD archdesc or component, FranceArchives CSV row) → CIDOC-CRM."""
+    """One archival unit (EAD archdesc or component, FranceArchives CSV row) → CIDOC-CRM.
+
+    The unit is a physical thing: a fonds, series or file is an ``E78_Curated_Holding``, an
+    item an ``E22_Human-Made_Object``; it is kept by the archives service, made of its
+    sub-units (``P46``), and carries (``P128_carries``) its content: an information object
+    (``E33_Linguistic_Object`` when the unit says which languages it is in, else
+    ``E73_Information_Object``) that refers to the persons, groups and places of its index and
+    is about its subjects; the contents form the intellectual hierarchy (``P106``).
+    """
     unit: Unit = record.data
     f = record.fields
     ctx.require_region(keep_unknown=True, **agency_clues(unit.agency))
@@ -448,15 +459,22 @@ def map_unit(record: SourceRecord, ctx: MappingContext) -> None:
         for n, note in enumerate(f.get(key, []), 1):
             b.text_note(term, note, kind, n)
     for n, extent in enumerate(dict.fromkeys(f.get("extent", [])), 1):
-        b.dimension(term, extent, n)
-    _event(term, cls, f, ctx)
-    _index(term, f, ctx)
+        b.text_note(term, extent, profile()["extent_kind"], n)
+    spoken = [lang for text in f.get("langmaterial", []) for lang in languages(text)]
+    content = b.content(term, "E33_Linguistic_Object" if spoken else "E73_Information_Object")
+    for lang in dict.fromkeys(spoken):
+        b.language(content, lang.iri, lang.label)
+    _event(term, f, ctx)
+    _index(term, content, f, ctx)
     _digital(term, f, ctx)
     _keeper(term, unit, ctx)
     parent = unit.parent_term(ctx.m)
     if parent is not None:
         b.link(term, CRM("P46i_forms_part_of"), parent)
         b.link(parent, CRM("P46_is_composed_of"), term)
+        whole = b.part(parent, "content")
+        b.link(content, CRM("P106i_forms_part_of"), whole)
+        b.link(whole, CRM("P106_is_composed_of"), content)
 
 
 def _class(level: str | None, unit: Unit) -> str:
@@ -466,24 +484,30 @@ def _class(level: str | None, unit: Unit) -> str:
     return profile()["default_class"]["component" if unit.component else "archdesc"]
 
 
-def _event(term: str, cls: str, f: dict[str, list[str]], ctx: MappingContext) -> None:
-    """The unit's production (a holding) or creation (a document): its dates and its producers."""
+def _event(term: str, f: dict[str, list[str]], ctx: MappingContext) -> None:
+    """The unit's production: its dates and its producers (``origination``)."""
     dates = list(zip(f.get("unitdate", []), f.get("unitdate.normal", [])))
     producers = [(k, name) for k in ("origination.persname", "origination.corpname", "origination.famname",
                                      "origination") for name in f.get(k, [])]
     if not dates and not producers:
         return
     b = ctx.b
-    event = b.production(term) if cls == "E78_Curated_Holding" else b.creation(term)
+    event = b.production(term)
     if dates:
         ctx.dated_normal(event, dates)
     role = profile()["producer_role"]
     for n, (key, name) in enumerate(producers, 1):
-        actor = b.person(name) if key == "origination.persname" else ctx.institution(name)
+        if key == "origination.persname":
+            actor = ctx.actor(name)
+        elif key == "origination.famname":
+            actor = ctx.family(name)
+        else:
+            actor = ctx.institution(name)
         b.carried_out_by(event, actor, role, n)
 
 
-def _index(term: str, f: dict[str, list[str]], ctx: MappingContext) -> None:
+def _index(term: str, content: str, f: dict[str, list[str]], ctx: MappingContext) -> None:
+    """Index terms: the content refers to persons, groups and places and is about subjects; genres type the unit."""
     b = ctx.b
     for key, (target, prop) in profile()["index"].items():
         names = f.get(key, [])
@@ -491,7 +515,7 @@ def _index(term: str, f: dict[str, list[str]], ctx: MappingContext) -> None:
         for i, name in enumerate(names):
             authority = authorities[i] if i < len(authorities) else ""
             node = _index_node(target, name, authority, ctx)
-            b.link(term, CRM(prop), node)
+            b.link(term if prop == "P2_has_type" else content, CRM(prop), node)
 
 
 def _index_node(target: str, name: str, authority: str, ctx: MappingContext) -> str:
@@ -504,9 +528,9 @@ def _index_node(target: str, name: str, authority: str, ctx: MappingContext) -> 
     if target == "place":
         node = ctx.index_place(name)
     elif target == "person":
-        node = b.person(name)
+        node = ctx.actor(name)
     else:
-        node = ctx.institution(name)
+        node = ctx.family(name) if target == "family" else ctx.institution(name)
     if _URL.match(authority):
         b.match(node, OWL.sameAs, authority)
     elif authority and target != "place":

@@ -451,7 +451,7 @@ class _Mapper:
             return self.local + text[len(_LOCAL_TERM):]
         if text.startswith("_:"):
             if text not in self.blank:
-                self.blank[text] = Minter.part(self.cho, f"node-{len(self.blank) + 1}")
+                self.blank[text] = self.b.part(self.cho, f"node-{len(self.blank) + 1}")
             return self.blank[text]
         return text
 
@@ -514,15 +514,16 @@ class _Mapper:
         if props["medium"]:
             for value in view.values("dcterms:medium"):
                 self.typed(CRM(props["medium"]), "material", value, "E57_Material")
-        for n, extent in enumerate(_texts(view.values("dcterms:extent")), 1):
-            with b.speaking(_lang(extent)):
-                b.dimension(obj, extent.value, n)
+        extents = _texts(view.values("dcterms:extent"))
+        with b.speaking(_lang(extents[0]) if extents else None):
+            self.ctx.measurements(obj, [extent.value for extent in extents])
+        self.ctx.written_in(obj, [_literal(v) for v in view.values("dc:language")], cls != "E31_Document")
         for name, prop in (("dcterms:spatial", props["spatial"]), ("edm:currentLocation", props["currentLocation"])):
             for value in view.values(name):
                 if (place := self.place(value)) is not None:
                     b.link(obj, CRM(prop), place)
         self.event(props["event"])
-        self.aggregation_view()
+        self.aggregation_view(cls)
 
     def typed(self, prop: str, scheme: str, value: Term, cls: str = "E55_Type") -> None:
         """A type, subject or material: our concept for a text, the provider's (or authority's) IRI for a resource."""
@@ -612,8 +613,12 @@ class _Mapper:
             b.out.add(term, RDF.type, CRM("E39_Actor"))
         return term
 
-    def aggregation_view(self) -> None:
-        """What the provider's aggregation says, in CRM: images, landing page, keeper, rights."""
+    def aggregation_view(self, cls: str) -> None:
+        """What the provider's aggregation says, in CRM: images, landing page, keeper, rights.
+
+        The data provider keeps the object; for a text (a conceptual ``E31_Document``), the
+        copy of it that it keeps.
+        """
         view, b, ctx = self.view, self.b, self.ctx
         shown = view.agg("edm:isShownBy") + view.agg("edm:hasView")
         images = [v for v in shown or view.agg("edm:object") if isinstance(v, ox.NamedNode)]
@@ -629,7 +634,8 @@ class _Mapper:
             with b.speaking(lang):
                 group = ctx.institution(label) if isinstance(provider, ox.Literal) else b.group(self.term(provider), label)
                 if group is not None:
-                    b.keeper(self.cho, group)
+                    held = self.cho if cls != "E31_Document" else b.copy(self.cho, "data-provider")
+                    b.keeper(held, group)
         rights = ctx.rights_statement(view.agg("edm:rights")[0].value)  # checked by problems()
         if rights is not None:
             b.link(self.cho, DCTERMS.rights, iri(rights))

@@ -14,12 +14,14 @@
 - label → title; summary/description → text note; each metadata pair → a text
   note typed with the pair's label; ``requiredStatement``/``attribution`` → a
   text note ``attribution``; ``rights``/``license`` → ``dcterms:rights``;
-- every painted image of every canvas, and the thumbnail (typed ``vignette``),
-  is a representation (``E36_Visual_Item``, EDM ``edm:WebResource``) whose IRI
-  is the image URL; an Image API service is ``svcs:has_service`` a
-  ``svcs:Service`` that ``dcterms:conformsTo <http://iiif.io/api/image>`` and
-  ``doap:implements`` its compliance level, as the EDM guidelines for IIIF say;
-  the image is ``dcterms:isReferencedBy`` the manifest.
+- every painted image of every canvas, and the thumbnail (its digital object
+  typed ``vignette``), is a representation the Linked Art way: an
+  ``E36_Visual_Item`` shown by a ``D1_Digital_Object`` whose access point is the
+  image URL (EDM ``edm:WebResource``), part of the manifest and available through
+  its Image API service (a ``la:DigitalService`` that ``dcterms:conformsTo
+  <http://iiif.io/api/image>`` and ``doap:implements`` its compliance level); the
+  EDM view derives ``svcs:has_service`` and ``dcterms:isReferencedBy`` from them,
+  as the EDM guidelines for IIIF say.
 
 Fetching a manifest by URL is the composition layer's work (``patrimoine iiif``,
 :mod:`patrimoine.http`); this module only reads files.
@@ -40,13 +42,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from graph.iri import Minter, slug
 from graph.mapping import MappingContext
-from graph.namespaces import DCTERMS, RDF, Namespace
+from graph.namespaces import CRM, DCTERMS, DIG, LA, RDF, Namespace
 from graph.ntriples import iri, literal
 from graph.records import InputError, RecordError, SourceRecord
 
 from .oai import record_iri, repository_slug
 
-SVCS = Namespace("http://rdfs.org/sioc/services#")
 DOAP = Namespace("http://usefulinc.com/ns/doap#")
 _TAG = re.compile(r"<[^>]*>")
 _URL = re.compile(r"^https?://[^\s<>\"]+$", re.I)
@@ -354,18 +355,26 @@ def map_manifest(manifest: Manifest, file_stem: str, ctx: MappingContext) -> str
 
 
 def _web_resource(image: Image, obj: str, manifest: Manifest, caption: str | None, ctx: MappingContext) -> str:
+    """An image of the object (Linked Art: a visual item shown by a digital object at the image URL).
+
+    The digital object is part of the manifest (``P106i_forms_part_of``, a digital object too) and
+    available through its IIIF Image API service (``la:digitally_available_via`` a
+    ``la:DigitalService`` that ``dcterms:conformsTo`` the Image API and ``doap:implements`` its
+    compliance level); the EDM view makes them ``dcterms:isReferencedBy`` and ``svcs:has_service``.
+    """
     b = ctx.b
-    term = b.representation(obj, image.url, caption)
+    digital = b.representation(obj, image.url, caption)
     if manifest.id:
-        b.link(term, DCTERMS.isReferencedBy, iri(manifest.id))
+        b.link(digital, CRM("P106i_forms_part_of"), iri(manifest.id))
+        b.link(iri(manifest.id), RDF.type, DIG("D1_Digital_Object"))
     if image.service:
         service = iri(image.service)
-        b.link(term, SVCS.has_service, service)
-        b.link(service, RDF.type, SVCS.Service)
+        b.link(digital, LA.digitally_available_via, service)
+        b.link(service, RDF.type, LA.DigitalService)
         b.link(service, DCTERMS.conformsTo, iri(profile()["image_api"]))
         if image.level:
             b.link(service, DOAP.implements, iri(image.level))
-    return term
+    return digital
 
 
 class IiifLoader:

@@ -30,8 +30,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from graph import authorities
-from graph.iri import Minter
+from graph import authorities, dimensions, materials, names
+from graph.languages import language
 from graph.mapping import MappingContext
 from graph.namespaces import CRM, DCTERMS, OWL, RDF, SKOS
 from graph.ntriples import iri, valid_lang
@@ -287,7 +287,7 @@ def map_record(record: SourceRecord, ctx: MappingContext) -> None:
             b.identifier(obj, value, "published-id", "identifiant publié")
     for n, (title, lang) in enumerate(titles, 1):
         with b.speaking(lang):
-            b.title(obj, title, n)
+            _in_language(b.title(obj, title, n), lang, ctx)
     _classify(descs, obj, ctx)
     _texts(descs, obj, ctx)
     _measurements(descs, obj, ctx)
@@ -348,7 +348,7 @@ def _texts(descs: list[etree._Element], obj: str, ctx: MappingContext) -> None:
     b.concept("text-type", "description")
     for n, note in enumerate((e for e in every(descs, DESCRIPTIONS) if text(e)), 1):
         with b.speaking(lang_of(note)):
-            b.text_note(obj, text(note) or "", "description", n)
+            _in_language(b.text_note(obj, text(note) or "", "description", n), lang_of(note), ctx)
     n = 0
     for inscription in every(descs, INSCRIPTIONS):
         found = (inscription.find("lido:inscriptionTranscription", NS),
@@ -360,25 +360,47 @@ def _texts(descs: list[etree._Element], obj: str, ctx: MappingContext) -> None:
                 b.inscription(obj, text(chosen) or "", n)
 
 
+def _in_language(text_node: str, lang: str | None, ctx: MappingContext) -> None:
+    """``P72_has_language`` of a title or description from its ``xml:lang``."""
+    if (found := language(lang)) is not None:
+        ctx.b.language(text_node, found.iri, found.label)
+
+
 def _measurements(descs: list[etree._Element], obj: str, ctx: MappingContext) -> None:
-    b = ctx.b
-    n = 0
+    """Dimensions: the structured ``measurementsSet`` (type, unit, value) when every one of a set
+    can be read, else the set's ``displayObjectMeasurements`` text, parsed."""
+    found: list[dimensions.Measurement] = []
+    unread: list[str] = []
     for measured in section(descs, MEASUREMENTS):
-        display = measured.find("lido:displayObjectMeasurements", NS)
-        value = text(display)
-        lang = lang_of(display) if value else lang_of(measured)
-        if not value:
-            parts = []
-            for m in measured.findall("lido:objectMeasurements/lido:measurementsSet", NS):
-                kind, unit = term(m.find("lido:measurementType", NS)), term(m.find("lido:measurementUnit", NS))
-                amount = text(m.find("lido:measurementValue", NS))
-                if amount:
-                    parts.append(f"{kind.label + ' : ' if kind else ''}{amount}{' ' + unit.label if unit else ''}")
-            value = " ; ".join(parts)
-        if value:
-            n += 1
-            with b.speaking(lang):
-                b.dimension(obj, value, n)
+        sets = measured.findall("lido:objectMeasurements/lido:measurementsSet", NS)
+        read = [_measurement(m) for m in sets]
+        display_el = measured.find("lido:displayObjectMeasurements", NS)
+        display = text(display_el)
+        if read and all(read):
+            found += [m for m in read if m is not None]
+        elif display:
+            got, rest = dimensions.parse(display)
+            found += got
+            unread += rest
+        else:
+            unread += [_measurement_text(m) for m, r in zip(sets, read) if r is None]
+    with ctx.b.speaking(None):
+        ctx.measured(obj, found, [u for u in unread if u])
+
+
+def _measurement(m: etree._Element) -> dimensions.Measurement | None:
+    kind, unit = term(m.find("lido:measurementType", NS)), term(m.find("lido:measurementUnit", NS))
+    amount = text(m.find("lido:measurementValue", NS))
+    if kind is None or not amount:
+        return None
+    return dimensions.measurement(kind.label, amount, unit.label if unit else "", tuple(i for i, _ in kind.ids),
+                                  _measurement_text(m))
+
+
+def _measurement_text(m: etree._Element) -> str:
+    kind, unit = term(m.find("lido:measurementType", NS)), term(m.find("lido:measurementUnit", NS))
+    amount = text(m.find("lido:measurementValue", NS)) or ""
+    return f"{kind.label + ' : ' if kind else ''}{amount}{' ' + unit.label if unit else ''}".strip(" :")
 
 
 def _events(descs: list[etree._Element], obj: str, ctx: MappingContext) -> None:
@@ -392,7 +414,7 @@ def _events(descs: list[etree._Element], obj: str, ctx: MappingContext) -> None:
             node = b.production(obj)
         else:
             others += 1
-            node = Minter.part(obj, f"event-{others}")
+            node = b.part(obj, f"event-{others}")
             b.out.add(node, RDF.type, CRM("E7_Activity"))
             b.out.add(node, CRM("P12_occurred_in_the_presence_of"), obj)
             b.out.add(node, P2, _concept(ctx, p.schemes["eventType"], kind))
@@ -402,7 +424,7 @@ def _events(descs: list[etree._Element], obj: str, ctx: MappingContext) -> None:
         for place in event.findall("lido:eventPlace", NS):
             if (term_ := _event_place(place, ctx)) is not None:
                 b.link(node, CRM("P7_took_place_at"), term_)
-        if node.endswith("#production>"):
+        if node.endswith("/production>") or node.endswith("#production>"):
             _materials(event, obj, node, ctx)
 
 
@@ -451,9 +473,18 @@ def _actor(actor: etree._Element | None, ctx: MappingContext) -> str | None:
         if not found and (not name or ctx.is_anonymous(name)):
             return None
         term_ = b.person(name or found[0].uri)  # a mention of this record; linking merges by authority ids
+        _vital_dates(actor, term_, ctx)
     for a in found:
         b.match(term_, OWL.sameAs, a.uri)
     return term_
+
+
+def _vital_dates(actor: etree._Element, person: str, ctx: MappingContext) -> None:
+    """``lido:vitalDatesActor``: ``earliestDate`` the birth, ``latestDate`` the death."""
+    for path, kind in (("lido:vitalDatesActor/lido:earliestDate", "birth"),
+                       ("lido:vitalDatesActor/lido:latestDate", "death")):
+        if date := text(actor.find(path, NS)):
+            ctx.life_event(person, kind, names.LifeEvent(None, date.split("T")[0]))
 
 
 def _date(event: etree._Element, node: str, ctx: MappingContext) -> bool:
@@ -526,7 +557,11 @@ def _materials(event: etree._Element, obj: str, production: str, ctx: MappingCon
         if t is None:
             continue
         found = True
-        if (element.get(LIDO_TYPE) or "").strip().lower() in p.technique_types:
+        kind = (element.get(LIDO_TYPE) or "").strip().lower()
+        if kind not in p.technique_types and kind not in p.material_types:  # untyped: what the term says
+            kind = "technique" if materials.read([t.label]).techniques and not materials.read([t.label]).materials \
+                else "material"
+        if kind in p.technique_types or kind == "technique":
             b.link(production, CRM("P32_used_general_technique"), _concept(ctx, "technique", t))
         else:
             b.link(obj, CRM("P45_consists_of"), _concept(ctx, "material", t, "E57_Material"))

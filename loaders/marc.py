@@ -63,10 +63,10 @@ import pymarc
 from graph import authorities, xml as safexml
 from graph.crm import A
 from graph.geo import Commune, Geography
-from graph.iri import Minter, slug
+from graph.iri import slug
 from graph.mapping import MappingContext
+from graph.names import split_dates
 from graph.namespaces import CRM, OWL
-from graph.periods import parse_period
 from graph.records import InputError, RecordError, SourceRecord
 
 PROFILE_PATH = Path(__file__).with_name("marc_profile.json")
@@ -88,7 +88,6 @@ _NONSORT = re.compile("[\x88\x89\x98\x9c]")
 _ISBD = " \t\r\n/:;=,"  # punctuation (and spaces) around the values of a field
 _FINAL_DOT = re.compile(r"(?:[^\W\d_]{4,}|\d+|[)\]])\.$")
 _YEARS = re.compile(r"(\d{4})(\s*\?)?(?:\s*-\s*(\d{4}))?")
-_LIFE = re.compile(r"^\s*\(?\s*(?:ca\.?\s*)?(\d{4})?\s*\??\s*-\s*(?:ca\.?\s*)?(\d{4})?")
 _QUALIFIED = re.compile(r"^(?P<name>[^(,]+?)\s*(?:\((?P<q1>[^)]*)\)|,\s*(?P<q2>.+))?\s*$")
 _SUDOC = re.compile(r"sudoc\.(?:fr|abes\.fr)/(\d{8}[\dXx])\b")
 _BNF_ARK = re.compile(r"ark:/12148/(c[a-z]\d{8}[0-9a-z])")
@@ -668,6 +667,16 @@ class RecordMapping:
         self.text_lang = languages.get(self._coded(self.p["language"]) or "")
         self.note_lang = languages.get(self._coded(self.p["cataloguing_language"]) or "")
 
+    def languages(self) -> list[str]:
+        """The codes of the languages of the text (UNIMARC 101 $a, MARC 21 008/35-37 and 041 $a)."""
+        codes: list[str] = []
+        for spec in self.p["languages"]:
+            if "control" in spec:
+                codes.append(self._coded(spec) or "")
+            else:
+                codes += self.r.values(spec["tag"], spec["code"])
+        return [c.strip() for c in codes if c and c.strip()]
+
     def _coded(self, spec: dict[str, Any]) -> str | None:
         """A coded value: a control field's positions or a subfield (positions of it)."""
         if "control" in spec:
@@ -697,6 +706,7 @@ class RecordMapping:
         self.subjects()
         self.locations()
         self.keepers()
+        self.ctx.written_in(term, self.languages(), physical=False)
 
     # -- region filter ----------------------------------------------------------
     def _place_names(self) -> list[str]:
@@ -802,7 +812,11 @@ class RecordMapping:
             for f in r.fields(spec["tag"]):
                 if text := compose(f, spec["parts"]):
                     n += 1
-                    self.b.dimension(self.term, text, n)
+                    self._note(text, "importance matérielle", n, self.note_lang)
+        # a book's "24 cm" is its height (ISBD); other forms ("30 x 42 cm") say which is which
+        sizes = [trim(v) for spec in p["dimensions"] for v in r.values(spec["tag"], spec["code"])]
+        kind = "height" if r.leader[6] in p["book_types"] else "unknown-dimension"
+        self.ctx.measurements(self.term, [s for s in sizes if s], default_kind=kind)
 
     # -- authorship -----------------------------------------------------------------
     def creation(self) -> None:
@@ -827,8 +841,9 @@ class RecordMapping:
         auths = [a for code in codes["authorities"] for v in f.all(code) if (a := authority(v, "names", self.source))]
         b = self.b
         if kind == "person":  # a mention of this record; linking merges the mentions of one authority id
+            name, in_name = split_dates(name)  # "Tournier, Paul (1850-1929)"
             term = b.person(name)
-            if (dates := f.get(codes["dates"])) and f"{term} life" not in b.declared:
+            if (dates := f.get(codes["dates"]) or in_name) and f"{term} life" not in b.declared:
                 b.declared.add(f"{term} life")  # once per load, as b.match does
                 self.life(term, dates)
         else:
@@ -846,19 +861,8 @@ class RecordMapping:
 
     def life(self, person: str, text: str) -> None:
         """Birth and death with their years when ``text`` reads as ``1899-1985``, ``1984-....``; else a note."""
-        m = _LIFE.match(text)
-        born, died = m.groups() if m else (None, None)
-        b = self.b
-        if not (born or died):
-            b.out.text(person, P3, f"dates : {text}", b.lang)
-            return
-        for year, prop, cls, fragment in ((born, "P98i_was_born", "E67_Birth", "birth"),
-                                          (died, "P100i_died_in", "E69_Death", "death")):
-            if year:
-                event = Minter.part(person, fragment)
-                b.link(person, CRM(prop), event)
-                b.link(event, A, CRM(cls))
-                b.timespan(event, year, parse_period(year))
+        if not self.ctx.life_dates(person, text):
+            self.b.out.text(person, P3, f"dates : {text}", self.b.lang)
 
     # -- publication ---------------------------------------------------------------------
     def _clean_place(self, text: str) -> str | None:
@@ -886,7 +890,7 @@ class RecordMapping:
                 dates = [clean_date(v) for v in f.all(spec["date"])]
                 if not (places or agents or dates):
                     continue
-                event = Minter.part(self.term, "publication" if not events else f"publication-{len(events) + 1}")
+                event = b.part(self.term, "publication" if not events else f"publication-{len(events) + 1}")
                 events.append(event)
                 function = spec.get("function") or spec["functions"].get(f.ind2, "publication")
                 b.link(self.term, CRM("P16i_was_used_for"), event)
@@ -902,7 +906,7 @@ class RecordMapping:
         year = self._coded(self.p["coded_date"]) or ""
         if not dated and year.isdigit() and len(year) == 4:
             if not events:
-                events.append(Minter.part(self.term, "publication"))
+                events.append(b.part(self.term, "publication"))
                 b.link(self.term, CRM("P16i_was_used_for"), events[0])
                 b.link(events[0], A, CRM("E7_Activity"))
                 b.classify(events[0], "activity-type", "publication")
@@ -981,7 +985,7 @@ class RecordMapping:
                     continue
                 seen.add(value)
                 if (group := self.ctx.institution(ids=[(spec["scheme"], value)])) is not None:
-                    self.b.keeper(self.term, group)
+                    self.b.keeper(self.b.copy(self.term, f"{spec['scheme']}-{value}"), group)
 
 
 def map_record(record: SourceRecord, ctx: MappingContext, dialect: str) -> None:

@@ -138,6 +138,7 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
                 _map_file(file, loader, ctx, alignment, out, shared_out, digest, prov.counts, report, options, where)
                 prov.record_lines.append("\n".join(where))
         prov.counts.periods_unread = ctx.periods_unread
+        prov.counts.dimensions_unread = ctx.dimensions_unread
         if prov.counts.records_read == 0:
             raise InputError(f"{', '.join(f.name for f in files)}: no records found")
         kg.add_shared(shared_tmp)

@@ -69,8 +69,12 @@ def test_every_component_and_the_fonds_are_loaded(pdc):
     assert report.counts.records_loaded == 128 + 1
     assert report.counts.records_rejected == report.counts.records_skipped == 0
     loaded = value(kg, "SELECT (COUNT(DISTINCT ?u) AS ?n) WHERE { ?u void:inDataset ?d "
-                       "{ ?u a crm:E31_Document } UNION { ?u a crm:E78_Curated_Holding } }")
+                       "{ ?u a crm:E22_Human-Made_Object } UNION { ?u a crm:E78_Curated_Holding } }")
     assert int(loaded) == report.counts.records_loaded
+    # every unit carries its content, and the contents make the same tree as the units
+    contents = value(kg, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?u void:inDataset ?d ; crm:P128_carries ?c . "
+                         "?c a crm:E73_Information_Object }")
+    assert int(contents) == report.counts.records_loaded
     parts = value(kg, f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?c crm:P46i_forms_part_of+ {FONDS_062} }}")
     assert int(parts) == 128
 
@@ -92,9 +96,9 @@ def test_the_fonds_is_a_curated_holding_with_decoded_accents_and_its_keeper(pdc)
 def test_a_component_has_its_cote_title_date_and_parents(pdc):
     kg, _ = pdc
     [row] = rows(kg, """SELECT ?c ?title ?date ?begin ?end ?parent WHERE {
-        ?c a crm:E31_Document ; crm:P1_is_identified_by/crm:P190_has_symbolic_content "9 Fi 11" ;
+        ?c a crm:E22_Human-Made_Object ; crm:P1_is_identified_by/crm:P190_has_symbolic_content "9 Fi 11" ;
            crm:P102_has_title/crm:P190_has_symbolic_content ?title ;
-           crm:P94i_was_created_by/crm:P4_has_time-span ?ts ; crm:P46i_forms_part_of ?p .
+           crm:P108i_was_produced_by/crm:P4_has_time-span ?ts ; crm:P46i_forms_part_of ?p .
         ?ts rdfs:label ?date ; crm:P82a_begin_of_the_begin ?begin ; crm:P82b_end_of_the_end ?end .
         ?p crm:P1_is_identified_by/crm:P190_has_symbolic_content ?parent }""")
     assert row["title"] == "La grande nef, vue prise d'en bas."
@@ -106,6 +110,9 @@ def test_a_component_has_its_cote_title_date_and_parents(pdc):
     assert {a["cote"] for a in ancestors} == {"9 Fi 11-20, 105", "9 Fi 11-96, 105", "9 Fi 1-111"}
     parent_side = value(kg, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?p crm:P46_is_composed_of <{row['c']}> }}")
     assert int(parent_side) == 1
+    whole = value(kg, f"""SELECT ?cote WHERE {{ <{row['c']}> crm:P128_carries/crm:P106i_forms_part_of ?w .
+        ?p crm:P128_carries ?w ; crm:P1_is_identified_by/crm:P190_has_symbolic_content ?cote }}""")
+    assert whole == "9 Fi 11-20, 105"  # the intellectual hierarchy follows the physical one
 
 
 def test_hierarchy_depth_and_levels(pdc):
@@ -126,12 +133,13 @@ def test_hierarchy_depth_and_levels(pdc):
 
 def test_dao_links_and_local_files(pdc):
     kg, _ = pdc
-    pages = rows(kg, "SELECT ?u ?page WHERE { ?u foaf:page ?page }")
+    pages = rows(kg, "SELECT ?u ?page WHERE { ?u crm:P129i_is_subject_of ?d . ?d a dig:D1_Digital_Object ; "
+                     "la:access_point ?page }")
     daos = re.findall(rb'<dao href="(http[^"]+)"', PAS_DE_CALAIS.read_bytes())
     assert len(pages) == len(daos) == 15
     assert {p["page"] for p in pages} == {d.decode() for d in daos}
     page = value(kg, """SELECT ?page WHERE { ?u crm:P1_is_identified_by/crm:P190_has_symbolic_content "9 Fi 1" ;
-                                                   foaf:page ?page }""")
+                                                   crm:P129i_is_subject_of/la:access_point ?page }""")
     assert page == "http://archivesenligne.pasdecalais.fr/ark:/64297/5e7c97997adc45bcdafd11b170ae7b11"
     # A dao naming a file on the service's disk cannot be linked to: it is kept as an identifier.
     local = value(kg, """SELECT ?file WHERE { ?u crm:P1_is_identified_by/crm:P190_has_symbolic_content "9 Fi 111" ;
@@ -145,15 +153,19 @@ def test_dao_links_and_local_files(pdc):
 def test_index_terms_link_to_people_communes_and_concepts(pdc):
     kg, _ = pdc
     places = {r["place"]: r["within"] for r in rows(kg, f"""SELECT ?place ?within WHERE {{
-        {FONDS_062} crm:P67_refers_to ?place . ?place a crm:E53_Place . OPTIONAL {{ ?place crm:P89_falls_within ?within }} }}""")}
+        {FONDS_062} crm:P128_carries/crm:P67_refers_to ?place . ?place a crm:E53_Place .
+        OPTIONAL {{ ?place crm:P89_falls_within ?within }} }}""")}
     saint_omer = f"{BASE}place/commune/62765"
     assert saint_omer in places  # "Saint-Omer (Pas-de-Calais, France)" is the commune
     basilica = [p for p, w in places.items() if p != saint_omer]
     assert len(basilica) == 1 and places[basilica[0]] == saint_omer
     assert value(kg, "SELECT ?n WHERE { <%s> crm:P89_falls_within/rdfs:label ?n }" % saint_omer) == "Pas-de-Calais"
-    person = value(kg, f"""SELECT ?name WHERE {{ {FONDS_062} crm:P67_refers_to ?p . ?p a crm:E21_Person ; rdfs:label ?name }}""")
-    assert person == "Gates, James (1850-1929)"
-    about = value(kg, """SELECT (COUNT(DISTINCT ?u) AS ?n) WHERE { ?u crm:P129_is_about ?c . ?c skos:prefLabel "Cathédrale"@fr }""")
+    [person] = rows(kg, f"""SELECT ?name ?born ?died WHERE {{ {FONDS_062} crm:P128_carries/crm:P67_refers_to ?p .
+        ?p a crm:E21_Person ; rdfs:label ?name ;
+           crm:P98i_was_born/crm:P4_has_time-span/rdfs:label ?born ; crm:P100i_died_in/crm:P4_has_time-span/rdfs:label ?died }}""")
+    assert person == {"name": "Gates, James", "born": "1850", "died": "1929"}  # "Gates, James (1850-1929)"
+    about = value(kg, """SELECT (COUNT(DISTINCT ?u) AS ?n) WHERE { ?u crm:P128_carries/crm:P129_is_about ?c .
+        ?c skos:prefLabel "Cathédrale"@fr }""")
     tree = etree.parse(str(PAS_DE_CALAIS), etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False))
     assert int(about) == len(tree.xpath("//*[controlaccess/subject = 'Cathédrale']")) > 40
     rome = value(kg, """SELECT ?p WHERE { ?u crm:P67_refers_to ?p . ?p rdfs:label "Rome (Italie)"@fr }""")
@@ -162,8 +174,10 @@ def test_index_terms_link_to_people_communes_and_concepts(pdc):
 
 def test_edm_view_is_derived(pdc):
     kg, report = pdc
-    chos = value(kg, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o a edm:ProvidedCHO ; edm:type \"TEXT\" }")
-    assert int(chos) == report.counts.records_loaded
+    chos = {r["t"]: int(r["n"]) for r in rows(kg, "SELECT ?t (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o a edm:ProvidedCHO ; "
+                                                  "edm:type ?t } GROUP BY ?t")}
+    assert chos == {"TEXT": 18, "IMAGE": 111}  # the fonds and its files; the photographs, items
+    assert sum(chos.values()) == report.counts.records_loaded
     part = value(kg, """SELECT ?whole WHERE { ?o dc:identifier "9 Fi 1" ; dcterms:isPartOf ?whole }""")
     assert value(kg, f"SELECT ?id WHERE {{ <{part}> dc:identifier ?id }}") == "9 Fi 1-10"
     provider = value(kg, "SELECT DISTINCT ?p WHERE { ?agg edm:aggregatedCHO ?o ; edm:dataProvider ?p }")
@@ -182,7 +196,8 @@ def test_namespaced_ead_from_oai_pmh_and_the_region_filter(kg: KnowledgeGraph):
     assert report.counts.records_loaded == 5
     fonds = f"<{BASE}archives/FRAD051/FRAD051_000000028_203M>"
     [row] = rows(kg, f"""SELECT ?title ?begin ?page ?producer WHERE {{ {fonds} crm:P102_has_title/crm:P190_has_symbolic_content ?title ;
-        crm:P108i_was_produced_by ?e ; foaf:page ?page . ?e crm:P4_has_time-span/crm:P82a_begin_of_the_begin ?begin ;
+        crm:P108i_was_produced_by ?e ; crm:P129i_is_subject_of/la:access_point ?page .
+        ?e crm:P4_has_time-span/crm:P82a_begin_of_the_begin ?begin ;
         crm:P9_consists_of/crm:P14_carried_out_by/rdfs:label ?producer }}""")
     assert row["title"] == "Fonds de la préfecture de la Marne relatif à la première guerre mondiale"
     assert row["begin"].startswith("1904-") and row["producer"] == "Préfecture de la Marne"
@@ -190,7 +205,7 @@ def test_namespaced_ead_from_oai_pmh_and_the_region_filter(kg: KnowledgeGraph):
     depth = value(kg, f"SELECT (COUNT(?a) AS ?n) WHERE {{ <{BASE}archives/FRAD051/FRAD051_000000028_203M/a0113415868810p3J8C> "
                       "crm:P46i_forms_part_of+ ?a }")
     assert int(depth) == 3
-    thumbnail = value(kg, "SELECT ?img WHERE { ?u crm:P138i_has_representation ?img }")
+    thumbnail = value(kg, "SELECT ?img WHERE { ?u crm:P138i_has_representation/la:digitally_shown_by/la:access_point ?img }")
     assert thumbnail == "http://portail.cg51.mnesys.fr/ark:/86869/a011401093704slpxLP/1/1.thumbnail"
 
 
@@ -201,14 +216,14 @@ def test_archives_nationales_finding_aids(kg: KnowledgeGraph, path: Path):
     keeper = value(kg, "SELECT DISTINCT ?k WHERE { ?u crm:P50_has_current_keeper ?k }")
     assert keeper == f"{BASE}org/archives/FRAN"
     fonds = f"<{BASE}archives/FRAN/{path.stem}>"
-    holding = value(kg, f"SELECT (COUNT(*) AS ?n) WHERE {{ {fonds} a ?cls FILTER(?cls IN (crm:E78_Curated_Holding, crm:E31_Document)) }}")
+    holding = value(kg, f"SELECT (COUNT(*) AS ?n) WHERE {{ {fonds} a ?cls FILTER(?cls IN (crm:E78_Curated_Holding, crm:E22_Human-Made_Object)) }}")
     assert int(holding) == 1
 
 
-def test_a_file_level_archdesc_is_a_document_with_its_producer(kg: KnowledgeGraph):
+def test_a_file_level_archdesc_is_a_holding_with_its_producer(kg: KnowledgeGraph):
     load_one(kg, EAD / "FRAN_IR_054848.xml", region=None)
-    [row] = rows(kg, f"""SELECT ?end ?producer WHERE {{ <{BASE}archives/FRAN/FRAN_IR_054848> a crm:E31_Document ;
-        crm:P94i_was_created_by ?e . ?e crm:P4_has_time-span/crm:P82b_end_of_the_end ?end ;
+    [row] = rows(kg, f"""SELECT ?end ?producer WHERE {{ <{BASE}archives/FRAN/FRAN_IR_054848> a crm:E78_Curated_Holding ;
+        crm:P108i_was_produced_by ?e . ?e crm:P4_has_time-span/crm:P82b_end_of_the_end ?end ;
         crm:P9_consists_of/crm:P14_carried_out_by ?g . ?g a crm:E74_Group ; rdfs:label ?producer }}""")
     assert row["end"].startswith("1997-12-31") and row["producer"] == "Bibliothèque publique d'information"
     component = f"<{BASE}archives/FRAN/FRAN_IR_054848/c-87z5iayid-1okgy3m00yrgf>"  # the component's own @id
@@ -230,21 +245,27 @@ def test_francearchives_csv_row(kg: KnowledgeGraph):
     report = load_one(kg, ARMENTIERES, fmt="francearchives-csv", region="32")
     assert report.counts.records_read == report.counts.records_loaded == 1
     unit = f"<{BASE}archives/FRAM059017/FRAM059017_data_archives_anciennes/IR_AC>"
-    [row] = rows(kg, f"""SELECT ?title ?page ?image ?begin ?end ?keeper WHERE {{ {unit} a crm:E31_Document ;
-        crm:P102_has_title/crm:P190_has_symbolic_content ?title ; foaf:page ?page ; crm:P138i_has_representation ?image ;
-        crm:P50_has_current_keeper ?keeper ; crm:P94i_was_created_by/crm:P4_has_time-span ?ts .
+    [row] = rows(kg, f"""SELECT ?title ?page ?image ?begin ?end ?keeper WHERE {{ {unit} a crm:E78_Curated_Holding ;
+        crm:P102_has_title/crm:P190_has_symbolic_content ?title ; crm:P129i_is_subject_of/la:access_point ?page ;
+        crm:P138i_has_representation/la:digitally_shown_by/la:access_point ?image ;
+        crm:P50_has_current_keeper ?keeper ; crm:P108i_was_produced_by/crm:P4_has_time-span ?ts .
         ?ts crm:P82a_begin_of_the_begin ?begin ; crm:P82b_end_of_the_end ?end }}""")
     assert row["title"] == "Inventaire des archives anciennes"
     assert row["page"] == "https://archives.ville-armentieres.fr/ark:/30097/a011591860770M85QFB/b2109914ca"
     assert row["image"].endswith("/FRAM059017_IR_ancien_001_jpg_/0_0.jpg")
     assert row["begin"].startswith("1387-") and row["end"].startswith("1789-")
     assert row["keeper"] == f"{BASE}org/archives/FRAM059017"
-    communes = {r["code"] for r in rows(kg, f"""SELECT ?code WHERE {{ {unit} crm:P67_refers_to ?p .
+    communes = {r["code"] for r in rows(kg, f"""SELECT ?code WHERE {{ {unit} crm:P128_carries/crm:P67_refers_to ?p .
         ?p crm:P2_has_type/skos:prefLabel "commune"@fr ; crm:P1_is_identified_by/crm:P190_has_symbolic_content ?code }}""")}
     assert {"59017", "62338"} <= communes  # Armentières (Nord), Fleurbaix (Pas-de-Calais)
     assert len(communes) == 6
-    people = {r["name"] for r in rows(kg, f"SELECT ?name WHERE {{ {unit} crm:P67_refers_to ?p . ?p a crm:E21_Person ; rdfs:label ?name }}")}
-    assert "Jean Ier de Bourgogne (1371-1419 ; dit Jean Sans Peur)" in people and len(people) == 3
+    people = {r["name"]: r["born"] for r in rows(kg, f"""SELECT ?name ?born WHERE {{ {unit} crm:P128_carries/crm:P67_refers_to ?p .
+        ?p a crm:E21_Person ; rdfs:label ?name OPTIONAL {{ ?p crm:P98i_was_born/crm:P4_has_time-span/rdfs:label ?born }} }}""")}
+    # "Jean Ier de Bourgogne (1371-1419 ; dit Jean Sans Peur)": a person and his dates
+    assert people == {"Jean Ier de Bourgogne": "1371", "Jacques III de Luxembourg-Fiennes": "12.."}
+    families = {r["name"] for r in rows(kg, f"""SELECT ?name WHERE {{ {unit} crm:P128_carries/crm:P67_refers_to ?g .
+        ?g a crm:E74_Group ; rdfs:label ?name ; crm:P2_has_type <http://vocab.getty.edu/aat/300055474> }}""")}
+    assert families == {"Egmont (famille d’)"}  # a family, not a person
     assert value(kg, f"SELECT (COUNT(*) AS ?n) WHERE {{ {unit} a edm:ProvidedCHO }}") == "1"
 
 
@@ -337,7 +358,7 @@ def test_components_without_name_and_duplicate_ids_are_rejected(kg: KnowledgeGra
     assert report.counts.records_loaded == 3 and report.counts.records_rejected == 2
     reasons = sorted(r["reason"] for r in report.rejections)
     assert reasons[0].startswith("duplicate identifier FRAD080_test/a") and "nothing names" in reasons[1]
-    begin = value(kg, f"""SELECT ?b WHERE {{ <{BASE}archives/FRAD080/FRAD080_test/c1-1> crm:P94i_was_created_by/
+    begin = value(kg, f"""SELECT ?b WHERE {{ <{BASE}archives/FRAD080/FRAD080_test/c1-1> crm:P108i_was_produced_by/
         crm:P4_has_time-span/crm:P82a_begin_of_the_begin ?b }}""")
     assert begin.startswith("1850-03-01")  # the normal form gives the month: kept
 

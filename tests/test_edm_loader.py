@@ -99,9 +99,11 @@ def test_internal_form_is_brought_back_to_the_providers_view():
 def test_iiif_sample_web_resources_and_services(iiif):
     cho = edm(iiif, "H-0614")
     base = "https://stacks.stanford.edu/image/iiif/zw031pj2507/"
+    # a text in a language (dc:language): a document that is a linguistic object
     assert values(iiif, f"SELECT ?c WHERE {{ {cho} a ?c FILTER(STRSTARTS(STR(?c), STR(crm:))) }}") == {
-        "http://www.cidoc-crm.org/cidoc-crm/E31_Document"}
-    services = rows(iiif, f"""SELECT ?img ?service ?profile WHERE {{ {cho} crm:P138i_has_representation ?img .
+        "http://www.cidoc-crm.org/cidoc-crm/E31_Document", "http://www.cidoc-crm.org/cidoc-crm/E33_Linguistic_Object"}
+    services = rows(iiif, f"""SELECT ?img ?service ?profile WHERE {{
+        {cho} crm:P138i_has_representation/la:digitally_shown_by/la:access_point ?img .
         ?img a edm:WebResource ; svcs:has_service ?service .
         ?service dcterms:conformsTo <http://iiif.io/api/image> ; doap:implements ?profile }}""".replace(
         "SELECT", "PREFIX svcs: <http://rdfs.org/sioc/services#> PREFIX doap: <http://usefulinc.com/ns/doap#> SELECT", 1))

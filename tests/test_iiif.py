@@ -52,7 +52,8 @@ def canvases(path: Path) -> list[dict]:
 
 def notes(kg: KnowledgeGraph, obj: str) -> list[tuple[str, str]]:
     return sorted((r["kind"], r["text"]) for r in rows(kg, f"""SELECT ?kind ?text WHERE {{ {obj} crm:P67i_is_referred_to_by ?n .
-        ?n crm:P190_has_symbolic_content ?text ; crm:P2_has_type/skos:prefLabel ?kind }}"""))
+        ?n crm:P190_has_symbolic_content ?text ; crm:P2_has_type ?t . ?t skos:prefLabel ?kind ;
+        skos:inScheme <{kg.minter.base}concept/scheme/text-type> }}"""))
 
 
 @pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.name)
@@ -64,7 +65,8 @@ def test_every_manifest_is_detected_and_loads_as_one_object(kg: KnowledgeGraph, 
     obj = the_object(kg)
     [label] = rows(kg, f"SELECT ?t WHERE {{ {obj} crm:P102_has_title/crm:P190_has_symbolic_content ?t }}")
     assert label["t"] == texts(doc(path)["label"])[0]
-    images = rows(kg, f"SELECT ?img WHERE {{ {obj} crm:P138i_has_representation ?img . ?img a edm:WebResource }}")
+    images = rows(kg, f"SELECT ?img WHERE {{ {obj} crm:P138i_has_representation/la:digitally_shown_by/la:access_point ?img ."
+                      " ?img a edm:WebResource }")
     thumbnails = 1 if "thumbnail" in doc(path) else 0
     assert len(images) == len(canvases(path)) + thumbnails
 
@@ -81,7 +83,7 @@ def test_a_v2_manifest_keeps_metadata_attribution_thumbnail_and_image_services(k
     texts_ = dict(notes(kg, obj))
     assert texts_["homepage"] == "View on Digital Bodleian"  # the HTML of the value reduced to its text
     assert texts_["attribution"] == d["attribution"]
-    [page] = rows(kg, f"SELECT ?p WHERE {{ {obj} foaf:page ?p }}")
+    [page] = rows(kg, f"SELECT ?p WHERE {{ {obj} crm:P129i_is_subject_of/la:access_point ?p }}")
     assert page["p"] == d["rendering"]["@id"]
     services = rows(kg, _services_query(obj))
     expected = {c["images"][0]["resource"]["service"]["@id"] for c in canvases(BODLEIAN)} | {d["thumbnail"]["service"]["@id"]}
@@ -89,8 +91,8 @@ def test_a_v2_manifest_keeps_metadata_attribution_thumbnail_and_image_services(k
     assert {s["level"] for s in services} == {"http://iiif.io/api/image/2/level1.json"}
     # Bodleian's image resources are their services: the image URL is built from the service.
     assert all(s["img"].startswith(s["svc"] + "/full/") for s in services)
-    [thumb] = rows(kg, f"SELECT ?img WHERE {{ {obj} crm:P138i_has_representation ?img . ?img crm:P2_has_type/skos:prefLabel "
-                       "\"vignette\"@fr }")
+    [thumb] = rows(kg, f"SELECT ?img WHERE {{ {obj} crm:P138i_has_representation/la:digitally_shown_by ?d . "
+                       "?d la:access_point ?img ; crm:P2_has_type/skos:prefLabel \"vignette\"@fr }")
     assert thumb["img"] == d["thumbnail"]["@id"]
     captions = {r["c"] for r in rows(kg, f"SELECT ?c WHERE {{ {obj} crm:P138i_has_representation/rdfs:label ?c }}")}
     assert {" ".join(c["label"].split()) for c in canvases(BODLEIAN)} <= captions
@@ -98,8 +100,11 @@ def test_a_v2_manifest_keeps_metadata_attribution_thumbnail_and_image_services(k
 
 
 def _services_query(obj: str) -> str:
+    """The image services, as Linked Art says (a digital service of the digital object) and as EDM says."""
     svcs, doap = "http://rdfs.org/sioc/services#", "http://usefulinc.com/ns/doap#"
-    return (f"SELECT ?img ?svc ?level WHERE {{ {obj} crm:P138i_has_representation ?img . ?img <{svcs}has_service> ?svc . "
+    return (f"SELECT ?img ?svc ?level WHERE {{ {obj} crm:P138i_has_representation/la:digitally_shown_by ?d . "
+            f"?d la:access_point ?img ; la:digitally_available_via ?svc . ?svc a la:DigitalService . "
+            f"?img <{svcs}has_service> ?svc . "
             f"?svc a <{svcs}Service> ; dcterms:conformsTo <{IMAGE_API}> ; <{doap}implements> ?level }}")
 
 
@@ -136,8 +141,8 @@ def test_v3_rights_and_required_statement(kg: KnowledgeGraph):
 def test_v3_canvases_labels_and_level(kg: KnowledgeGraph):
     load(kg, [BOOK], ALL)
     obj = the_object(kg)
-    found = {r["img"]: r["c"] for r in rows(kg, f"SELECT ?img ?c WHERE {{ {obj} crm:P138i_has_representation ?img . "
-                                                   "?img rdfs:label ?c }")}
+    found = {r["img"]: r["c"] for r in rows(kg, f"SELECT ?img ?c WHERE {{ {obj} crm:P138i_has_representation ?v . "
+                                                   "?v rdfs:label ?c ; la:digitally_shown_by/la:access_point ?img }")}
     expected = {c["items"][0]["items"][0]["body"]["id"]: c["label"]["en"][0] for c in canvases(BOOK)}
     assert found == expected
     levels = {r["level"] for r in rows(kg, _services_query(obj))}

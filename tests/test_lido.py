@@ -104,13 +104,14 @@ def test_extended_example_repository_is_a_place_hierarchy_and_no_keeper_is_inven
 
 
 def test_extended_example_images_pages_and_iconclass_subjects(extended):
-    images = rows(extended, "SELECT DISTINCT ?o ?img WHERE { ?o crm:P138i_has_representation ?img }")
+    images = rows(extended, "SELECT DISTINCT ?o ?img WHERE { ?o crm:P138i_has_representation/la:digitally_shown_by/"
+                            "la:access_point ?img }")
     whole = record(extended, "DE-Mb112", "DE-Mb112/lido-obj20344012")[1:-1]
     basin = record(extended, "DE-Mb112", "DE-Mb112/lido-obj20344012,T,001")[1:-1]
     assert {i for o, i in images if o == whole} == {"http://www.bildindex.de/bilder/t/it00423f05"}
     assert {i for o, i in images if o == basin} == {"http://www.bildindex.de/bilder/t/fm1188710",
                                                     "http://www.bildindex.de/bilder/t/it00423f09"}
-    assert values(extended, f"SELECT ?p WHERE {{ <{basin}> foaf:page ?p }}") == {
+    assert values(extended, f"SELECT ?p WHERE {{ <{basin}> crm:P129i_is_subject_of/la:access_point ?p }}") == {
         "http://www.bildindex.de/dokumente/html/obj20344012,T,001"}
     assert "https://iconclass.org/92H391" in values(
         extended, f"SELECT ?m WHERE {{ <{basin}> crm:P62_depicts/skos:exactMatch ?m }}")
@@ -171,7 +172,8 @@ def test_example1_repository_keeper_inventory_number_images_and_rights(example1)
         ("Museum für Kunst und Gewerbe Hamburg", "DE-MUS-059918")}
     assert values(example1, f"""SELECT ?v WHERE {{ {obj} crm:P1_is_identified_by ?i .
         ?i crm:P190_has_symbolic_content ?v ; crm:P2_has_type/rdfs:label "numéro d'inventaire"@fr }}""") == {"1977.20"}
-    images = rows(example1, f"SELECT ?img ?c WHERE {{ {obj} crm:P138i_has_representation ?img . ?img rdfs:label ?c }}")
+    images = rows(example1, f"""SELECT ?img ?c WHERE {{ {obj} crm:P138i_has_representation ?v . ?v rdfs:label ?c ;
+        la:digitally_shown_by/la:access_point ?img }}""")
     assert len(images) == 3
     assert ("http://resources.digicult-museen.net/dam/provided_image/m5ea54539bef06",
             "Blick in geöffneten Kabinettschrank mit dunkelbrauner und weißer Fassadenarchitektur aus Ebenholz und "
@@ -228,8 +230,11 @@ def test_mona_lisa_dates_materials_keeper_location_and_other_events(mona_lisa):
         ?p rdfs:label "Paris, France"@fr ; crm:P168_place_is_defined_by ?wkt }}""") == {"POINT(2.337600 48.860600)"}
     assert values(mona_lisa, f"""SELECT ?t WHERE {{ ?e crm:P12_occurred_in_the_presence_of {obj} ; a crm:E7_Activity ;
         crm:P2_has_type/rdfs:label ?t }}""") == {"Acquisition"}
-    assert values(mona_lisa, f"SELECT ?d WHERE {{ {obj} crm:P43_has_dimension/crm:P3_has_note ?d }}") == {
-        "Hauteur : 77 cm ; Largeur : 53 cm"}
+    # measurementsSet: type (AAT id), unit, value → Linked Art dimensions
+    assert rows(mona_lisa, f"""SELECT ?type ?value ?unit WHERE {{ {obj} crm:P43_has_dimension ?d .
+        ?d crm:P2_has_type ?type ; crm:P90_has_value ?value ; crm:P91_has_unit ?unit }}""") == {
+        ("http://vocab.getty.edu/aat/300055644", "77", "http://vocab.getty.edu/aat/300379098"),
+        ("http://vocab.getty.edu/aat/300055647", "53", "http://vocab.getty.edu/aat/300379098")}
     assert values(mona_lisa, f"SELECT ?i WHERE {{ {obj} crm:P128_carries/crm:P190_has_symbolic_content ?i }}") == {
         "Non signé"}
 

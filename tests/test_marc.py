@@ -109,8 +109,12 @@ def test_thesis_record_title_and_ppn(thesis: KnowledgeGraph) -> None:
         "Sleep apnea syndrome : screening problems for picardy's general practitioners"]
     assert values(thesis, f"""SELECT ?v WHERE {{ {doc} crm:P1_is_identified_by ?i .
         ?i crm:P190_has_symbolic_content ?v ; crm:P2_has_type/skos:prefLabel "PPN"@fr }}""") == ["24276858X"]
-    assert values(thesis, f"SELECT ?p WHERE {{ {doc} foaf:page ?p }}") == [
+    assert values(thesis, f"SELECT ?p WHERE {{ {doc} crm:P129i_is_subject_of/la:access_point ?p }}") == [
         "http://www.sudoc.fr/24276858X", "https://dumas.ccsd.cnrs.fr/dumas-02498021"]
+    # 101 $a fre: the thesis is a text in French (an ISO 639-2 language), and EDM says so
+    assert values(thesis, f"SELECT ?l WHERE {{ {doc} a crm:E33_Linguistic_Object ; crm:P72_has_language ?l }}") == [
+        "http://id.loc.gov/vocabulary/iso639-2/fre"]
+    assert values(thesis, f"SELECT ?l WHERE {{ {doc} dc:language ?l }}") == ["fre"]
     assert values(thesis, f"""SELECT ?t WHERE {{ {doc} crm:P67i_is_referred_to_by ?n .
         ?n crm:P2_has_type/skos:prefLabel "mention de responsabilité"@fr ; crm:P190_has_symbolic_content ?t }}""") == [
         "Dzomo Kenmo Florentine Michelle ; [sous la direction de] Aimeric Lefetz [i.e.] Lefetz Aimeric"]
@@ -157,7 +161,9 @@ def test_thesis_subjects_publication_and_keeper(thesis: KnowledgeGraph) -> None:
         "Université de Picardie Jules Verne"]
     assert ask(thesis, f"ASK {{ <{PK}place/commune/80021> crm:P89_falls_within/crm:P89_falls_within "
                        f"<{PK}place/region/32> }}")
-    assert values(thesis, f"SELECT ?k WHERE {{ {doc} crm:P50_has_current_keeper ?k }}") == [f"{PK}org/rcr/800219901"]
+    # the library keeps a copy of the thesis (keepers are for physical things), and provides the EDM record
+    assert values(thesis, f"""SELECT ?k WHERE {{ ?copy a crm:E22_Human-Made_Object ; crm:P128_carries {doc} ;
+        crm:P50_has_current_keeper ?k }}""") == [f"{PK}org/rcr/800219901"]
     assert values(thesis, "SELECT ?p WHERE { ?a edm:dataProvider ?p }") == [f"{PK}org/rcr/800219901"]
 
 

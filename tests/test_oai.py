@@ -74,7 +74,8 @@ def test_meuse_list_records_load_every_record_with_its_dublin_core(kg: Knowledge
     ids = identifiers(MEUSE)
     assert report.counts.records_loaded == report.counts.records_read == len(ids) and reconciles(report)
     records = {r["o"]: r for r in rows(kg, """SELECT ?o ?title ?page ?begin WHERE {
-        ?o a crm:E22_Human-Made_Object ; crm:P102_has_title/crm:P190_has_symbolic_content ?title ; foaf:page ?page ;
+        ?o a crm:E22_Human-Made_Object ; crm:P102_has_title/crm:P190_has_symbolic_content ?title ;
+           crm:P129i_is_subject_of/la:access_point ?page ;
            crm:P108i_was_produced_by/crm:P4_has_time-span/crm:P82a_begin_of_the_begin ?begin }""")}
     iris = [record_iri(kg.minter, "archives-meuse-fr", i)[1:-1] for i in ids]
     assert set(records) == set(iris)
@@ -83,17 +84,17 @@ def test_meuse_list_records_load_every_record_with_its_dublin_core(kg: Knowledge
         assert records[iri]["title"] == titles[i][0]
         assert records[iri]["page"] == pages[i][0]
         assert records[iri]["begin"].startswith(dates[i][0][:4])
-    # Subjects "Naissances ; Mariages ; Décès" are three concepts the records are about.
+    # Subjects "Naissances ; Mariages ; Décès" are three concepts the records (their content) are about.
     subjects = [s.strip() for values in dc_values(MEUSE, "subject") for v in values for s in v.split(";")]
-    about = rows(kg, "SELECT ?label (COUNT(?o) AS ?n) WHERE { ?o crm:P129_is_about ?c . ?c a skos:Concept ; "
-                     "skos:prefLabel ?label } GROUP BY ?label")
+    about = rows(kg, "SELECT ?label (COUNT(?o) AS ?n) WHERE { ?o crm:P128_carries/crm:P129_is_about ?c . "
+                     "?c a skos:Concept ; skos:prefLabel ?label } GROUP BY ?label")
     assert {r["label"]: int(r["n"]) for r in about} == {s: subjects.count(s) for s in set(subjects)}
 
 
 def test_coverage_is_read_within_the_department_the_archives_service_names(kg: KnowledgeGraph):
     """Meuse's 'RANCOURT' is not Rancourt (Somme): the set FRAD055 and 'Archives départementales de la Meuse' say 55."""
     load(kg, [MEUSE], ALL)
-    places = {r["label"]: r["place"] for r in rows(kg, "SELECT ?label ?place WHERE { ?o crm:P129_is_about ?place . "
+    places = {r["label"]: r["place"] for r in rows(kg, "SELECT ?label ?place WHERE { ?o crm:P128_carries/crm:P129_is_about ?place . "
                                                         "?place a crm:E53_Place ; rdfs:label ?label }")}
     assert set(places) == {v[0] for v in dc_values(MEUSE, "coverage")}
     assert places["RANCOURT"] == f"{kg.minter.base}place/name/rancourt"
@@ -119,8 +120,12 @@ def test_a_text_record_is_a_document_created_by_its_creators(kg: KnowledgeGraph)
     assert count(kg, f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {o} crm:P94i_was_created_by/crm:P14_carried_out_by ?p }}") \
         == len(set(creators)) == 1
     assert count(kg, f"SELECT (COUNT(?t) AS ?n) WHERE {{ {o} crm:P2_has_type ?t }}") == len(dc_values(SICKLE[0], "type")[1])
-    [lang] = rows(kg, f"SELECT ?l WHERE {{ {o} crm:P102_has_title/crm:P72_has_language/skos:prefLabel ?l }}")
-    assert lang["l"] == dc_values(SICKLE[0], "language")[1][0]
+    # dc:language "eng": the document and its title are in English (ISO 639-2), and the EDM view says so
+    [lang] = rows(kg, f"SELECT ?l WHERE {{ {o} crm:P102_has_title/crm:P72_has_language ?l }}")
+    assert dc_values(SICKLE[0], "language")[1][0] == "eng"
+    assert lang["l"] == "http://id.loc.gov/vocabulary/iso639-2/eng"
+    assert rows(kg, f"SELECT ?l WHERE {{ {o} a crm:E33_Linguistic_Object ; crm:P72_has_language ?l }}") == [lang]
+    assert rows(kg, f"SELECT ?l WHERE {{ {o} dc:language ?l }}") == [{"l": "eng"}]
     notes = {r["kind"] for r in rows(kg, f"SELECT ?kind WHERE {{ {o} crm:P67i_is_referred_to_by/crm:P2_has_type/"
                                          "skos:prefLabel ?kind }")}
     assert notes == {"description", "éditeur", "source"}
@@ -131,7 +136,8 @@ def test_a_photograph_record_keeps_its_image_page_rights_and_date(kg: KnowledgeG
     load(kg, [GETRECORD], ALL)
     o = record_iri(kg.minter, "www-mediateka-centrumzamenhofa-pl", identifiers(GETRECORD)[0])
     [r] = rows(kg, f"""SELECT ?img ?page ?rights ?begin ?end WHERE {{ {o} a crm:E22_Human-Made_Object ;
-        crm:P138i_has_representation ?img ; foaf:page ?page ; dcterms:rights ?rights ;
+        crm:P138i_has_representation/la:digitally_shown_by/la:access_point ?img ;
+        crm:P129i_is_subject_of/la:access_point ?page ; dcterms:rights ?rights ;
         crm:P108i_was_produced_by/crm:P4_has_time-span ?ts . ?ts crm:P82a_begin_of_the_begin ?begin ;
         crm:P82b_end_of_the_end ?end }}""")
     assert r["img"] == dc_values(GETRECORD, "relation")[0][0]

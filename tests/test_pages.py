@@ -18,6 +18,7 @@ from server import LiveServer, live_server, sample_store  # noqa: F401  (fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 CRM = "http://www.cidoc-crm.org/cidoc-crm/"
+LA = "https://linked.art/ns/terms/"
 ETALAB = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 
 
@@ -118,8 +119,10 @@ def test_the_html_page_shows_the_record_readably(srv: PublicationServer, monumen
         if q.object.language == "en")
     assert f">{escape(produced)}</a>" in html
     # its parts are on its page, each with an anchor named after its fragment
-    for part in ("production", "location"):
-        assert f'id="{part}"' in html
+    parts = one(srv, f"""SELECT ?production ?location WHERE {{
+        <{monument}> crm:P108i_was_produced_by ?production ; crm:P55_has_current_location ?location }}""")
+    for part in (parts["production"].value, parts["location"].value):
+        assert part.startswith(monument + "#") and f'id="{part.split("#", 1)[1]}"' in html
     protection = one(srv, f"SELECT ?a WHERE {{ ?a crm:P140_assigned_attribute_to <{monument}> }}")["a"].value
     assert f'id="{protection.split("#")[1]}"' in html
     # the time-span's text, the protection's kind
@@ -136,7 +139,7 @@ def test_the_html_page_gives_the_source_and_its_dataset(srv: PublicationServer, 
     assert escape(record.source) in html and f"{record.triples:,}" in html
     assert ETALAB in html  # POP data: Licence Ouverte
     assert f'href="/dumps/{name}.nt.gz"' in html
-    notice = one(srv, f"SELECT ?p WHERE {{ <{monument}> foaf:page ?p }}")["p"].value
+    notice = one(srv, f"SELECT ?p WHERE {{ <{monument}> crm:P129i_is_subject_of/la:access_point ?p }}")["p"].value
     assert escape(notice) in html
 
 
@@ -160,7 +163,8 @@ def test_the_html_page_lists_links_to_the_resource(srv: PublicationServer, monum
 
 
 def test_the_html_page_shows_the_images(srv: PublicationServer) -> None:
-    row = one(srv, "SELECT ?r ?img WHERE { ?r crm:P138i_has_representation ?img } ORDER BY ?r ?img LIMIT 1")
+    row = one(srv, "SELECT ?r ?img WHERE { ?r crm:P138i_has_representation/la:digitally_shown_by/la:access_point ?img }"
+                   " ORDER BY ?r ?img LIMIT 1")
     html = get(srv, path_of(srv, row["r"].value) + ".html").text
     assert f'<img src="{escape(row["img"].value)}"' in html
 
@@ -230,7 +234,9 @@ def test_text_from_the_data_cannot_inject_markup() -> None:
     evil = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
     nt = (f'<{base}pop/EVIL1> <http://www.w3.org/2000/01/rdf-schema#label> "{evil.replace(chr(34), chr(92) + chr(34))}" .\n'
           f'<{base}pop/EVIL1> <{CRM}P3_has_note> "{evil.replace(chr(34), chr(92) + chr(34))}"@fr .\n'
-          f"<{base}pop/EVIL1> <{CRM}P138i_has_representation> <https://img.example/a.jpg?a=1&b='x'> .\n")
+          f"<{base}pop/EVIL1> <{CRM}P138i_has_representation> <{base}pop/EVIL1#image> .\n"
+          f"<{base}pop/EVIL1#image> <{LA}digitally_shown_by> <{base}pop/EVIL1#image-file> .\n"
+          f"<{base}pop/EVIL1#image-file> <{LA}access_point> <https://img.example/a.jpg?a=1&b='x'> .\n")
     kg.store.load(nt.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(base + "graph/test"))
     app = FastAPI()
     app.include_router(pages.router(kg, None))

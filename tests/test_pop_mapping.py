@@ -54,8 +54,14 @@ def test_monument_production_time_span_begins_in_the_right_year(hdf: KnowledgeGr
 
 def test_source_identifier_finds_the_record(hdf: KnowledgeGraph):
     found = rows(hdf, """SELECT ?o ?kind WHERE { ?o crm:P1_is_identified_by ?id .
-        ?id crm:P190_has_symbolic_content "PA00116046" ; crm:P2_has_type/skos:prefLabel ?kind }""")
+        ?id crm:P190_has_symbolic_content "PA00116046" ; crm:P2_has_type ?t .
+        ?t skos:inScheme/skos:prefLabel|skos:inScheme ?scheme ; skos:prefLabel ?kind
+        FILTER(CONTAINS(STR(?scheme), "identifier-type")) }""")
     assert found == [{"o": f"{hdf.minter.base}pop/PA00116046", "kind": "référence POP"}]
+    # and Linked Art's identifier type: a POP reference is a system number (AAT 300435704)
+    linked_art = rows(hdf, """SELECT ?t WHERE { ?o crm:P1_is_identified_by ?id .
+        ?id crm:P190_has_symbolic_content "PA00116046" ; crm:P2_has_type ?t FILTER(STRSTARTS(STR(?t), "http://vocab")) }""")
+    assert linked_art == [{"t": "http://vocab.getty.edu/aat/300435704"}]
 
 
 def test_palissy_object_is_housed_in_its_merimee_building(hdf: KnowledgeGraph):

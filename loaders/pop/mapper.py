@@ -10,7 +10,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from graph.iri import Minter
+from graph import names
 from graph.mapping import MappingContext
 from graph.namespaces import CRM, FOAF, PKG, SKOS
 from graph.ntriples import iri
@@ -20,6 +20,8 @@ from graph.records import RecordError, SourceRecord
 _REF = re.compile(r"^[A-Za-z0-9_]{4,40}$")
 # "1862 : classé MH", "1926/05/21 : inscrit MH", "classé MH : 1862"
 _PROTECTION = re.compile(r"^\s*(?P<date>[0-9][0-9/.\- ]*[0-9])\s*:\s*(?P<text>.+?)\s*$")
+# Joconde's "#" between a title and its other forms: "Le Temps#dit aussi Les Vieilles"
+_OTHER_TITLE = re.compile(r"^(?:dit aussi|dit|aussi appelée?|ou|autre titre)\s*:?\s+", re.I)
 
 
 @cache
@@ -59,11 +61,22 @@ def map_record(record: SourceRecord, ctx: MappingContext) -> None:
         raise RecordError("cannot tell which POP base (Mérimée, Palissy, Joconde, Museo) the record belongs to")
 
 
+def titles(values: list[str]) -> list[str]:
+    """A record's titles, Joconde's ``#`` alternatives split: ``Le Temps#dit aussi Les Vieilles``."""
+    out: list[str] = []
+    for value in values:
+        for part in value.split("#"):
+            title = _OTHER_TITLE.sub("", part.strip()).strip()
+            if title and title not in out:
+                out.append(title)
+    return out
+
+
 def _heritage_object(record: SourceRecord, ref: str, ctx: MappingContext) -> None:
     p, b, f = profile(), ctx.b, record.fields
     obj = ctx.m.pop(ref)
-    titles = [t for code in p["titles"] for t in f.get(code, [])]
-    label = titles[0] if titles else " ; ".join(f.get("DENO", [])) or ref
+    all_titles = titles([t for code in p["titles"] for t in f.get(code, [])])
+    label = all_titles[0] if all_titles else " ; ".join(f.get("DENO", [])) or ref
     b.entity(obj, "E22_Human-Made_Object", label, ctx.dataset)
     b.identifier(obj, ref, "pop-ref", "référence POP")
     for inv in f.get("INV", []):
@@ -71,49 +84,72 @@ def _heritage_object(record: SourceRecord, ref: str, ctx: MappingContext) -> Non
     base = p["bases"][record.kind]
     b.classify(obj, "pop-base", base["label"])
     b.page(obj, base["notice"] + ref)
-    for n, title in enumerate(titles, 1):
+    for n, title in enumerate(all_titles, 1):
         b.title(obj, title, n)
     for code, scheme in p["classify"].items():
         for value in f.get(code, []):
             b.classify(obj, scheme, value)
+    numbered: dict[str, int] = {}  # two fields of one kind (PETA, ETAT: "état") are notes 1, 2... of that kind
     for code, kind in p["texts"].items():
-        for n, text in enumerate(f.get(code, []), 1):
-            b.text_note(obj, text, kind, n)
+        for text in f.get(code, []):
+            numbered[kind] = numbered.get(kind, 0) + 1
+            b.text_note(obj, text, kind, numbered[kind])
     inscriptions = next((f[c] for c in p["inscriptions"] if f.get(c)), [])
     for n, text in enumerate(inscriptions, 1):
         b.inscription(obj, text, n)
-    for code in p["materials"]:
-        for value in f.get(code, []):
-            b.material(obj, value)
-    for code in p["dimensions"]:
-        for n, text in enumerate(f.get(code, []), 1):
-            b.dimension(obj, text, n)
-    _production(record, obj, ctx)
-    _location(record, obj, ctx)
+    ctx.measurements(obj, [t for code in p["dimensions"] for t in f.get(code, [])])
+    production = _production(record, obj, ctx)
+    ctx.materials(obj, [v for code in p["materials"] for v in f.get(code, [])], production)
+    commune = _location(record, obj, ctx)
+    _legal_status(record, obj, commune, ctx)
     _protection(record, obj, ctx)
     _images(record, obj, ctx)
     _links(record, obj, ctx)
     if museo := record.first("MUSEO"):
-        b.keeper(obj, ctx.institution(ids=[("museofile", museo)]))
+        museum = ctx.institution(ids=[("museofile", museo)])
+        if museum is not None:
+            b.keeper(obj, museum)
+            b.link(museum, CRM("P2_has_type"), b.aat("museum"))  # a Muséofile id is a museum's
 
 
-def _production(record: SourceRecord, obj: str, ctx: MappingContext) -> None:
+def _legal_status(record: SourceRecord, obj: str, commune: str | None, ctx: MappingContext) -> None:
+    """POP ``STAT``: the owner it names (``P52``), its status as a type, the whole text as a note.
+
+    ``propriété de la commune ; Lille ; palais des Beaux-Arts`` is one status whose parts say
+    which commune owns the object and which museum it is in; only the status itself
+    (``propriété de la commune``) classifies the object.
+    """
+    statuses = record.all("STAT")
+    if not statuses:
+        return
+    b = ctx.b
+    commune_name = (record.all("COM") or record.all("WCOM") or record.all("VILLE_M") or [None])[0]
+    if ctx.owner(obj, statuses, commune, commune_name) is not None or len(statuses) == 1:
+        b.classify(obj, "legal-status", statuses[0])
+    if len(statuses) > 1:
+        b.text_note(obj, " ; ".join(statuses), "statut juridique")
+
+
+def _production(record: SourceRecord, obj: str, ctx: MappingContext) -> str | None:
     p, b, f = profile(), ctx.b, record.fields
     authors = [a for code in p["authors"] for a in f.get(code, [])]
     workshops = [w for code in p["workshops"] for w in f.get(code, [])]
     precise = [d for code in p["precise_dates"] for d in f.get(code, [])]
     periods = [d for code in p["periods"] for d in f.get(code, [])]
-    techniques = [t for code in p["techniques"] for t in f.get(code, [])]
-    if not (authors or workshops or precise or periods or techniques):
-        return
+    if not (authors or workshops or precise or periods):
+        return None
     production = b.production(obj)
     n = 0
+    people: list[tuple[str, str]] = []
     for text in authors:
         name, role = ctx.name_and_role(text)
         if not name or ctx.is_anonymous(name):
             continue
         n += 1
-        b.carried_out_by(production, b.person(name), role, n)
+        actor = ctx.actor(name)
+        people.append((name, actor))
+        b.carried_out_by(production, actor, role, n)
+    _lives(record, people, ctx)
     for text in workshops:
         name, role = ctx.name_and_role(text)
         n += 1
@@ -125,12 +161,27 @@ def _production(record: SourceRecord, obj: str, ctx: MappingContext) -> None:
                        "siècle : " + " ; ".join(periods), ctx.b.lang)
     elif periods:
         ctx.dated(production, periods)
-    for technique in techniques:
-        b.out.add(production, CRM("P32_used_general_technique"),
-                  b.concept("technique", technique))
     for place in record.all("LIEUX"):
         b.out.add(production, CRM("P7_took_place_at"),
                   b.place(ctx.m.place_by_name(place), place, "lieu"))
+    return production
+
+
+def _lives(record: SourceRecord, people: list[tuple[str, str]], ctx: MappingContext) -> None:
+    """Joconde ``PAUT``: where and when the author was born and died (``Grasse, 1732 ; Paris, 1806``).
+
+    Read for a record with one named author, or one ``#``-separated part per author.
+    """
+    # readers split values on ";" (" ; " between a birth and a death): one text per field again
+    texts = [" ; ".join(record.all(code)) for code in profile()["author_details"] if record.all(code)]
+    parts = [p.strip() for t in texts for p in t.split("#") if p.strip()]
+    if not people or len(parts) != len(people):
+        return
+    for (name, person), text in zip(people, parts):
+        if names.actor_kind(name) is None:  # a person, not a family or an institution
+            birth, death = names.birth_and_death(text)
+            ctx.life_event(person, "birth", birth)
+            ctx.life_event(person, "death", death)
 
 
 def _commune(record: SourceRecord, ctx: MappingContext) -> str | None:
@@ -138,7 +189,8 @@ def _commune(record: SourceRecord, ctx: MappingContext) -> str | None:
     codes = [c for c in f.get("INSEE", []) if c.strip()]
     if codes:
         return ctx.commune(codes[0], (f.get("COM") or f.get("WCOM") or [None])[0])
-    department = (f.get("DPT") or [None])[0]
+    written = (f.get("DPT") or [None])[0]  # a code (80) or, in open-data exports, a name (Somme)
+    department = ctx.department_named(written) if written else None
     for name in f.get("COM", []) + f.get("WCOM", []) + f.get("VILLE_M", []):
         found = ctx.geo.find_commune(name, department)
         if found is not None:
@@ -154,20 +206,41 @@ def _coordinates(record: SourceRecord) -> tuple[float, float] | None:
     return MappingContext.coordinates(text) if text else None
 
 
-def _location(record: SourceRecord, obj: str, ctx: MappingContext) -> None:
+def _location(record: SourceRecord, obj: str, ctx: MappingContext) -> str | None:
+    """Where the object is (``P55_has_current_location``); returns its commune.
+
+    A building (Mérimée) is at its address; a movable object (Palissy) in its building
+    (``EDIF``), at a place in it (``EMPL``); a museum object (Joconde) where ``LOCA`` says
+    (``Amiens ; musée de Picardie``: the museum, in the commune). Each place lies within the
+    commune (``P89_falls_within``); the coordinates are those of the record's own place.
+    """
     b = ctx.b
     commune = _commune(record, ctx)
     point = _coordinates(record)
-    address = record.first("ADRS") or record.first("LIEU") or record.first("EDIF") or record.first("EMPL")
-    if point is None and address is None:
-        if commune:
-            b.location(obj, commune)
-        return
-    site = Minter.part(obj, "location")
-    b.place(site, address or record.first("TICO") or record.first("TITR"), "site", commune)
+    site = record.first("ADRS") or record.first("LIEU")
+    building = record.first("EDIF")
+    spot = record.first("EMPL")
+    if record.kind == "joconde" and (loca := " ; ".join(record.all("LOCA"))):
+        parts = [p.strip() for p in re.split(r"\s*[;#]\s*", loca) if p.strip()]
+        if commune is None and parts and (found := ctx.geo.find_commune(parts[0])) is not None:
+            commune = ctx.commune(found.code)
+        site = parts[-1] if len(parts) > 1 or commune is None else None
+    within = commune
+    if building:
+        within = b.place(b.part(obj, "building"), building, "édifice", commune)
+    if spot:
+        site = spot
+    if site is None and point is None:
+        if within:
+            b.location(obj, within)
+        return commune
+    place = b.part(obj, "location")
+    label = site or building or record.first("TICO") or record.first("TITR")
+    b.place(place, label, "emplacement" if spot else "site", within if site else commune)
     if point is not None:
-        b.point(site, *point)
-    b.location(obj, site)
+        b.point(place, *point)
+    b.location(obj, place)
+    return commune
 
 
 def _protection(record: SourceRecord, obj: str, ctx: MappingContext) -> None:
@@ -209,13 +282,14 @@ def _links(record: SourceRecord, obj: str, ctx: MappingContext) -> None:
 def _museum(record: SourceRecord, ref: str, ctx: MappingContext) -> None:
     p, b, f = profile()["museo"], ctx.b, record.fields
     org = ctx.m.org("museofile", ref)
-    names = [n for code in p["names"] for n in f.get(code, [])]
-    b.entity(org, "E74_Group", names[0] if names else ref, ctx.dataset)
+    museum_names = [n for code in p["names"] for n in f.get(code, [])]
+    b.entity(org, "E74_Group", museum_names[0] if museum_names else ref, ctx.dataset)
+    b.link(org, CRM("P2_has_type"), b.aat("museum"))
     b.declared.add(org)  # objects of the same load may name it as their keeper
     b.identifier(org, ref, "museofile", "identifiant Muséofile")
     b.classify(org, "pop-base", profile()["bases"]["museo"]["label"])
     b.page(org, profile()["bases"]["museo"]["notice"] + ref)
-    for name in names[1:]:
+    for name in museum_names[1:]:
         b.out.text(org, SKOS.altLabel, name, b.lang)
     for code, kind in p["texts"].items():
         for n, text in enumerate(f.get(code, []), 1):
@@ -224,7 +298,7 @@ def _museum(record: SourceRecord, ref: str, ctx: MappingContext) -> None:
     address = next((a for code in p["address"] for a in f.get(code, [])), None)
     point = _coordinates(record)
     if address or point:
-        site = Minter.part(org, "location")
+        site = b.part(org, "location")
         b.place(site, address, "adresse", commune)
         if point is not None:
             b.point(site, *point)
@@ -234,4 +308,8 @@ def _museum(record: SourceRecord, ref: str, ctx: MappingContext) -> None:
     for url in f.get("URL_M", []):
         if url.startswith(("http://", "https://")):
             b.out.add(org, FOAF.homepage, iri(url))
+    for code in p["buildings"]:  # the Mérimée record of the building the museum is in
+        for ref in record.all(code):
+            if _REF.match(ref.strip()):
+                b.link(org, PKG.housedIn, ctx.m.pop(ref.strip()))
 
