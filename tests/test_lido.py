@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from patrimoine.pipeline import LoadOptions, LoadReport, load
-from graph.iri import Minter
+from graph.iri import Minter, dataset_name_for
 from graph.records import InputError
 from graph.store import KnowledgeGraph
 from loaders import detect
@@ -137,7 +137,7 @@ def test_example1_production_actors_with_roles_and_authority_same_as(example1):
         {obj} crm:P108i_was_produced_by/crm:P9_consists_of ?part .
         ?part crm:P14_carried_out_by ?person ; crm:P2_has_type/rdfs:label ?role .
         ?person a crm:E21_Person ; rdfs:label ?name ; owl:sameAs ?same }}""")
-    mention = f"{obj[1:-1]}#person-"  # each actor is a mention of the record, the same as its authority's entity
+    mention = f"{obj[1:-1]}#example1/person-"  # each actor is a mention of the record, the same as its authority's entity
     assert actors == {
         (mention + "fiammingo-giacomo", "Fiammingo, Giacomo", "Künstler", "https://d-nb.info/gnd/1229708928"),
         (mention + "curtis-giovanni-battista-de", "Curtis, Giovanni Battista de", "Graveur",
@@ -201,7 +201,7 @@ def test_mona_lisa_titles_keep_their_languages(mona_lisa):
 
 def test_mona_lisa_painter_is_known_by_authority_with_every_same_as(mona_lisa):
     obj = record(mona_lisa, "Q19675", "louvre.fr/oeuvre/INV779")
-    leonardo = Minter.mention(obj, "Léonard de Vinci")
+    leonardo = Minter.mention(obj, "Léonard de Vinci", dataset_name_for(MONA_LISA.stem))
     assert rows(mona_lisa, f"""SELECT ?role ?aat WHERE {{ {obj} crm:P108i_was_produced_by/crm:P9_consists_of ?part .
         ?part crm:P14_carried_out_by {leonardo} ; crm:P2_has_type ?r . ?r rdfs:label ?role ; skos:exactMatch ?aat }}"""
                 ) == {("Peintre", "http://vocab.getty.edu/aat/300025136")}

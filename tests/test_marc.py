@@ -8,6 +8,7 @@ import pytest
 
 from patrimoine.pipeline import LoadOptions, LoadReport, load
 from graph.records import InputError
+from graph.iri import dataset_name_for
 from graph.store import KnowledgeGraph
 from loaders import detect
 from loaders.marc import MARC21, UNIMARC, read_marc
@@ -25,6 +26,7 @@ SAMPLES = {
     "utf8_with_leader_flag.iso2709": ("marc21", 1),
 }
 PK = "https://w3id.org/patrimoine-kg/"
+SCOPE = dataset_name_for(THESIS.stem)  # the parts of a record are minted under the dataset describing it
 
 
 def load_one(kg: KnowledgeGraph, path: Path, fmt: str | None, region: str | None = None) -> LoadReport:
@@ -130,14 +132,14 @@ def test_thesis_author_and_director_with_roles(thesis: KnowledgeGraph) -> None:
                     ("Université de Picardie Jules Verne", "organisme de soutenance")}
     # each person is a mention of the record; the director's IdRef PPN ($3) is the IdRef entity IRI;
     # the author has no $3 (commented out)
-    director = f"<{PK}sudoc/24276858X#person-lefetz-aimeric>"
+    director = f"<{PK}sudoc/24276858X#{SCOPE}/person-lefetz-aimeric>"  # the thesis's dataset describes it
     assert ask(thesis, f"ASK {{ {director} a crm:E21_Person ; owl:sameAs <http://www.idref.fr/078084431/id> }}")
     assert values(thesis, f"SELECT ?y WHERE {{ {director} crm:P98i_was_born/crm:P4_has_time-span/rdfs:label ?y }}") == [
         "1973"]
     assert not ask(thesis, "ASK { ?p a crm:E21_Person ; rdfs:label 'Dzomo Kenmo, Florentine Michelle' ; owl:sameAs ?x }")
     assert values(thesis, "SELECT ?c WHERE { ?o a edm:ProvidedCHO ; dc:creator ?c }") == [
-        f"{PK}org/idref/026403714", f"{PK}sudoc/24276858X#person-dzomo-kenmo-florentine-michelle",
-        f"{PK}sudoc/24276858X#person-lefetz-aimeric"]
+        f"{PK}org/idref/026403714", f"{PK}sudoc/24276858X#{SCOPE}/person-dzomo-kenmo-florentine-michelle",
+        f"{PK}sudoc/24276858X#{SCOPE}/person-lefetz-aimeric"]
 
 
 def test_thesis_subjects_publication_and_keeper(thesis: KnowledgeGraph) -> None:

@@ -112,7 +112,7 @@ def test_joconde_object_keeper_inventory_and_named_period(hdf: KnowledgeGraph):
         ?o crm:P1_is_identified_by ?id . ?id crm:P2_has_type/skos:prefLabel "numéro d'inventaire"@fr ;
         crm:P190_has_symbolic_content ?inv }""")
     assert found and all(r["museum"].startswith("M") for r in found)
-    kept = rows(hdf, """SELECT ?label WHERE { ?ts a crm:E52_Time-Span ; rdfs:label ?label
+    kept = rows(hdf, """SELECT ?label WHERE { ?o crm:P108i_was_produced_by/crm:P4_has_time-span ?ts . ?ts rdfs:label ?label
         FILTER NOT EXISTS { ?ts crm:P82a_begin_of_the_begin ?b } }""")
     assert kept == []  # 'Paléolithique inférieur' is a named period (graph/data/periods.json)
     named = rows(hdf, """SELECT (YEAR(?b) AS ?from) (YEAR(?e) AS ?to) WHERE { ?ts rdfs:label "Paléolithique inférieur"@fr ;
