@@ -88,7 +88,7 @@ def test_time_spans_before_year_one_compare_as_years(tmp_path: Path):
 @pytest.fixture(scope="module")
 def samples() -> KnowledgeGraph:
     """Every bundled sample, each its own dataset, all regions."""
-    from test_vocabulary import sample_files
+    from samples import sample_files
 
     kg = KnowledgeGraph(None)
     for i, path in enumerate(sample_files()):
