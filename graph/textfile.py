@@ -23,6 +23,12 @@ line ends and quoted line breaks correctly) and wraps the stream so that a
 decoding error found while reading surfaces as ``InputError("<file>: not
 valid <enc> text at line N; try --encoding ...")``, never as
 ``UnicodeDecodeError``.
+
+:func:`numbered_lines` reads a stream line by line with a bound on the length
+of a line (:data:`MAX_LINE_CHARS`, one million characters): a longer line is
+skipped in pieces and handed out as a :class:`LongLine` (its start only), so the reader rejects that one
+record and memory stays bounded whatever the file holds (a 100 MB line, a
+2 GB file of zero bytes without a line break...).
 """
 
 from __future__ import annotations
@@ -30,12 +36,17 @@ from __future__ import annotations
 import codecs
 import io
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from .records import InputError
 
 CHUNK = 1 << 18  # 256 KiB
+# The longest line (and, for CSV, the longest record) a reader accepts, in characters: far above any
+# real field (a long POP "Historique" is tens of kilobytes), low enough to keep memory bounded.
+MAX_LINE_CHARS = 1 << 20
 UTF8_BOM = codecs.BOM_UTF8
 # The five bytes Windows-1252 leaves undefined.
 _CP1252_UNDEFINED = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
@@ -91,6 +102,43 @@ def open_text(path: Path, encoding: str | None = None) -> TextIO:
     except OSError as e:
         raise InputError(f"{path}: cannot be read ({e.strerror or e})") from None
     return CheckedText(raw, path)
+
+
+@dataclass(frozen=True, slots=True)
+class LongLine:
+    """Stands for a line longer than the bound: only its start is kept (where an identifier may be read)."""
+
+    head: str
+
+    HEAD = 256
+
+
+def numbered_lines(stream: TextIO, limit: int = MAX_LINE_CHARS, start: int = 1
+                   ) -> Iterator[tuple[int, str | LongLine]]:
+    """``(line number, text)`` for each line of ``stream``; a :class:`LongLine` for a line longer than ``limit``.
+
+    A too-long line is read and dropped in pieces of at most ``limit`` characters.
+    """
+    readline = stream.readline
+    lineno = start - 1
+    while True:
+        line = readline(limit)
+        if not line:
+            return
+        lineno += 1
+        if len(line) < limit or line.endswith(("\n", "\r")):
+            yield lineno, line
+            continue
+        rest = readline(limit)
+        if not rest:  # exactly ``limit`` characters, then the end of the file
+            yield lineno, line
+            return
+        if rest in ("\n", "\r\n") or (rest == "\r" and not line.endswith("\r")):
+            yield lineno, line + rest
+            continue
+        while rest and not rest.endswith(("\n", "\r")):
+            rest = readline(limit)
+        yield lineno, LongLine(line[:LongLine.HEAD])
 
 
 def decode_error_line(path: Path, encoding: str) -> int:

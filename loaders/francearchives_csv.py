@@ -24,7 +24,8 @@ from pathlib import Path
 
 from graph.mapping import MappingContext
 from graph.records import InputError, SourceRecord
-from graph.textfile import open_text
+from graph.csvrows import Row, rows as csv_rows
+from graph.textfile import MAX_LINE_CHARS, LongLine, numbered_lines, open_text
 
 from .ead import UNKNOWN_AGENCY, Unit, agency_in_name, map_unit, profile
 
@@ -69,31 +70,33 @@ def read_francearchives_csv(path: Path, encoding: str | None = None) -> Iterator
     spec = profile()["francearchives_csv"]
     agency = agency_in_name(path.stem) or UNKNOWN_AGENCY
     with open_text(path, encoding) as f:
-        reader = csv.reader(f)
-        try:
-            header = [h.replace("\ufeff", "").strip() for h in next(reader)]
-            missing = [c for c in spec["required"] if c not in header]
-            if missing:
-                raise InputError(f"{path.name}: not a FranceArchives CSV: no column {', '.join(missing)} "
-                                 "(the header must be comma-separated)")
-            index, line = 0, reader.line_num + 1
-            for row in reader:
-                start, line = line, reader.line_num + 1
-                if not any(cell.strip() for cell in row):
-                    continue
-                index += 1
-                yield _record(row, header, index, start, agency, path.stem)
-        except csv.Error as e:
-            raise InputError(f"{path.name}: unreadable CSV at line {reader.line_num}: {e}") from None
-        except StopIteration:
-            raise InputError(f"{path.name}: the file is empty") from None
+        lines = numbered_lines(f)
+        header_line, text = next(((n, t) for n, t in lines if isinstance(t, LongLine) or t.strip()), (0, ""))
+        if isinstance(text, LongLine):
+            raise InputError(f"{path.name}: line {header_line} is longer than {MAX_LINE_CHARS:,} characters: "
+                             "not a FranceArchives CSV header")
+        if not text:
+            raise InputError(f"{path.name}: the file is empty")
+        header = [h.replace("\ufeff", "").strip() for h in next(csv.reader([text]), [])]
+        missing = [c for c in spec["required"] if c not in header]
+        if missing:
+            raise InputError(f"{path.name}: not a FranceArchives CSV: no column {', '.join(missing)} "
+                             "(the header must be comma-separated)")
+        index = 0
+        for row in csv_rows(lines, ",", len(header)):
+            if row.error is None and not any(cell.strip() for cell in row.cells):
+                continue
+            index += 1
+            yield _record(row, header, index, agency, path.stem)
 
 
-def _record(row: list[str], header: list[str], index: int, line: int, agency: str, finding_aid: str
-            ) -> SourceRecord:
-    if len(row) != len(header):
-        return SourceRecord(index, line, error=f"{len(row)} columns where the header has {len(header)}")
-    values = {name: cell.strip() for name, cell in zip(header, row)}
+def _record(row: Row, header: list[str], index: int, agency: str, finding_aid: str) -> SourceRecord:
+    line = row.line
+    if row.error is not None:
+        at = header.index("identifiant_cote")
+        cote = row.cells[at].strip()[:200] if at < len(row.cells) else ""
+        return SourceRecord(index, line, cote or None, error=row.error)
+    values = {name: cell.strip() for name, cell in zip(header, row.cells)}
     cote = values.get("identifiant_cote") or None
     missing = [c for c in profile()["francearchives_csv"]["required"] if not values.get(c)]
     error = f"missing required value(s): {', '.join(missing)}" if missing else None

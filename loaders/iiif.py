@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from graph import jsonstream
 from graph.iri import Minter, slug
 from graph.mapping import MappingContext
 from graph.namespaces import CRM, DCTERMS, DIG, LA, RDF, Namespace
@@ -268,14 +269,19 @@ def read_file(path: Path) -> SourceRecord:
     except OSError as e:
         raise InputError(f"{path.name}: cannot be read ({e.strerror or e})") from None
     try:
-        doc = json.loads(data)
+        doc = jsonstream.loads(data)
     except UnicodeDecodeError:
         raise InputError(f"{path.name}: not UTF-8 JSON") from None
     except json.JSONDecodeError as e:
         raise InputError(f"{path.name}: not valid JSON at line {e.lineno}: {e.msg}") from None
+    except jsonstream.JsonError as e:
+        raise InputError(f"{path.name}: not valid JSON: {e.msg}") from None
     if not isinstance(doc, dict):
         raise InputError(f"{path.name}: not a IIIF Presentation 2.1 or 3.0 manifest")
-    manifest = read_manifest(doc, path.name)
+    try:
+        manifest = read_manifest(doc, path.name)
+    except RecursionError:
+        raise InputError(f"{path.name}: not a readable manifest: values nested too deep") from None
     return SourceRecord(index=1, line=1, source_id=manifest.id, data=(manifest, path.stem),
                         kind=f"iiif-v{manifest.version}")
 

@@ -32,7 +32,6 @@ reloading the dataset clears its state with it.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 
+from graph import jsonstream
 from graph.alignment import Alignment
 from .http import read_capped
 from graph.iri import Minter, check_dataset_name, slug
@@ -282,8 +282,8 @@ def describe_body(body: bytes, headers) -> str:
     content_type = (headers.get("Content-Type") or "").lower() if headers else ""
     if "json" in content_type or stripped[:1] in (b"{", b"["):
         try:
-            message = _json_message(json.loads(stripped))
-        except (ValueError, UnicodeDecodeError):
+            message = _json_message(jsonstream.loads(stripped))
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to say anything useful
             message = None
         if message:
             return f"JSON error: {message}"

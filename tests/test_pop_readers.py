@@ -404,9 +404,11 @@ class TestJocondeTagged:
         assert second.first("DESC") == "une valeur sans tiret"
         assert second.all("TECH") == ["huile", "toile"]
 
-    def test_text_that_is_not_tagged(self, tmp_path: Path) -> None:
-        with pytest.raises(InputError, match=r"x.txt, line 4: expected a field code"):
-            read(write(tmp_path, "x.txt", "REF\nPA1\n//\nhello world\n"))
+    def test_text_that_is_not_tagged_costs_its_record(self, tmp_path: Path) -> None:
+        first, second = read(write(tmp_path, "x.txt", "REF\nPA1\n//\nhello world\n"))
+        assert (first.source_id, first.error) == ("PA1", None)
+        assert (second.index, second.line, second.source_id) == (2, 4, None)
+        assert second.error == "line 4: expected a field code (Joconde tagged text), found 'hello world'"
 
 
 # ---------------------------------------------------------------------------

@@ -46,7 +46,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from graph.records import InputError, SourceRecord
-from graph.textfile import open_text
+from graph import jsonstream
+from graph.csvrows import rows as csv_rows
+from graph.textfile import MAX_LINE_CHARS, LongLine, numbered_lines, open_text
 
 FIELDS_PATH = Path(__file__).with_name("fields.json")
 BASES = ("merimee", "palissy", "joconde", "museo", "memoire")
@@ -58,7 +60,11 @@ SKIP_KEYS = frozenset({"HISTORIQUE", "POP_IMPORT", "__v", "_id", "POP_FLAGS", "P
 DELIMITERS = (";", "|", "\t", ",")
 TAG = re.compile(r"[A-Z][A-Z0-9_]*")
 SNIFF_JSON_KEY = re.compile(r'"([^"\\\n]{1,100})"\s*:')
+SNIFF_REF = re.compile(r'"REF"\s*:\s*"([^"\\]{1,100})"')  # the REF at the start of a JSON line too long to read
 WGS84 = "WGS84"
+# A JSON document that is not a list of records (an API answer) is read whole, up to this size.
+MAX_JSON_DOCUMENT_CHARS = 64 << 20
+NESTED_TOO_DEEP = "arrays or objects nested too deep"
 
 
 # ---------------------------------------------------------------------------
@@ -186,16 +192,18 @@ def read_pop(path: Path, encoding: str | None = None) -> Iterator[SourceRecord]:
     """The records of a POP file of any shape; :class:`InputError` when the file cannot be read."""
     path = Path(path)
     with open_text(path, encoding) as stream:
-        lines = enumerate(stream, 1)
-        first = _first_content_line(lines)
-        if first is None:
-            raise InputError(f"{path}: the file is empty (blank lines only)")
-        lineno, text = first
+        lineno, text = _first_content_line(path, stream)
         shape = _shape(text)
+        whole = len(text) < MAX_LINE_CHARS or text.endswith(("\n", "\r"))
+        lines = numbered_lines(stream, start=lineno + 1)
         if shape == "json":
-            yield from _read_json(path, lineno, text, lines, stream)
-        elif shape == "tagged":
-            yield from _read_tagged(path, chain([first], lines))
+            yield from _read_json(path, lineno, text, whole, lines, stream)
+            return
+        if not whole:
+            raise InputError(f"{path}, line {lineno}: longer than {MAX_LINE_CHARS:,} characters: "
+                             "not a POP export header")
+        if shape == "tagged":
+            yield from _read_tagged(path, chain([(lineno, text)], lines))
         else:
             yield from _read_csv(path, lineno, text, lines)
 
@@ -242,18 +250,22 @@ def _shape(line: str) -> str:
     return "csv"
 
 
-def _first_content_line(lines: Iterator[tuple[int, str]]) -> tuple[int, str] | None:
-    for lineno, text in lines:
+def _first_content_line(path: Path, stream: TextIO) -> tuple[int, str]:
+    """The first line that is not blank (at most :data:`MAX_LINE_CHARS` of it) and its number."""
+    lineno = 0
+    while text := stream.readline(MAX_LINE_CHARS):
+        lineno += 1
         if text.replace("\ufeff", "").strip():
             return lineno, text
-    return None
+    raise InputError(f"{path}: the file is empty (blank lines only)")
 
 
 # ---------------------------------------------------------------------------
 # CSV
 
 
-def _read_csv(path: Path, header_line: int, header: str, lines: Iterator[tuple[int, str]]) -> Iterator[SourceRecord]:
+def _read_csv(path: Path, header_line: int, header: str, lines: Iterator[tuple[int, str | LongLine]]
+              ) -> Iterator[SourceRecord]:
     delimiter = _delimiter(header)
     cells = _header_cells(header, delimiter)
     columns = _header_columns(cells)
@@ -261,30 +273,26 @@ def _read_csv(path: Path, header_line: int, header: str, lines: Iterator[tuple[i
         raise InputError(f"{path}, line {header_line}: no REF column: is this a POP export? "
                          f"(header starts {', '.join(cells[:4])!r})")
     codes, base_hint = columns
-    reader = csv.reader((text for _, text in lines), delimiter=delimiter)
     index = 0
-    before = 0
-    for row in reader:
-        start = header_line + before + 1
-        before = reader.line_num
-        if not any(cell.strip() for cell in row):
+    for row in csv_rows(lines, delimiter, len(codes)):
+        if not any(cell.strip() for cell in row.cells) and row.error is None:
             continue
         index += 1
-        if len(row) != len(codes):
-            yield _bad_row(index, start, row, codes, f"row has {len(row)} columns, header has {len(codes)}")
+        if row.error is not None:
+            yield _bad_row(index, row.line, row.cells, codes, row.error)
             continue
         raw: dict[str, list[str]] = {}
-        for code, cell in zip(codes, row):
+        for code, cell in zip(codes, row.cells):
             if code:
                 _add(raw, code, cell)
-        yield make_record(index, start, raw, base_hint)
+        yield make_record(index, row.line, raw, base_hint)
 
 
 def _bad_row(index: int, line: int, row: list[str], codes: list[str | None], error: str) -> SourceRecord:
     """A record for a row that could not be read: its position, its REF when it has one, no fields."""
     ref_col = codes.index("REF")
     ref = row[ref_col].strip() if ref_col < len(row) else ""
-    return SourceRecord(index=index, line=line, source_id=ref or None, error=error)
+    return SourceRecord(index=index, line=line, source_id=ref[:200] or None, error=error)
 
 
 def _delimiter(header: str) -> str:
@@ -340,20 +348,28 @@ def _label_columns(names: list[str]) -> tuple[list[str | None], str] | None:
 # Joconde tagged text
 
 
-def _read_tagged(path: Path, lines: Iterable[tuple[int, str]]) -> Iterator[SourceRecord]:
-    """TAG line, value line(s) (a trailing ``-`` continues the value), ``//`` ends the record."""
+def _read_tagged(path: Path, lines: Iterable[tuple[int, str | LongLine]]) -> Iterator[SourceRecord]:
+    """TAG line, value line(s) (a trailing ``-`` continues the value), ``//`` ends the record.
+
+    A record with a line that cannot be read (text where a field code is expected, a line or a
+    record longer than the bound) is handed out with its error, its first line and its REF when
+    read; the next record starts after its ``//``.
+    """
     record = _TaggedRecord()
     index = 0
     for lineno, text in lines:
+        if isinstance(text, LongLine):
+            record.fail(lineno, f"line {lineno} is longer than {MAX_LINE_CHARS:,} characters")
+            continue
         s = text.rstrip("\r\n").replace("\ufeff", "").strip()
         if record.tag is not None and not (s == "//" and not record.parts):
             record.value_line(s)
             continue
         if s == "//":
             record.end_value()
-            if record.raw:
+            if record.raw or record.error:
                 index += 1
-                yield make_record(index, record.start, record.raw, "joconde")
+                yield record.source_record(index)
             record = _TaggedRecord()
         elif not s:
             continue
@@ -362,11 +378,10 @@ def _read_tagged(path: Path, lines: Iterable[tuple[int, str]]) -> Iterator[Sourc
         elif record.last is not None:  # a value line without the continuation dash
             record.append_to_last(s)
         else:
-            raise InputError(f"{path}, line {lineno}: expected a field code (Joconde tagged text), "
-                             f"found {s[:40]!r}")
+            record.fail(lineno, f"line {lineno}: expected a field code (Joconde tagged text), found {s[:40]!r}")
     record.end_value()
-    if record.raw:
-        yield make_record(index + 1, record.start, record.raw, "joconde")
+    if record.raw or record.error:
+        yield record.source_record(index + 1)
 
 
 class _TaggedRecord:
@@ -378,12 +393,20 @@ class _TaggedRecord:
         self.tag: str | None = None  # the field whose value is being read
         self.last: str | None = None  # the last field read
         self.parts: list[str] = []
+        self.size = 0
+        self.error: str | None = None
 
     def start_tag(self, tag: str, lineno: int) -> None:
         self.start = lineno if self.start is None else self.start
         self.tag, self.parts = tag, []
 
     def value_line(self, s: str) -> None:
+        if self._too_big(s):  # a record that cannot be read: only its REF is kept, for the report
+            if self.tag == "REF" and not self.raw.get("REF"):
+                self.raw["REF"] = [s.rstrip("-").strip()[:200]]
+            if not s.endswith("-"):
+                self.tag, self.parts = None, []
+            return
         if s.endswith("-"):  # continued on the next line: join without the dash, with a space
             self.parts.append(s[:-1].rstrip())
         else:
@@ -397,49 +420,107 @@ class _TaggedRecord:
 
     def append_to_last(self, s: str) -> None:
         assert self.last is not None
-        self.raw[self.last][-1] = f"{self.raw[self.last][-1]} {s}".strip()
+        if not self._too_big(s):
+            self.raw[self.last][-1] = f"{self.raw[self.last][-1]} {s}".strip()
+
+    def fail(self, lineno: int, error: str) -> None:
+        """The record cannot be read: keep its position and REF, not its values (memory stays bounded)."""
+        self.start = lineno if self.start is None else self.start
+        self.error = self.error or error
+        ref = self.raw.get("REF", [""])[:1] or (self.parts[:1] if self.tag == "REF" else [])
+        self.raw = {"REF": ref} if ref and ref[0] else {}
+        self.tag, self.last, self.parts = None, None, []
+
+    def _too_big(self, s: str) -> bool:
+        self.size += len(s)
+        if self.size > MAX_LINE_CHARS and self.error is None:
+            self.end_value()
+            self.fail(self.start or 0, f"record longer than {MAX_LINE_CHARS:,} characters")
+        return self.error is not None
+
+    def source_record(self, index: int) -> SourceRecord:
+        if self.error is None:
+            return make_record(index, self.start, self.raw, "joconde")
+        ref = (self.raw.get("REF") or [""])[0].strip()
+        return SourceRecord(index=index, line=self.start, source_id=ref[:200] or None, error=self.error)
 
 
 # ---------------------------------------------------------------------------
 # JSON
 
 
-def _read_json(path: Path, lineno: int, first: str, lines: Iterator[tuple[int, str]],
+def _read_json(path: Path, lineno: int, first: str, whole: bool, lines: Iterator[tuple[int, str | LongLine]],
                stream: TextIO) -> Iterator[SourceRecord]:
+    """JSON Lines (a first line that is a whole object), a streamed top-level array, or one document."""
     first = first.replace("\ufeff", "")
     try:
-        obj = json.loads(first)
+        obj = jsonstream.loads(first) if whole else None
     except ValueError:
         obj = None
     if isinstance(obj, dict):
         yield from _read_json_lines(chain([(lineno, first)], lines))
         return
-    text = first + stream.read()
+    if first.lstrip().startswith("["):
+        yield from _read_json_array(path, lineno, first, stream)
+        return
+    text = first + stream.read(MAX_JSON_DOCUMENT_CHARS)
+    if stream.read(1):
+        raise InputError(f"{path}: a JSON document larger than {MAX_JSON_DOCUMENT_CHARS:,} characters that is not "
+                         "a list of records; give a JSON array or JSON Lines (one record per line), read as a stream")
     try:
-        doc = json.loads(text)
+        doc = jsonstream.loads(text)
+        objects = list(_json_objects(doc))
+    except RecursionError:
+        raise InputError(f"{path}: not valid JSON: arrays or objects nested too deep") from None
     except ValueError as e:
         raise InputError(_json_error(path, e, lineno - 1)) from None
-    objects = list(_json_objects(doc))
     if not objects and isinstance(doc, dict) and _json_wrapped(doc) is None:
         raise InputError(f"{path}: no REF key: is this a POP export? (JSON object without POP records)")
     for index, item in enumerate(objects, 1):
         yield _json_record(index, None, item)
 
 
-def _read_json_lines(lines: Iterable[tuple[int, str]]) -> Iterator[SourceRecord]:
-    index = 0
+def _read_json_array(path: Path, lineno: int, first: str, stream: TextIO) -> Iterator[SourceRecord]:
+    """The records of a top-level JSON array, item by item: an unreadable item costs that record."""
+    try:
+        yield from _json_records(jsonstream.array_items(stream, first, lineno), in_list=True)
+    except jsonstream.JsonError as e:
+        raise InputError(f"{path}: not valid JSON at line {e.line}, column {e.column}: {e.msg}") from None
+
+
+def _read_json_lines(lines: Iterable[tuple[int, str | LongLine]]) -> Iterator[SourceRecord]:
+    return _json_records(_json_line_items(lines), in_list=False)
+
+
+def _json_line_items(lines: Iterable[tuple[int, str | LongLine]]) -> Iterator[tuple[int, Any]]:
     for lineno, text in lines:
-        if not text.strip():
+        if isinstance(text, LongLine):
+            ref = SNIFF_REF.search(text.head)
+            yield lineno, jsonstream.BadItem(f"line longer than {MAX_LINE_CHARS:,} characters", ref[1] if ref else None)
+        elif text.strip():
+            try:
+                yield lineno, jsonstream.loads(text)
+            except ValueError as e:
+                yield lineno, jsonstream.BadItem(f"not valid JSON: {_json_reason(e)}")
+
+
+def _json_records(items: Iterable[tuple[int, Any]], in_list: bool) -> Iterator[SourceRecord]:
+    """The records of parsed JSON values (one per line, or per item of an array), numbered."""
+    index = 0
+    for line, item in items:
+        if isinstance(item, jsonstream.BadItem):
+            index += 1
+            yield SourceRecord(index=index, line=line, source_id=item.source_id, error=item.reason)
             continue
         try:
-            items = list(_json_objects(json.loads(text)))
-        except ValueError as e:
+            objects = list(_json_objects(item, in_list))
+        except RecursionError:
             index += 1
-            yield SourceRecord(index=index, line=lineno, error=f"not valid JSON: {_json_reason(e)}")
+            yield SourceRecord(index=index, line=line, error=NESTED_TOO_DEEP)
             continue
-        for item in items:
+        for obj in objects:
             index += 1
-            yield _json_record(index, lineno, item)
+            yield _json_record(index, line, obj)
 
 
 def _json_error(path: Path, e: ValueError, line_offset: int) -> str:
@@ -452,7 +533,22 @@ def _json_error(path: Path, e: ValueError, line_offset: int) -> str:
 
 
 def _json_reason(e: ValueError) -> str:
-    return f"{e.msg} at column {e.colno}" if isinstance(e, json.JSONDecodeError) else str(e)
+    if isinstance(e, json.JSONDecodeError):
+        return f"{e.msg} at column {e.colno}"
+    return e.msg if isinstance(e, jsonstream.JsonError) else str(e)
+
+
+def _json_record(index: int, line: int | None, obj: dict[str, Any]) -> SourceRecord:
+    """One record object: a record whose values nest too deep to read is a record with an error."""
+    try:
+        return _record_of(index, line, obj)
+    except RecursionError:
+        return SourceRecord(index=index, line=line, source_id=_ref_of(obj), error=NESTED_TOO_DEEP)
+
+
+def _ref_of(obj: dict[str, Any]) -> str | None:
+    ref = obj.get("REF")
+    return ref.strip()[:200] or None if isinstance(ref, str) else None
 
 
 def _json_objects(doc: Any, in_list: bool = False) -> Iterator[dict[str, Any]]:
@@ -490,7 +586,7 @@ def _json_wrapped(doc: dict[str, Any]) -> list[Any] | None:
     return None
 
 
-def _json_record(index: int, line: int | None, obj: dict[str, Any]) -> SourceRecord:
+def _record_of(index: int, line: int | None, obj: dict[str, Any]) -> SourceRecord:
     if "REF" in obj:
         return make_record(index, line, _json_raw(obj), final=_memoire(obj.get("MEMOIRE")))
     columns = _label_columns(list(obj))
