@@ -136,9 +136,8 @@ def query(state: State, sparql: str, fmt: str) -> None:
     """Run a SPARQL query (text, or a file holding it) on the union of all datasets."""
     from graph.output import write_results
 
-    path = Path(sparql)
-    if len(sparql) < 4096 and "\n" not in sparql and path.is_file():
-        sparql = path.read_text(encoding="utf-8")
+    if _names_a_file(sparql):
+        sparql = Path(sparql).read_text(encoding="utf-8")
     kg = state.open(read_only=state.store_path.exists())
     try:
         results = kg.query(sparql, prefixes=True)
@@ -147,6 +146,16 @@ def query(state: State, sparql: str, fmt: str) -> None:
     except OSError as e:
         fail(f"query failed: {str(e).splitlines()[0]}")
     write_results(results, fmt, sys.stdout.buffer)
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether ``text`` is the name of an existing file rather than a query (a long text is no file name)."""
+    if "\n" in text:
+        return False
+    try:
+        return Path(text).is_file()
+    except OSError:  # too long for a file name (ENAMETOOLONG), and the like
+        return False
 
 
 @main.command()
@@ -240,9 +249,8 @@ def serve(state: State, host: str, port: int, **options) -> None:
     """
     import socket
 
-    import uvicorn
-
     from endpoint.app import create_app
+    from endpoint.httpserver import serve as serve_http
     from endpoint.settings import from_click
 
     try:
@@ -275,11 +283,7 @@ def serve(state: State, host: str, port: int, **options) -> None:
 
     def run(sock: socket.socket, metrics_dir: Path | None = None) -> None:
         store = kg if kg is not None else state.open(read_only=True)
-        app = create_app(store, settings, processes=processes, metrics_dir=metrics_dir)
-        config = uvicorn.Config(app, log_level="warning", access_log=False, server_header=False,
-                                proxy_headers=settings.trust_forwarded, forwarded_allow_ips="*",
-                                timeout_graceful_shutdown=5)
-        uvicorn.Server(config).run(sockets=[sock])
+        serve_http(create_app(store, settings, processes=processes, metrics_dir=metrics_dir), sock, settings)
 
     if processes == 1:
         run(socks[0])
