@@ -10,7 +10,7 @@ PORT ?= 8000
 SAMPLES = samples/pop/constructed-hdf-merimee-opendata.csv samples/pop/constructed-hdf-palissy-opendata.csv \
           samples/pop/constructed-hdf-joconde-opendata.csv samples/pop/constructed-hdf-museo-opendata.csv
 
-.PHONY: install demo load serve test bench clean
+.PHONY: install demo load serve test test-attacks bench clean
 
 $(BIN)/patrimoine: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ demo: load
 
 test: install
 	$(BIN)/python -m pytest -q
+
+test-attacks: install  # the attacks the endpoint and the loaders must hold against (README: Security)
+	$(BIN)/python -m pytest -q tests/test_attacks.py tests/test_endpoint_safety.py
 
 bench: install
 	$(BIN)/python bench/load.py

@@ -29,7 +29,9 @@ from .pool import QueryPool
 from .metrics import Metrics
 from .querylog import QueryLog
 from .settings import EndpointSettings
-from .sparql import OPENAPI_PATHS, OPENAPI_SECURITY_SCHEMES, ROWS_HEADER, TRUNCATED_HEADER, Protocol
+from .security import Networks, RateLimiter, apply_forwarded, client_address, retry_after
+from .sparql import (OPENAPI_PATHS, OPENAPI_SECURITY_SCHEMES, PROTOCOL_PATHS, ROWS_HEADER, TRUNCATED_HEADER, Protocol,
+                     text_response)
 
 OPTIONAL_ROUTERS = ("pages", "discovery", "ui")
 DESCRIPTION = """The knowledge graph of the cultural heritage of Hauts-de-France (CIDOC-CRM and EDM), as
@@ -76,8 +78,11 @@ def create_app(kg: KnowledgeGraph, settings: EndpointSettings | None = None, *, 
     app.state.settings = settings
     app.state.pool = pool
     app.state.metrics = metrics
+    if settings.trust_forwarded:
+        app.proxies = settings.proxy_networks
+    limiter = RateLimiter(settings.rate_limit, settings.rate_burst)  # one bucket per client for every route
     optional = _optional_routers()
-    protocol = Protocol(kg, settings, pool, metrics, log, html_home="ui" in optional)
+    protocol = Protocol(kg, settings, pool, metrics, log, limiter, html_home="ui" in optional)
     app.router.routes.extend(protocol.routes())
     app.fast_sparql, app.metrics = protocol, metrics
     _add_metrics(app, metrics, pool, metrics_dir)
@@ -85,6 +90,8 @@ def create_app(kg: KnowledgeGraph, settings: EndpointSettings | None = None, *, 
     for name, module in optional.items():
         app.include_router(module.router(kg, settings))
     _add_openapi(app)
+    if limiter.enabled:
+        app.add_middleware(_RateLimit, limiter=limiter, metrics=metrics)
     if settings.cors_origin_list:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,
                            allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
@@ -108,8 +115,11 @@ class EndpointApp(FastAPI):
 
     fast_sparql: Protocol | None = None
     metrics: Metrics | None = None
+    proxies: Networks | None = None  # with --trust-forwarded: the trusted proxies
 
     async def __call__(self, scope, receive, send) -> None:
+        if self.proxies is not None and scope["type"] == "http":
+            apply_forwarded(scope, self.proxies)
         if (self.fast_sparql is not None and scope["type"] == "http" and scope["path"] == "/sparql"
                 and scope["method"] in ("GET", "HEAD", "POST")
                 and not any(name == b"origin" for name, _ in scope["headers"])):
@@ -208,6 +218,32 @@ def _add_openapi(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi
+
+
+class _RateLimit:
+    """Pure ASGI middleware: the per-client rate limit on every route that does work.
+
+    The SPARQL protocol routes apply it themselves (their refusals go to the
+    query log); /health and /metrics are for monitoring, and exempt.
+    """
+
+    EXEMPT = frozenset({"/health", "/metrics", *PROTOCOL_PATHS})
+
+    def __init__(self, app, limiter: RateLimiter, metrics: Metrics) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.metrics = metrics
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"] not in self.EXEMPT:
+            wait = self.limiter.check(client_address(scope))
+            if wait:
+                self.metrics.reject("rate_limited")
+                response = text_response(429, "too many requests from this address; slow down",
+                                         {"Retry-After": retry_after(wait)})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class _RequestMetrics:

@@ -9,9 +9,11 @@ for a query. A worker that overruns the time limit, or whose client went away,
 gets SIGKILL and a fresh worker takes its place; the others keep serving.
 
 Resource lookups (:func:`graph.sparqltext.resource_lookup`: every triple
-pattern starts from a given IRI) do bounded work; the server runs them itself
-on its own read-only store (:func:`endpoint.worker.run_inline`, the same code
-as a worker's), sparing the round trip, which costs more than such a query.
+pattern starts from a given IRI) whose work the store shows to be small
+(:func:`lookup_cost`, within :data:`INLINE_BUDGET`) run in the server process
+itself, on its own read-only store (:func:`endpoint.worker.run_inline`, the same
+code as a worker's), sparing the round trip, which costs more than such a
+query. Nothing can stop a query there, so nothing else runs there.
 
 Writes (SPARQL Update, Graph Store Protocol) stop the world: new queries wait,
 running ones finish, the readers exit, one writer process opens the store
@@ -39,16 +41,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graph.sparqltext import Lookup
+
 from .wire import ABORT, ANSWER, END, FRAME, GRAPH, RESULTS, STREAM, TRUNCATED, Result
 from .worker import Formats, run_inline, thread_worker
 
 STARTUP_TIMEOUT = 30.0
+# Most work (triples joined, see lookup_cost) of a query the server process runs itself, where nothing can stop
+# it: a few milliseconds at worst, so that the process always comes back to its other requests and signals.
+INLINE_BUDGET = 10_000
 WATCH_AFTER = 0.25  # seconds before a running query starts watching for its client's disconnection
+# A worker that died in a query is replaced after a pause that doubles with each death in the last minute
+# (0, 0.25, 0.5, 1... up to 10 s): a flood of queries that crash their worker is no storm of process starts.
+RESPAWN_FIRST, RESPAWN_MAX, CRASH_MEMORY = 0.25, 10.0, 60.0
 ROOT = Path(__file__).resolve().parent.parent
 
 
 class Overloaded(Exception):
     """Too many queries at once, or no worker became free in time (503 + Retry-After)."""
+
+
+class Stopping(Overloaded):
+    """The server is stopping (SIGTERM): running queries were stopped, new ones are refused (503)."""
 
 
 class QueryTimeout(Exception):
@@ -65,6 +79,39 @@ class WorkerFailed(Exception):
 
 class MemoryLimit(WorkerFailed):
     """The worker ran out of its memory limit and aborted (503)."""
+
+
+def lookup_cost(store: Any, lookup: Lookup, budget: int) -> int:
+    """An upper bound of the work of a resource lookup, or a figure over ``budget`` once it is over.
+
+    A lookup that streams (one pattern, each match a row) costs the rows it
+    returns, which the row limit bounds. Otherwise its patterns all start from
+    a given subject, so each matches at most the triples of that subject (with
+    that predicate, if given); joined, they make at most the product of those
+    counts (patterns that share no variable make that cross product, and a
+    pattern matching nothing may be joined last, so it counts as 1). Each count
+    stops as soon as the product is over ``budget``: the estimate costs at most
+    about ``budget`` triples read, in Rust.
+    """
+    if lookup.streams:
+        return 1
+    cost = 1
+    counted: dict[tuple[str, str | None], int] = {}
+    try:
+        for subject, predicate in lookup.patterns:
+            n = counted.get((subject, predicate))
+            if n is None:
+                p = f"<{predicate}>" if predicate else "?p"
+                count = (f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT * WHERE {{ <{subject}> {p} ?o }} "
+                         f"LIMIT {budget // cost + 1} }}")
+                row = next(iter(store.query(count, use_default_graph_as_union=True)))
+                n = counted[subject, predicate] = int(row[0].value)
+            cost *= max(n, 1)
+            if cost > budget:
+                break
+    except (SyntaxError, ValueError, OSError):  # the parser will say what is wrong, in a worker
+        return budget + 1
+    return cost
 
 
 class _Worker:
@@ -160,6 +207,9 @@ class QueryPool:
         self._tasks: set[asyncio.Task] = set()
         self._spare: asyncio.Future[_Worker] | None = None  # a started process waiting to open the store
         self._starting: asyncio.Future | None = None
+        self._leases: set[_Lease] = set()  # reads running on a worker
+        self._stopping = False
+        self._crashes: list[float] = []  # when workers died in a query, in the last CRASH_MEMORY seconds
 
     # -- life cycle --------------------------------------------------------
     @property
@@ -175,6 +225,12 @@ class QueryPool:
     async def _start_workers(self) -> None:
         await asyncio.gather(*(self._add_worker() for _ in range(self.size)))
         self._open.set()
+
+    def stop_queries(self) -> None:
+        """The server is stopping: kill the workers running queries (their clients get 503), refuse new ones."""
+        self._stopping = True
+        for lease in list(self._leases):
+            lease.stop(Stopping)
 
     async def close(self) -> None:
         self._closed = True
@@ -269,7 +325,11 @@ class QueryPool:
             raise WorkerFailed("a query worker did not start")
         return worker
 
-    async def _add_worker(self) -> None:
+    async def _add_worker(self, pause: float = 0.0) -> None:
+        if pause:
+            await asyncio.sleep(pause)
+            if self._closed:
+                return
         worker = await self._spawn()
         if self._closed:
             await worker.stop()
@@ -277,13 +337,19 @@ class QueryPool:
         self._workers.add(worker)
         self._idle.put_nowait(worker)
 
-    def _replace(self, worker: _Worker) -> None:
-        """Kill ``worker`` and start another in the background."""
+    def _replace(self, worker: _Worker, crashed: bool = False) -> None:
+        """Kill ``worker`` and start another in the background (after :meth:`respawn_pause` if it crashed)."""
         worker.kill()
         self._workers.discard(worker)
         self._background(worker.reap())
-        if not self._closed:
-            self._background(self._add_worker())
+        if not self._closed and not self._stopping:
+            self._background(self._add_worker(self.respawn_pause(time.monotonic()) if crashed else 0.0))
+
+    def respawn_pause(self, now: float) -> float:
+        """Note a worker's death in a query at ``now``; the seconds to wait before replacing it."""
+        self._crashes = [t for t in self._crashes if now - t < CRASH_MEMORY] + [now]
+        deaths = len(self._crashes)
+        return 0.0 if deaths <= 1 else min(RESPAWN_FIRST * 2 ** (deaths - 2), RESPAWN_MAX)
 
     def _background(self, coro: Awaitable) -> None:
         task = asyncio.ensure_future(coro)
@@ -292,22 +358,25 @@ class QueryPool:
 
     # -- reading -----------------------------------------------------------
     async def run(self, job: dict, watch: Callable[[], Awaitable[None]] | None = None,
-                  inline: bool = False) -> Result:
+                  inline: Lookup | None = None) -> Result:
         """Run a read job (query, graph dump) on a worker within the time limit.
 
         ``watch``, if given, returns when the client disconnects; it is started
         only for a query still running after :data:`WATCH_AFTER` seconds (most
         answer before), and the worker is then killed.
-        ``inline``: the caller vouches that the job is a bounded query
-        (:func:`graph.sparqltext.resource_lookup`): it then runs right here,
-        on the server's own store, sparing the round trip to a worker, unless a
-        write is going on. It still counts against the concurrency bound.
+        ``inline``: the job's query read as a resource lookup
+        (:func:`graph.sparqltext.resource_lookup`); when the store shows its work
+        within :data:`INLINE_BUDGET` (:func:`lookup_cost`), it runs right here, on the server's own store, sparing the round trip to a worker,
+        unless a write is going on; otherwise it goes to a worker like any query.
         Raises Overloaded, QueryTimeout, ClientGone or WorkerFailed.
         """
+        if self._stopping:
+            raise Stopping("the server is stopping")
         if self._admitted >= self.max_concurrent:
             self.stats.rejections += 1
             raise Overloaded(f"{self._admitted} queries are already running or waiting")
-        if inline and self.reader is not None and self._open.is_set() and job.get("max_rows"):
+        if inline and self.reader is not None and self._open.is_set() and job.get("max_rows") \
+                and lookup_cost(self.reader.store, inline, INLINE_BUDGET) <= INLINE_BUDGET:
             # No await until it is done: a write cannot start under it.
             if self._formats is None:
                 import pyoxigraph as ox
@@ -328,6 +397,9 @@ class QueryPool:
             deadline = loop.time() + self.timeout
             worker = await self._acquire(deadline)
             lease = _Lease(self, worker, deadline, watch)
+            if self._stopping:
+                lease.stop(Stopping)
+                raise Stopping("the server is stopping")
             try:
                 result = await self._exchange(worker, job)
             except (asyncio.IncompleteReadError, ConnectionError, json.JSONDecodeError, struct.error,
@@ -470,6 +542,8 @@ class _Lease:
         self.finished = False
         self.done = False
         self.why: type[Exception] | None = None
+        self.crashed = False
+        pool._leases.add(self)
         self._deadline = deadline
         self._watch = watch
         self._watcher: asyncio.Task | None = None
@@ -478,23 +552,24 @@ class _Lease:
         if watch is not None and loop.time() + WATCH_AFTER < deadline:
             self._timer = loop.call_later(WATCH_AFTER, self._start_watch)
         else:
-            self._timer = loop.call_at(deadline, self._stop, QueryTimeout)
+            self._timer = loop.call_at(deadline, self.stop, QueryTimeout)
 
     def _start_watch(self) -> None:
         self._watcher = asyncio.ensure_future(self._watch_client())
-        self._timer = asyncio.get_running_loop().call_at(self._deadline, self._stop, QueryTimeout)
+        self._timer = asyncio.get_running_loop().call_at(self._deadline, self.stop, QueryTimeout)
 
     async def _watch_client(self) -> None:
         await self._watch()
-        self._stop(ClientGone)
+        self.stop(ClientGone)
 
-    def _stop(self, why: type[Exception]) -> None:
+    def stop(self, why: type[Exception]) -> None:
+        """Kill the worker: the time limit (QueryTimeout), the client gone (ClientGone), the server stopping."""
         if self.done or self.why is not None:
             return
         self.why = why
         if why is QueryTimeout:
             self.pool.stats.timeouts += 1
-        else:
+        elif why is ClientGone:
             self.pool.stats.disconnects += 1
         self.worker.kill()
 
@@ -504,7 +579,10 @@ class _Lease:
             raise QueryTimeout() from None
         if self.why is ClientGone:
             raise ClientGone() from None
+        if self.why is Stopping:
+            raise Stopping("the server is stopping") from None
         self.pool.stats.crashes += 1
+        self.crashed = True
         proc = self.worker.proc
         if proc is not None:  # a worker over its memory limit aborts (Rust's allocation failure)
             with contextlib.suppress(asyncio.TimeoutError):
@@ -535,11 +613,12 @@ class _Lease:
         if self._watcher is not None:
             self._watcher.cancel()
         self.pool._admitted -= 1
+        self.pool._leases.discard(self)
         self.pool._read_done()
         if self.finished and self.why is None:
             self.pool._idle.put_nowait(self.worker)
         else:
-            self.pool._replace(self.worker)
+            self.pool._replace(self.worker, crashed=self.crashed)
 
 
 def _read_gate(request: Any) -> contextlib.AbstractAsyncContextManager:

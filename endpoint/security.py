@@ -10,6 +10,7 @@ host is not allow-listed, and any target it cannot resolve (``SERVICE ?var``).
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -92,13 +93,64 @@ def retry_after(seconds: float) -> str:
     return str(max(1, math.ceil(seconds)))
 
 
-def client_address(scope: dict, trust_forwarded: bool) -> str:
-    """The client's IP address; the first X-Forwarded-For entry when the proxy is trusted."""
-    if trust_forwarded:
-        for name, value in scope.get("headers", ()):
-            if name == b"x-forwarded-for":
-                first = value.decode("latin-1").split(",")[0].strip()
-                if first:
-                    return first
+Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+
+
+def client_address(scope: dict) -> str:
+    """The client's IP address (after :func:`apply_forwarded`, when the server is behind a proxy)."""
     client = scope.get("client")
     return client[0] if client else "unknown"
+
+
+def apply_forwarded(scope: dict, proxies: Networks) -> None:
+    """For a request from a trusted proxy, put the client and scheme it forwards into ``scope``.
+
+    Each proxy appends the address it got the request from to X-Forwarded-For,
+    so only the right end of the list is known to be true: the client is the
+    right-most address that is not a trusted proxy. Anything left of it, or an
+    entry that is no address at all, may be what the client itself wrote; so
+    the walk stops there and the last address it trusted stands.
+    """
+    client = scope.get("client")
+    if not client or not _trusted(client[0], proxies):
+        return
+    forwarded, proto = [], None
+    for name, value in scope.get("headers", ()):
+        if name == b"x-forwarded-for":
+            forwarded.extend(value.decode("latin-1").split(","))
+        elif name == b"x-forwarded-proto":
+            proto = value.decode("latin-1").split(",")[0].strip().lower()
+    address = client[0]
+    for entry in reversed(forwarded):
+        hop = _address(entry)
+        if hop is None:
+            break
+        address = hop
+        if not _trusted(hop, proxies):
+            break
+    scope["client"] = (address, 0)
+    if proto in ("http", "https"):
+        scope["scheme"] = proto
+
+
+def _address(entry: str) -> str | None:
+    """The IP address of one X-Forwarded-For entry (``1.2.3.4``, ``1.2.3.4:5678``, ``[::1]:80``, ``::1``)."""
+    text = entry.strip()
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+def _trusted(address: str, proxies: Networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # an IPv4 client of a dual-stack socket
+    return any(ip in net for net in proxies)

@@ -8,6 +8,7 @@ list and no log. The routers of ``endpoint/`` receive this object.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -26,8 +27,8 @@ class EndpointSettings:
     query_timeout: float = _setting(
         30.0, "PATRIMOINE_QUERY_TIMEOUT",
         "Time limit of one query or update, in seconds; the worker process running it is killed when it is "
-        "reached (answer 503 with Retry-After). Resource lookups, whose work is bounded by the triples of the "
-        "resources they name, are answered by the server process itself.", "--query-timeout", "SECONDS")
+        "reached (answer 503 with Retry-After). Resource lookups whose work the store shows to be small (a few "
+        "thousand triples at most) are answered by the server process itself.", "--query-timeout", "SECONDS")
     max_rows: int = _setting(
         10000, "PATRIMOINE_MAX_ROWS",
         "Most result rows (or triples) one query returns; more are cut and the answer says so "
@@ -61,12 +62,31 @@ class EndpointSettings:
         "--max-concurrent-queries", "N")
     rate_limit: float = _setting(
         600.0, "PATRIMOINE_RATE_LIMIT",
-        "Queries per minute one client (IP address) may send on average; more get 429. 0: no limit. Counted by "
+        "Requests per minute one client (IP address) may send on average to any route that does work (queries, "
+        "pages, dumps, descriptions, the UI; not /health nor /metrics); more get 429. 0: no limit. Counted by "
         "each server process (--http-workers): a reverse proxy in front can enforce an exact figure.",
         "--rate-limit", "PER_MINUTE")
     rate_burst: int = _setting(
-        60, "PATRIMOINE_RATE_BURST", "Queries a client may send at once before the rate limit applies.",
+        60, "PATRIMOINE_RATE_BURST", "Requests a client may send at once before the rate limit applies.",
         "--rate-burst", "N")
+    max_connections: int = _setting(
+        1000, "PATRIMOINE_MAX_CONNECTIONS",
+        "Most open connections per server process. A new connection beyond takes the place of the one that has "
+        "waited longest for its request (a slow or idle client); if every connection has a request in progress, "
+        "it gets 503.", "--max-connections", "N")
+    header_timeout: float = _setting(
+        10.0, "PATRIMOINE_HEADER_TIMEOUT",
+        "Seconds a client has to send a request's headers, from the connection or the previous answer; then the "
+        "connection is closed (against clients that hold connections by sending slowly).",
+        "--header-timeout", "SECONDS")
+    body_timeout: float = _setting(
+        60.0, "PATRIMOINE_BODY_TIMEOUT",
+        "Seconds a client has to send a request's body (a POSTed query, an upload) after its headers; then the "
+        "connection is closed.", "--body-timeout", "SECONDS")
+    keep_alive_timeout: int = _setting(
+        5, "PATRIMOINE_KEEP_ALIVE_TIMEOUT",
+        "Seconds an idle keep-alive connection stays open waiting for the next request.",
+        "--keep-alive-timeout", "SECONDS")
     cors_origins: str = _setting(
         "*", "PATRIMOINE_CORS_ORIGINS",
         "Origins whose browser pages may call the endpoint, comma-separated; '*' any, '' none.",
@@ -81,8 +101,13 @@ class EndpointSettings:
         "--query-log", "PATH")
     trust_forwarded: bool = _setting(
         False, "PATRIMOINE_TRUST_FORWARDED",
-        "Take the client address from X-Forwarded-For (only behind a reverse proxy that sets it).",
+        "Behind a reverse proxy: for a request coming from a trusted proxy (--trusted-proxies), the client is the "
+        "right-most X-Forwarded-For address that is not a trusted proxy, and X-Forwarded-Proto gives the scheme.",
         "--trust-forwarded/--no-trust-forwarded")
+    trusted_proxies: str = _setting(
+        "127.0.0.1,::1", "PATRIMOINE_TRUSTED_PROXIES",
+        "Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For is believed, comma-separated "
+        "(with --trust-forwarded).", "--trusted-proxies", "ADDRESSES")
     token: str = _setting(
         "", "PATRIMOINE_TOKEN",
         "Bearer token that enables writes (SPARQL Update, Graph Store PUT/POST/DELETE); without it the endpoint "
@@ -107,6 +132,10 @@ class EndpointSettings:
         return frozenset(h.strip().lower() for h in self.allow_service.split(",") if h.strip())
 
     @property
+    def proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return parse_networks(self.trusted_proxies)
+
+    @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
@@ -126,9 +155,14 @@ class EndpointSettings:
         for name in ("max_rows", "workers", "http_workers", "rate_burst", "worker_memory"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 or more")
-        for name in ("max_query_bytes", "max_upload_bytes", "max_concurrent_queries"):
+        for name in ("max_query_bytes", "max_upload_bytes", "max_concurrent_queries", "max_connections",
+                     "keep_alive_timeout"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        for name in ("header_timeout", "body_timeout"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+        parse_networks(self.trusted_proxies)
         if self.rate_limit < 0:
             raise ValueError("rate_limit must be 0 or more")
         return self
@@ -149,6 +183,14 @@ class EndpointSettings:
     def describe(cls) -> list[tuple[str, str, object, str]]:
         """(name, environment variable, default, help) of every setting, for docs."""
         return [(f.name, f.metadata["env"], f.default, f.metadata["help"]) for f in fields(cls)]
+
+
+def parse_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated addresses or CIDR networks; ValueError for a malformed one."""
+    try:
+        return tuple(ipaddress.ip_network(a.strip(), strict=False) for a in text.split(",") if a.strip())
+    except ValueError as e:
+        raise ValueError(f"trusted_proxies: {e}") from None
 
 
 def _convert(default: Any, raw: str, env: str) -> Any:

@@ -19,22 +19,24 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
 import pyoxigraph as ox
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from graph.namespaces import PREFIXES
+from graph.sparqltext import MAX_NESTING, Analysis, Lookup, add_using, analyse, resource_lookup
 from graph.store import KnowledgeGraph
 
-from .pool import ClientGone, MemoryLimit, Overloaded, QueryPool, QueryTimeout, WorkerFailed
-from .wire import Result
 from .metrics import Metrics
 from .negotiation import FORMAT_NAMES, GRAPH_FORMATS, RESULT_FORMATS, Format, UnknownFormat, choose, negotiate
+from .pool import ClientGone, MemoryLimit, Overloaded, QueryPool, QueryTimeout, WorkerFailed
 from .querylog import QueryLog
 from .security import RateLimiter, check_token, client_address, refused_remote, retry_after
 from .settings import EndpointSettings
-from graph.sparqltext import Lookup, add_using, analyse, resource_lookup
+from .wire import Result
 
+PROTOCOL_PATHS = ("/sparql", "/update", "/store")  # the routes of Protocol: each applies the rate limit itself
 TRUNCATED_HEADER = "X-Patrimoine-Truncated"
 ROWS_HEADER = "X-Patrimoine-Rows"
 FORM = "application/x-www-form-urlencoded"
@@ -93,7 +95,7 @@ class StreamedResponse(Response):
             async for chunk in self.result.stream:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except (QueryTimeout, WorkerFailed, OSError):
+        except (QueryTimeout, WorkerFailed, Overloaded, ClientGone, OSError):
             return  # headers are gone: the unfinished body (the connection closes) tells the client
         finally:
             self.result.release()
@@ -103,14 +105,14 @@ class Protocol:
     """The handlers, sharing the settings, the worker pool, the metrics and the query log."""
 
     def __init__(self, kg: KnowledgeGraph, settings: EndpointSettings, pool: QueryPool, metrics: Metrics,
-                 log: QueryLog, html_home: bool = False) -> None:
+                 log: QueryLog, limiter: RateLimiter, html_home: bool = False) -> None:
         self.kg = kg
         self.settings = settings
         self.pool = pool
         self.metrics = metrics
         self.log = log
         self.html_home = html_home
-        self.limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
+        self.limiter = limiter
         self.allowed_hosts = settings.service_hosts
         self._descriptions: dict[tuple[str, str], bytes] = {}
 
@@ -154,7 +156,7 @@ class Protocol:
             ctx["text"] = text
             graph = lookup.form == "CONSTRUCT"
             job = self._job(text, None if graph else fmt, fmt if graph else None, [], [], False, lookup)
-            return self._answer(await self._run(request, job, inline=True), fmt, ctx)
+            return self._answer(await self._run(request, job, inline=lookup), fmt, ctx)
 
         return await self._handle(request, "sparql", answer)
 
@@ -199,7 +201,7 @@ class Protocol:
         if lookup is not None:
             form, has_dataset_clause = lookup.form, False
         else:
-            analysis = analyse(text)
+            analysis = await _analyse(text)
             if analysis.is_update:
                 raise Refusal(400, "this is a SPARQL update: POST it as update=... or application/sparql-update",
                               "bad_request")
@@ -224,8 +226,8 @@ class Protocol:
         for iri in default_graphs + named_graphs:
             _check_iri(iri)
         job = self._job(text, results_format, graph_format, default_graphs, named_graphs, has_dataset_clause, lookup)
-        # bounded work: answered here, unless the protocol names graphs (the worker handles datasets)
-        inline = lookup is not None and not (default_graphs or named_graphs)
+        # a lookup whose work the store shows small is answered here, unless the protocol names graphs
+        inline = lookup if not (default_graphs or named_graphs) else None
         result = await self._run(request, job, inline=inline)
         fmt = results_format if result.kind == "results" else graph_format
         return self._answer(result, fmt, ctx)
@@ -254,7 +256,7 @@ class Protocol:
         return fmt
 
     async def _run(self, request: Request, job: dict, write: bool = False, payload: bytes | None = None,
-                   inline: bool = False) -> Result:
+                   inline: Lookup | None = None) -> Result:
         try:
             if write:
                 return await self.pool.write(job, payload)
@@ -317,7 +319,7 @@ class Protocol:
         text = ctx["text"] = updates[0]
         if len(text.encode("utf-8")) > self.settings.max_upload_bytes:
             raise Refusal(413, f"the update is larger than {self.settings.max_upload_bytes} bytes", "too_large")
-        analysis = analyse(text)
+        analysis = await _analyse(text)
         if analysis.form is not None:
             raise Refusal(400, "this is a SPARQL query, not an update: send it as query=...", "bad_request")
         why = refused_remote(analysis, self.allowed_hosts)
@@ -388,7 +390,7 @@ class Protocol:
     async def _handle(self, request: Request, endpoint: str,
                       handler: Callable[[Request, dict], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
-        client = client_address(request.scope, self.settings.trust_forwarded)
+        client = client_address(request.scope)
         ctx: dict[str, Any] = {"endpoint": endpoint}
         try:
             wait = self.limiter.check(client)
@@ -475,6 +477,19 @@ class Protocol:
                       "nquads": ox.RdfFormat.N_QUADS}[target.name]
         prefixes = {"sd": SD, "formats": FORMATS_NS, "void": PREFIXES["void"]} if fmt in ("turtle", "trig") else None
         return ox.serialize(graph, format=rdf_format, prefixes=prefixes)
+
+
+ANALYSE_INLINE = 16384  # characters; a longer text is read in a thread, so that the event loop goes on meanwhile
+
+
+async def _analyse(text: str) -> Analysis:
+    """What the text says (:func:`graph.sparqltext.analyse`); a 400 Refusal if it nests too deep to be parsed."""
+    analysis = analyse(text) if len(text) <= ANALYSE_INLINE else await run_in_threadpool(analyse, text)
+    if analysis.nesting > MAX_NESTING:
+        raise Refusal(400, f"the request nests {analysis.nesting} levels deep, more than the {MAX_NESTING} this "
+                           "endpoint parses (brackets, and operators, UNION, OPTIONAL, BIND... in a row, each count "
+                           "one level): use VALUES or IN for long lists of alternatives", "too_deep")
+    return analysis
 
 
 async def _disconnected(request: Request) -> None:

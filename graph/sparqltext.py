@@ -49,6 +49,14 @@ _TOKEN = re.compile(
 )
 
 QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
+# The most nesting (see nesting()) a request may have. Oxigraph's parser and evaluator recurse once per level
+# of the syntax tree, and a tree too deep overflows the stack of the process running it (a segmentation fault,
+# measured with pyoxigraph 0.5 on an 8 MiB stack: 936 nested function calls, 2,238 nested groups, 2,703
+# BINDs in a row, 6,886 terms added in a row, all of them a measure of 1,878 or more).
+MAX_NESTING = 1000
+_NESTING_PUNCT = frozenset({"||", "&&", "=", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "|", "^", "!"})
+_NESTING_WORDS = frozenset({"UNION", "OPTIONAL", "MINUS", "BIND", "FILTER", "EXISTS", "NOT", "GRAPH", "SERVICE",
+                            "VALUES", "IN"})
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
 
 
@@ -114,12 +122,15 @@ class Analysis:
     has_dataset_clause: bool  # FROM / FROM NAMED in a query
     has_using: bool  # USING / USING NAMED / WITH in an update
     remotes: list[Remote] = field(default_factory=list)
+    nesting: int = 0  # see nesting(); 0 for a text too short to reach MAX_NESTING, which is not measured
 
 
 def analyse(text: str) -> Analysis:
     lower = text.lower()
-    # Reading stops at the query form unless the text may hold more that matters (the common case is cheap).
-    read_all = any(word in lower for word in ("service", "load", "from", "using", "with"))
+    # Reading stops at the query form unless the text may hold more that matters (the common case is cheap);
+    # a text of n characters nests at most 2n deep.
+    read_all = 2 * len(text) > MAX_NESTING or any(word in lower for word in ("service", "load", "from", "using",
+                                                                             "with"))
     toks = tokens(text) if read_all else _head_tokens(text)
     prefixes: dict[str, str] = {}
     base: str | None = None
@@ -152,7 +163,47 @@ def analyse(text: str) -> Analysis:
             target = toks[j] if j < len(toks) else None
             remotes.append(Remote(kw, _target_iri(target, prefixes, base), target.text if target else ""))
     return Analysis(form=None if is_update else form, is_update=is_update, has_dataset_clause=has_from,
-                    has_using=has_using, remotes=remotes)
+                    has_using=has_using, remotes=remotes, nesting=_nesting(toks) if read_all else 0)
+
+
+def nesting(text: str) -> int:
+    """How deep the syntax tree of ``text`` may be, an upper bound read from its tokens.
+
+    Brackets nest; and operators, ``UNION``, ``OPTIONAL``, ``BIND``... in a row
+    nest too (Oxigraph builds ``a + b + c`` as ``(a + b) + c``). So the measure
+    is, at the deepest point, the number of open brackets plus everything that
+    was chained at each of their levels (a bracket counts as an element of the
+    level it opens in). Lists (commas, triple patterns) do not nest.
+    """
+    return _nesting(tokens(text))
+
+
+def _nesting(toks: list[Token]) -> int:
+    levels = [0]  # the elements chained at each open level
+    depth = deepest = 0
+    for tok in toks:
+        if tok.kind == "punct":
+            text = tok.text
+            if text in ("(", "[", "{"):
+                levels[-1] += 1
+                levels.append(0)
+                depth += 2
+            elif text in (")", "]", "}"):
+                if len(levels) > 1:
+                    depth -= levels.pop() + 1
+                continue
+            elif text in _NESTING_PUNCT:
+                levels[-1] += 1
+                depth += 1
+            else:
+                continue
+        elif tok.keyword in _NESTING_WORDS:
+            levels[-1] += 1
+            depth += 1
+        else:
+            continue
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _head_tokens(text: str) -> list[Token]:
@@ -211,25 +262,39 @@ def add_using(update: str, using: list[str], using_named: list[str]) -> str:
     return "".join(out)
 
 
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
 @dataclass(frozen=True)
 class Lookup:
     """A query that only reads triples of resources it names (see :func:`resource_lookup`)."""
 
     form: str  # SELECT, ASK or CONSTRUCT
     bound: int  # SELECT: the variables every row binds (projected and in the patterns); else 0
+    # (subject IRI, predicate IRI or None for a variable) of every triple pattern of the WHERE clause
+    patterns: tuple[tuple[str, str | None], ...] = ()
+    # one pattern, each of its matches a row as it is found (SELECT without DISTINCT, REDUCED nor OFFSET; ASK):
+    # its work is bounded by the rows it returns, whatever the store holds
+    streams: bool = False
 
 
 def resource_lookup(text: str) -> Lookup | None:
     """The query as a :class:`Lookup` if it only reads triples of resources it names, else None.
 
     That is a SELECT (variables or ``*``, optionally DISTINCT/REDUCED), ASK or
-    CONSTRUCT whose WHERE clause is a plain list of triple patterns, each with an
-    IRI as subject (``<iri> ?p ?o``, ``ex:x rdfs:label ?l ; a ?t``), and at most
-    LIMIT and OFFSET after it: no FILTER, OPTIONAL, UNION, sub-query, property
-    path, aggregate, ORDER BY, FROM or SERVICE. Its work is bounded by the
-    out-degree of the named resources, so the endpoint may run it without a
-    killable worker; and, with nothing optional, every row binds the same
-    variables. Anything else, or anything this reading is unsure of, is None.
+    CONSTRUCT whose WHERE clause is a plain list of at most eight triple
+    patterns, each with an IRI as subject (``<iri> ?p ?o``, ``ex:x rdfs:label
+    ?l ; a ?t``), and at most LIMIT and OFFSET after it: no FILTER, OPTIONAL,
+    UNION, sub-query, property path, aggregate, ORDER BY, FROM or SERVICE. Its
+    work is bounded by the triples of the named resources: at most the product,
+    over its patterns, of the triples matching each (patterns that share no
+    variable join as a cross product), which the endpoint estimates from the
+    store before it runs such a query without a killable worker
+    (:attr:`Lookup.patterns`). With nothing optional, every row binds the same
+    variables. Subjects and predicates must be absolute IRIs or prefixed names
+    declared in the query, without escapes, so that they are read exactly as
+    Oxigraph reads them. Anything else, or anything this reading is unsure of,
+    is None.
     """
     reader = _Lookup(_significant(text))
     try:
@@ -239,7 +304,8 @@ def resource_lookup(text: str) -> Lookup | None:
     if form is None:
         return None
     projected = reader.variables if reader.projected is None else reader.projected & reader.variables
-    return Lookup(form, len(projected) if form == "SELECT" else 0)
+    streams = len(reader.patterns) == 1 and form in ("SELECT", "ASK") and not reader.distinct and not reader.offset
+    return Lookup(form, len(projected) if form == "SELECT" else 0, tuple(reader.patterns), streams)
 
 
 class _Lookup:
@@ -254,10 +320,13 @@ class _Lookup:
     def __init__(self, toks: Iterator[Token]) -> None:
         self._toks = toks
         self.current: Token | None = next(toks, None)
-        self.patterns = 0
+        self.patterns: list[tuple[str, str | None]] = []  # those of the WHERE clause
         self.projected: set[str] | None = None  # None: SELECT *
         self.variables: set[str] = set()  # those of the WHERE patterns
         self.in_where = False
+        self.prefixes: dict[str, str] = {}
+        self.distinct = False  # DISTINCT or REDUCED
+        self.offset = False
 
     def at_end(self) -> bool:
         return self.current is None
@@ -288,14 +357,21 @@ class _Lookup:
 
     def query(self) -> str | None:
         """The query form if the whole text is a lookup, else None."""
-        while self.keyword("PREFIX") or self.keyword("BASE"):
-            if self.peek().kind == "pname":
-                self.take()
-            if self.take().kind != "iri":
-                return None
+        while True:
+            if self.keyword("PREFIX"):
+                name = self.take()
+                iri = self.take()
+                if name.kind != "pname" or not name.text.endswith(":") or iri.kind != "iri":
+                    return None
+                self.prefixes[name.text[:-1]] = self.absolute(iri.text[1:-1])
+            elif self.keyword("BASE"):
+                if self.take().kind != "iri":
+                    return None
+            else:
+                break
         if self.keyword("SELECT"):
             form = "SELECT"
-            self.keyword("DISTINCT") or self.keyword("REDUCED")
+            self.distinct = self.keyword("DISTINCT") or self.keyword("REDUCED")
             if not self.punct("*"):
                 if self.peek().kind != "var":
                     return None
@@ -322,7 +398,23 @@ class _Lookup:
             if word not in ("LIMIT", "OFFSET") or word in seen or self.take().kind != "number":
                 return None
             seen.add(word)
-        return form if self.patterns > 0 else None
+        self.offset = "OFFSET" in seen
+        return form if self.patterns else None
+
+    @staticmethod
+    def absolute(iri: str) -> str:
+        """``iri`` if it is absolute and has no escapes (read as Oxigraph reads it); else ''."""
+        return iri if "\\" not in iri and urlsplit(iri).scheme else ""
+
+    def name(self, tok: Token) -> str:
+        """The IRI an IRI, prefixed name or ``a`` stands for; '' when it is anything else or unsure."""
+        if tok.kind == "iri":
+            return self.absolute(tok.text[1:-1])
+        if tok.kind == "pname":
+            prefix, _, local = tok.text.partition(":")
+            base = self.prefixes.get(prefix)
+            return base + local if base and "\\" not in local else ""
+        return RDF_TYPE if tok.text == "a" else ""
 
     def term(self) -> Token:
         tok = self.take()
@@ -337,30 +429,39 @@ class _Lookup:
         self.in_where = not template
         while not self.punct("}"):
             subject = self.take()
-            if subject.kind not in ("iri", "pname") and not (template and subject.kind in ("var", "bnode")):
-                return False
-            if not template:
-                self.patterns += 1
-            if not self.predicate_objects(template):
+            if template:
+                if subject.kind not in ("iri", "pname", "var", "bnode"):
+                    return False
+                iri = ""
+            else:
+                iri = self.name(subject)
+                if not iri or subject.text == "a":
+                    return False
+            if not self.predicate_objects(iri):
                 return False
             if not self.punct("."):
                 if self.punct("}"):
                     break
                 return False
-        return self.patterns <= self.MAX_PATTERNS
+        return len(self.patterns) <= self.MAX_PATTERNS
 
-    def predicate_objects(self, template: bool) -> bool:
+    def predicate_objects(self, subject: str) -> bool:
+        """The predicate-object lists of ``subject`` ('' in a CONSTRUCT template, where patterns do not count)."""
         while True:
             verb = self.term()
-            if not (verb.kind in ("iri", "pname", "var") or verb.text == "a"):
-                return False
+            if verb.kind == "var":
+                predicate = None
+            else:
+                predicate = self.name(verb)
+                if not predicate:
+                    return False
             while True:
                 if not self.object():
                     return False
+                if subject:
+                    self.patterns.append((subject, predicate))
                 if not self.punct(","):
                     break
-                if not template:
-                    self.patterns += 1
             if not self.punct(";"):
                 return True
             while self.punct(";"):
@@ -368,8 +469,6 @@ class _Lookup:
             tok = self.peek()
             if tok.kind == "punct" and tok.text in (".", "}"):
                 return True
-            if not template:
-                self.patterns += 1
 
     def object(self) -> bool:
         tok = self.term()

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from endpoint.security import apply_forwarded, client_address
+from endpoint.settings import EndpointSettings, parse_networks
 from graph.store import KnowledgeGraph
 from server import copy_store, live_server, sample_store, start_server, wait_for  # noqa: F401  (fixtures)
 
@@ -407,3 +409,44 @@ def test_a_write_waits_for_the_servers_own_reads_of_the_store():
             await pool.close()
 
     asyncio.run(scenario())
+
+
+# -- pure rules: the client behind a proxy, the pause before replacing a worker that died --------
+
+LOOPBACK = parse_networks("127.0.0.1,::1")
+
+
+@pytest.mark.parametrize("peer, forwarded, client", [
+    ("127.0.0.1", ["198.51.100.7"], "198.51.100.7"),
+    ("127.0.0.1", ["spoof, 198.51.100.7"], "198.51.100.7"),  # left of the proxy's entry: what the client wrote
+    ("127.0.0.1", ["203.0.113.1, 198.51.100.7, 127.0.0.1"], "198.51.100.7"),  # two proxies, both trusted
+    ("127.0.0.1", ["spoof, 127.0.0.1"], "127.0.0.1"),  # no address beyond the trusted ones: the last trusted
+    ("127.0.0.1", ["198.51.100.7:5123"], "198.51.100.7"),
+    ("127.0.0.1", ["[2001:db8::1]:443"], "2001:db8::1"),
+    ("::1", ["2001:db8::1"], "2001:db8::1"),
+    ("::ffff:127.0.0.1", ["198.51.100.7"], "198.51.100.7"),  # an IPv4 proxy on a dual-stack socket
+    ("127.0.0.1", ["198.51.100.1", "198.51.100.7"], "198.51.100.7"),  # several headers make one list
+    ("127.0.0.1", [""], "127.0.0.1"),
+    ("192.0.2.9", ["198.51.100.7"], "192.0.2.9"),  # not a trusted proxy: its header is not believed
+])
+def test_the_client_behind_a_proxy_is_the_right_most_untrusted_address(peer, forwarded, client):
+    scope = {"client": (peer, 4000), "scheme": "http",
+             "headers": [(b"x-forwarded-for", v.encode()) for v in forwarded] + [(b"x-forwarded-proto", b"https")]}
+    apply_forwarded(scope, LOOPBACK)
+    assert client_address(scope) == client
+    assert scope["scheme"] == ("https" if peer != "192.0.2.9" else "http")
+
+
+def test_trusted_proxies_must_be_addresses():
+    assert EndpointSettings.from_env({}, trusted_proxies="10.0.0.0/8, ::1").proxy_networks[0].num_addresses == 2**24
+    with pytest.raises(ValueError, match="trusted_proxies"):
+        EndpointSettings.from_env({}, trusted_proxies="proxy.example.org")
+
+
+def test_workers_dying_in_a_row_are_replaced_after_a_pause_that_doubles():
+    from endpoint.pool import RESPAWN_MAX, QueryPool
+
+    pool = QueryPool(None, "http://x/", size=1, timeout=1, max_concurrent=1)
+    assert [pool.respawn_pause(t) for t in (0, 1, 2, 3, 4)] == [0, 0.25, 0.5, 1.0, 2.0]
+    assert max(pool.respawn_pause(5 + t) for t in range(10)) == RESPAWN_MAX
+    assert pool.respawn_pause(1000) == 0, "a minute without deaths forgets them"

@@ -29,7 +29,7 @@ LOOKUPS = [
     "ASK WHERE { <http://x/a> ?p ?o ; ?q ?r }",
     "CONSTRUCT { ?s ?p ?o } WHERE { <http://x/a> ?p ?o }",
     "CONSTRUCT WHERE { <http://x/a> ?p ?o . }",
-    "BASE <http://x/> SELECT ?o { <a> ?p ?o }  # a comment { with braces }",
+    "BASE <http://x/> SELECT ?o { <http://x/a> ?p ?o }  # a comment { with braces }",
 ]
 NOT_LOOKUPS = [
     "SELECT ?s WHERE { ?s ?p ?o }",  # no subject given: the whole graph
@@ -54,6 +54,12 @@ NOT_LOOKUPS = [
     "SELECT ?o {",
     "",
     "SELECT ?o WHERE { " + " . ".join(f"<http://x/a> <http://x/p{i}> ?o{i}" for i in range(9)) + " }",  # too many
+    # names not read exactly as the parser would: the worker's parser reads them
+    "BASE <http://x/> SELECT ?o { <a> ?p ?o }",
+    "SELECT ?o { <http://x/\\u0061> ?p ?o }",
+    "PREFIX x: <http://x/> SELECT ?o { x:a\\-b ?p ?o }",
+    "SELECT ?o { x:a ?p ?o }",  # an undeclared prefix
+    "PREFIX x: <rel/> SELECT ?o { x:a ?p ?o }",
 ]
 
 
@@ -76,7 +82,17 @@ def test_other_queries_are_not_lookups(query):
     ("CONSTRUCT { ?s ?p ?o } WHERE { <http://x/a> ?p ?o }", "CONSTRUCT", 0),
 ])
 def test_a_lookup_says_what_every_row_binds(query, form, bound):
-    assert resource_lookup(query) == Lookup(form, bound)
+    lookup = resource_lookup(query)
+    assert (lookup.form, lookup.bound) == (form, bound)
+
+
+def test_a_lookup_names_the_subject_and_predicate_of_each_pattern():
+    lookup = resource_lookup("PREFIX x: <http://x/> SELECT * { x:a ?p ?o , ?o2 ; a ?t ; x:q 1, 2 . <http://x/b> ?p ?z }")
+    assert lookup.patterns == (("http://x/a", None), ("http://x/a", None),
+                               ("http://x/a", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                               ("http://x/a", "http://x/q"), ("http://x/a", "http://x/q"), ("http://x/b", None))
+    assert resource_lookup("CONSTRUCT { ?s ?p ?o . <http://x/c> ?p ?o } WHERE { <http://x/a> ?p ?o }").patterns \
+        == (("http://x/a", None),)
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +151,7 @@ def test_a_lookup_run_inline_answers_as_a_worker_would(kg):
     record = next(iter(kg.query("SELECT ?s WHERE { ?s a <http://www.cidoc-crm.org/cidoc-crm/E22_Human-Made_Object> }"
                                 " LIMIT 1")))["s"].value
     query = f"SELECT ?p ?o WHERE {{ <{record}> ?p ?o }}"
-    assert resource_lookup(query) == Lookup("SELECT", 2)
+    assert resource_lookup(query) == Lookup("SELECT", 2, ((record, None),), streams=True)
     job = {"op": "query", "query": query, "results_format": "json", "graph_format": None, "max_rows": 10_000,
            "bound": 2}
     inline = run_inline(kg, job, Formats(ox, PREFIXES))
@@ -145,3 +161,24 @@ def test_a_lookup_run_inline_answers_as_a_worker_would(kg):
     assert cut.truncated and cut.rows == 3 == len(json.loads(cut.body)["results"]["bindings"])
     with pytest.raises(ValueError):
         run_inline(kg, {**job, "max_rows": 0}, Formats(ox, PREFIXES))  # an unbounded answer never runs inline
+
+
+def test_the_server_runs_only_lookups_whose_work_the_store_shows_small(kg):
+    from endpoint.pool import INLINE_BUDGET, lookup_cost
+
+    record = next(iter(kg.query("SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s ORDER BY DESC(?n) "
+                                "LIMIT 1")))
+    iri, degree = record["s"].value, int(record["n"].value)
+    assert degree > 20
+
+    def cost(query: str) -> int:
+        return lookup_cost(kg.store, resource_lookup(query), INLINE_BUDGET)
+
+    assert cost(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}") == 1  # one pattern, each match a row: streams
+    assert cost(f"SELECT DISTINCT ?p WHERE {{ <{iri}> ?p ?o }}") == degree  # DISTINCT reads them all
+    labels = len(list(kg.query(f"SELECT ?l WHERE {{ <{iri}> <{RDFS_LABEL}> ?l }}")))
+    assert cost(f"SELECT * WHERE {{ <{iri}> <{RDFS_LABEL}> ?l ; ?p ?o }}") == labels * degree
+    assert cost(f"SELECT * WHERE {{ <{iri}> ?p ?o ; ?q ?r }}") == degree ** 2
+    blow_up = "SELECT DISTINCT ?p1 WHERE { " + " . ".join(f"<{iri}> ?p{i} ?o{i}" for i in range(8)) + " }"
+    assert cost(blow_up) > INLINE_BUDGET  # (degree)^8: a worker runs it, killed at the time limit
+    assert cost("ASK { <http://example.org/nothing> ?p ?o ; ?q ?r }") == 1
