@@ -456,8 +456,12 @@ class Builder:
         return term
 
     def place(self, term: str, name: str | None, kind: str, within: str | None = None,
-              identifier: tuple[str, str] | None = None) -> str:
-        """An ``E53_Place`` of a kind (commune, department, region, address), declared once."""
+              identifier: tuple[str, str] | None = None, point: tuple[float, float] | None = None,
+              same_as: Iterable[str] = ()) -> str:
+        """An ``E53_Place`` of a kind (commune, department, region, address), declared once.
+
+        ``point`` is its (lat, lon), ``same_as`` the entity IRIs of the authorities that know it (GeoNames).
+        """
         with self._declaring(term) as first:
             if first:
                 out = self.out
@@ -468,6 +472,10 @@ class Builder:
                     out.add(term, CRM("P89_falls_within"), within)
                 if identifier:
                     self.identifier(term, identifier[1], identifier[0])
+                if point is not None:
+                    self.point(term, *point)
+                for uri in same_as:
+                    out.add(term, OWL.sameAs, iri(uri))
         return term
 
     def point(self, place: str, lat: float, lon: float) -> None:

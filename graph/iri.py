@@ -14,6 +14,9 @@ Scheme (``{base}`` defaults to :data:`DEFAULT_BASE_IRI`):
 ``{record}#person-{slug}``       a person as one record names it (a *mention*; linking clusters them)
 ``{base}place/commune/{insee}``  a commune, by its current INSEE code
 ``{base}place/department/{n}``   a department; ``place/region/{n}`` a region
+``{base}place/country/{iso}``    a country (ISO 3166-1 alpha-2, lower case)
+``{base}place/geonames/{id}``    a place abroad, by its GeoNames id
+``{base}place/name/{slug}``      a place known by its label (and context) only
 ``{base}concept/{scheme}/{slug}`` a term of a vocabulary (denomination...)
 ``{base}dataset/{name}``         a dataset; its named graph ``graph/{name}``
 ``{iri}#{part}``                 a part of a record (title, production...)
@@ -124,6 +127,13 @@ class Minter:
 
     def region(self, code: str) -> str:
         return self._term(f"place/region/{segment(code)}")
+
+    def country(self, alpha2: str) -> str:
+        return self._term(f"place/country/{segment(alpha2.lower())}")
+
+    def geonames(self, identifier: str) -> str:
+        """A place abroad known to GeoNames, by its GeoNames id."""
+        return self._term(f"place/geonames/{segment(identifier)}")
 
     def place_by_name(self, name: str) -> str:
         return self._term(f"place/name/{slug(name)}")

@@ -10,9 +10,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import dimensions, materials, names
+from . import authorities, dimensions, materials, names
 from .crm import Builder
 from .geo import Geography, is_insee_code
+from .places import Place, PlaceContext, PlaceResolver
 from .institutions import Institution, Institutions
 from .iri import Minter
 from .languages import languages
@@ -39,6 +40,11 @@ class Unread:
 UNREAD_KEPT = 100_000  # entries listed per load; the counts stay exact beyond
 
 
+def _geonames(identifier: str | None) -> tuple[str, ...]:
+    found = authorities.entity("geonames", identifier) if identifier else None
+    return (found.iri,) if found is not None else ()
+
+
 class MappingContext:
     """What a mapper needs besides its record: the builder, the dataset, the region filter, geography."""
 
@@ -52,8 +58,10 @@ class MappingContext:
         self.geo = geo or Geography.default()
         self.institutions = Institutions.default()
         self.periods_unread = 0
+        self.places_unread = 0
         self.unread: list[Unread] = []  # for the rejection/quality reports
         self.dimensions_unread = 0
+        self._places: PlaceResolver | None = None
 
     # -- region filter -----------------------------------------------------
     def record_region(self, insee: Iterable[str] = (), departments: Iterable[str] = (),
@@ -70,8 +78,11 @@ class MappingContext:
             if (r := geo.region_of_label(label)) is not None:
                 return r
         for name in communes:
-            if (c := geo.find_commune(name)) is not None:
-                return c.region
+            place = self.places.resolve(name, PlaceContext(region=self.region))
+            if place is not None and place.kind == "commune":
+                c = geo.commune(place.key)
+                if c is not None:
+                    return c.region
         return None
 
     def require_region(self, keep_unknown: bool = False, **clues: Iterable[str]) -> None:
@@ -91,9 +102,105 @@ class MappingContext:
         if found != self.region:
             raise Skipped(f"outside region {self.region} (region {found})")
 
+    def place_region(self, name: str) -> str | None:
+        """The region of France a place name designates (a commune, département or région), or None."""
+        found = self.places.resolve(name, self._load_context())
+        if found is None:
+            return None
+        if found.kind == "commune":
+            c = self.geo.commune(found.key)
+            return c.region if c else None
+        if found.kind == "department":
+            d = self.geo.department(found.key)
+            return d.region if d else None
+        return found.key if found.kind == "region" else None
+
+    def require_places_in_region(self, names: Iterable[str]) -> None:
+        """Skip a record whose places are all known and outside the region; keep it when any is inside or none says."""
+        if self.region is None:
+            return
+        regions = [r for name in names if (r := self.place_region(name)) is not None]
+        if regions and self.region not in regions:
+            raise Skipped(f"outside region {self.region} (region {regions[0]})")
+
     # -- places --------------------------------------------------------------
+    @property
+    def places(self) -> PlaceResolver:
+        """The place resolver of this load (graph/places.py), made on first use."""
+        if self._places is None:
+            self._places = PlaceResolver(self.geo)
+        return self._places
+
+    def place_context(self, departments: Iterable[str | None] = (), commune: str | None = None,
+                      country: str | None = None) -> PlaceContext:
+        """What a record says of where its places are: départements (codes or names), the INSEE code of
+        the commune of its institution, a country (ISO alpha-2); the load's region is always added."""
+        codes: list[str] = []
+        for d in departments:
+            if d and (dep := self.geo.department_named(d)) is not None:
+                codes.append(dep.code)
+        if commune and (c := self.geo.commune(commune)) is not None:
+            codes.append(c.department)
+        return PlaceContext(tuple(dict.fromkeys(codes)), self.region, country)
+
+    def place(self, name: str | None, department: str | None = None, commune: str | None = None,
+              context: PlaceContext | None = None, subject: str | None = None) -> str | None:
+        """The place a mention designates, declared once: a commune (by INSEE or postal code or by name in its
+        context), département, région, country or place abroad; else a place known by its label within its
+        context, never a guessed commune (listed as unread with the record ``subject``, by default the
+        record being mapped). None when ``name`` names no place (empty, ``[S.l.]``).
+        """
+        if not name or not name.strip():
+            return None
+        if context is None:
+            context = self.place_context([department], commune) if (department or commune) else self._load_context()
+        found = self.places.resolve(name, context)
+        if found is None:
+            return None
+        if not found.resolved:
+            self.places_unread += 1
+            record = subject or (self.b.entities[-1] if self.b.entities else None)
+            if record is not None:
+                self.note_unread("place", found.label, record)
+        return self.declare_place(found)
+
+    def resolved_place(self, name: str | None, context: PlaceContext | None = None,
+                       kinds: tuple[str, ...] = ("commune", "department", "region", "country", "city")) -> str | None:
+        """Like :meth:`place`, but only a place the reference data knows, of one of ``kinds`` (else None)."""
+        found = self.places.resolve(name or "", context or self._load_context())
+        return self.declare_place(found) if found is not None and found.kind in kinds else None
+
+    def _load_context(self) -> PlaceContext:
+        ctx: PlaceContext | None = getattr(self, "_load_ctx", None)
+        if ctx is None:
+            ctx = self._load_ctx = PlaceContext(region=self.region)
+        return ctx
+
+    def declare_place(self, place: Place) -> str:
+        """The IRI of a resolved (or unknown) place, declared once with its label, kind and container."""
+        kind, b, m = place.kind, self.b, self.m
+        if kind == "commune":
+            return self.commune(place.key)
+        if kind == "department":
+            return self.department(place.key)
+        if kind == "region":
+            region = self.geo.region(place.key)
+            return b.place(m.region(place.key), region[1] if region else place.label, "region",
+                           identifier=("insee-region", place.key))
+        if kind == "country":
+            return b.place(m.country(place.key), self.places.world.country_name(place.key), "country",
+                           identifier=("iso3166-1", place.key))
+        within = self.declare_place(place.within) if place.within is not None else None
+        if kind == "city":
+            city = self.places.world.cities[place.key]
+            return b.place(m.geonames(city.geonames), city.name, "city", within,
+                           identifier=("geonames", city.geonames), point=(city.lat, city.lon),
+                           same_as=_geonames(city.geonames))
+        label = f"{place.label} ({place.context})" if place.context else place.label
+        return b.place(m.place_by_name(label), place.label, "lieu", within)
+
     def commune(self, insee: str, name: str | None = None) -> str:
-        """The commune of an INSEE code, within its department and region.
+        """The commune of an INSEE code, within its department and region, with its coordinates and GeoNames id.
 
         A former code resolves to the current commune; an unknown but
         well-formed code keeps its own IRI, named as the source names it.
@@ -104,9 +211,12 @@ class MappingContext:
         b, geo = self.b, self.geo
         known = geo.commune(code)
         if known is not None:
-            department = self.department(known.department)
-            return b.place(self.m.commune(known.code), known.name, "commune", department,
-                           identifier=("insee", known.code))
+            term = self.m.commune(known.code)
+            if term in b.declared:
+                return term
+            return b.place(term, known.name, "commune", self.department(known.department),
+                           identifier=("insee", known.code), point=geo.coordinates(known.code),
+                           same_as=_geonames(geo.geonames(known.code)))
         dep_code = code[:3] if code.startswith("97") else code[:2]
         department = self.department(dep_code) if geo.department(dep_code) else None
         return b.place(self.m.commune(code), name, "commune", department, identifier=("insee", code))
@@ -122,11 +232,8 @@ class MappingContext:
                             identifier=("insee-department", dep.code))
 
     def place_named(self, name: str, department: str | None = None) -> str:
-        """The commune a place name designates when it resolves to one, else a place known by its name."""
-        found = self.geo.find_commune(name, department)
-        if found is not None:
-            return self.commune(found.code)
-        return self.b.place(self.m.place_by_name(name), name, "lieu")
+        """The place a name designates (:meth:`place`); a name of no place (``s.l.``) is a place known by its name."""
+        return self.place(name, department) or self.b.place(self.m.place_by_name(name), name, "lieu")
 
     @staticmethod
     def coordinates(text: str) -> tuple[float, float] | None:
@@ -321,8 +428,8 @@ class MappingContext:
     def _named_commune(self, name: str | None) -> str | None:
         if not name:
             return None
-        found = self.geo.find_commune(name)
-        return found.code if found is not None else None
+        found = self.places.resolve(name, self._load_context())
+        return found.key if found is not None and found.kind == "commune" else None
 
     def written_in(self, record: str, texts: Iterable[str | None], physical: bool) -> list[str]:
         """``P72_has_language``: the languages codes or texts name (``fre``, ``fr``, ``français``).
@@ -345,7 +452,6 @@ class MappingContext:
         return [lang.iri for lang in found]
 
     # -- ISO 8601 dates and archival index places (EAD, FranceArchives CSV) -------
-    _INDEX_PLACE = re.compile(r"^(?P<name>[^()]+?)\s*(?:\((?P<qualifiers>[^()]*)\))?\s*(?:--\s*(?P<detail>.*\S))?\s*$")
 
     @staticmethod
     def iso_period(normal: str) -> Period | None:
@@ -380,46 +486,21 @@ class MappingContext:
     def index_place(self, label: str) -> str:
         """The place of an archival index entry written ``Name (Département, Pays) -- detail``.
 
-        ``Saint-Omer (Pas-de-Calais, France)`` is the commune when the name resolves to exactly
-        one commune (of the department named in brackets, if any); with ``-- Basilique
-        Notre-Dame`` it is a place of that name within the commune; anything else (``Rome
-        (Italie)``) is a place known by its name only.
+        ``Saint-Omer (Pas-de-Calais, France)`` is the commune (:meth:`place`); with ``-- Basilique
+        Notre-Dame`` it is a place of that name within the commune; what cannot be resolved is a
+        place known by its label within its context.
         """
         label = " ".join(label.split())
-        resolved: dict[str, tuple[str | None, bool]] | None = getattr(self, "_index_places", None)
-        if resolved is None or len(resolved) > 100_000:
-            resolved = self._index_places = {}
-        if label not in resolved:  # indexes repeat a few places many times: resolve each once
-            resolved[label] = self._index_commune(label)
-        code, detail = resolved[label]
-        commune = self.commune(code) if code is not None else None
-        if commune is not None and not detail:
-            return commune
-        return self.b.place(self.m.place_by_name(label), label, "lieu", commune)
-
-    def _index_commune(self, label: str) -> tuple[str | None, bool]:
-        """(INSEE code of the commune an index entry names or None, whether a detail follows it)."""
-        m = self._INDEX_PLACE.match(label)
-        if m is None:
-            return None, False
-        qualifiers = [q.strip() for q in (m["qualifiers"] or "").split(",") if q.strip()]
-        departments = [d for q in qualifiers if (d := self.department_named(q)) is not None]
-        found = None
-        if departments:
-            found = self.geo.find_commune(m["name"], departments[0])
-        elif all(q.lower() == "france" for q in qualifiers):
-            found = self.geo.find_commune(m["name"])
-        return (found.code if found is not None else None), bool(m["detail"])
+        name, _, detail = label.partition(" -- ")
+        if not detail:
+            return self.place(label) or self.b.place(self.m.place_by_name(label), label, "lieu")
+        within = self.resolved_place(name)
+        return self.b.place(self.m.place_by_name(label), label, "lieu", within)
 
     def department_named(self, text: str) -> str | None:
         """The code of the department called (or numbered) ``text``: ``Pas-de-Calais`` → ``62``."""
-        from .iri import slug
-
-        names: dict[str, str] | None = getattr(self, "_department_names", None)
-        if names is None:
-            names = self._department_names = {slug(d.name): d.code for d in self.geo.departments()}
-        dep = self.geo.department(text)
-        return dep.code if dep is not None else names.get(slug(text))
+        dep = self.geo.department_named(text)
+        return dep.code if dep is not None else None
 
     # -- rights statements (LIDO rightsResource, EDM edm:rights) ------------------
     _RIGHTS = re.compile(

@@ -177,7 +177,8 @@ def map_dc(fields: Fields, obj: str, ctx: MappingContext, *, fallback_label: str
         if _DATE_LIKE.match(value):
             notes.add(value, p["temporal_coverage_kind"])
         else:
-            b.link(about, P129, _place(value, departments[0] if departments else None, ctx))
+            if (place := ctx.place(value, departments[0] if departments else None, subject=about)) is not None:
+                b.link(about, P129, place)
     for value in values(fields, p["rights"]):
         b.link(obj, DCTERMS.rights, iri(value) if is_url(value) else literal(value))
     _relations(fields, obj, ctx, notes, related)
@@ -212,16 +213,6 @@ def _subjects(fields: Fields, obj: str, ctx: MappingContext) -> None:
             if subject and subject not in seen:
                 seen.add(subject)
                 b.link(obj, P129, b.external(subject) if is_url(subject) else b.concept("subject", subject))
-
-
-def _place(name: str, department: str | None, ctx: MappingContext) -> str:
-    """A department, the commune the name resolves to, or a place known by its name only."""
-    if (dep := department_named(ctx.geo, name)) is not None:
-        return ctx.department(dep)
-    found = ctx.geo.find_commune(name, department)
-    if found is not None:
-        return ctx.commune(found.code)
-    return ctx.b.place(ctx.m.place_by_name(name), name, "lieu")
 
 
 def _relations(fields: Fields, obj: str, ctx: MappingContext, notes: _Notes,

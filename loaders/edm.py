@@ -544,20 +544,17 @@ class _Mapper:
         """A place: the provider's ``edm:Place`` (label, WGS84 point) or a place of ours for a name."""
         b, ctx = self.b, self.ctx
         label, lang = _label(self.g, value)
-        commune = ctx.geo.find_commune(label) if label else None
         if isinstance(value, ox.Literal):
             if not label:
                 return None
-            if commune is not None:
-                return ctx.commune(commune.code)
             b.concept("place-type", "lieu")
             with b.speaking(lang):
-                return b.place(ctx.m.place_by_name(label), label, "lieu")
+                return ctx.place(label, subject=self.cho)
         term = self.term(value)
         if self.once(f"crm place {term}"):
             b.concept("place-type", "lieu")
             with b.speaking(lang):
-                b.place(term, label, "lieu", ctx.commune(commune.code) if commune else None)
+                b.place(term, label, "lieu", ctx.resolved_place(label) if label else None)
             lat, lon = (_literal(v[0]) if (v := self.g.values(str(value), WGS84(name))) else None
                         for name in ("lat", "long"))
             if lat and lon and (point := ctx.coordinates(f"{lat}, {lon}")) is not None:

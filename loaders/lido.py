@@ -513,7 +513,7 @@ def _event_place(event_place: etree._Element, ctx: MappingContext) -> str | None
         return None
     ctx.b.concept("place-type", "lieu")
     with ctx.b.speaking(lang_of(display_el)):
-        return ctx.b.place(ctx.m.place_by_name(display), display, "lieu")
+        return ctx.place(display)
 
 
 def _place(place: etree._Element, ctx: MappingContext) -> str | None:
@@ -530,9 +530,8 @@ def _place(place: etree._Element, ctx: MappingContext) -> str | None:
     within = _place(parent, ctx) if parent is not None else None
     if not name:
         return within
-    commune = ctx.geo.find_commune(name)
-    if commune is not None:
-        return ctx.commune(commune.code)
+    if (found := ctx.resolved_place(name, kinds=("commune",))) is not None:
+        return found
     kind = place.get(L + "politicalEntity") or "lieu"
     term_ = ctx.m.place_by_name(name)
     fresh = term_ not in b.declared

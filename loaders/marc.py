@@ -53,7 +53,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 from unicodedata import normalize
@@ -62,7 +62,6 @@ import pymarc
 
 from graph import authorities, xml as safexml
 from graph.crm import A
-from graph.geo import Commune, Geography
 from graph.iri import slug
 from graph.mapping import MappingContext
 from graph.names import split_dates
@@ -88,7 +87,6 @@ _NONSORT = re.compile("[\x88\x89\x98\x9c]")
 _ISBD = " \t\r\n/:;=,"  # punctuation (and spaces) around the values of a field
 _FINAL_DOT = re.compile(r"(?:[^\W\d_]{4,}|\d+|[)\]])\.$")
 _YEARS = re.compile(r"(\d{4})(\s*\?)?(?:\s*-\s*(\d{4}))?")
-_QUALIFIED = re.compile(r"^(?P<name>[^(,]+?)\s*(?:\((?P<q1>[^)]*)\)|,\s*(?P<q2>.+))?\s*$")
 _SUDOC = re.compile(r"sudoc\.(?:fr|abes\.fr)/(\d{8}[\dXx])\b")
 _BNF_ARK = re.compile(r"ark:/12148/(c[a-z]\d{8}[0-9a-z])")
 _ARK = re.compile(r"ark:/\d{5}/[^\s?#]+")
@@ -566,57 +564,6 @@ def clean_date(text: str) -> str:
     return m.group(1) + ("?" if m.group(2) else "") + (f"-{m.group(3)}" if m.group(3) else "")
 
 
-@lru_cache(maxsize=4)
-def _department_names(geo: Geography) -> dict[str, str]:
-    return {slug(d.name): d.code for d in geo.departments()}
-
-
-@dataclass(frozen=True, slots=True)
-class PlaceClue:
-    """What a place name says of where it is in France: a commune, else a department or a region."""
-
-    commune: Commune | None = None
-    department: str | None = None  # code
-    region_label: str | None = None
-
-    def region(self, geo: Geography) -> str | None:
-        if self.commune is not None:
-            return self.commune.region
-        if self.department is not None:
-            dep = geo.department(self.department)
-            return dep.region if dep else None
-        return geo.region_of_label(self.region_label) if self.region_label else None
-
-
-def place_clue(name: str, geo: Geography) -> PlaceClue:
-    """``Amiens``, ``Amiens (Somme)``, ``Lyon (Rhône)``, ``Paris``, ``Picardie (France)``: where in France, if known.
-
-    A qualifier that is not France, a department or a region (``Cambridge
-    (Mass.)``, ``New York, N.Y.``) means a place abroad: no clue. A name that
-    is a department's (``Paris``) is that department when no commune of the
-    region data has it.
-    """
-    m = _QUALIFIED.match(name)
-    if not m:
-        return PlaceClue()
-    base = m.group("name").strip()
-    qualifier = (m.group("q1") or m.group("q2") or "").strip(" .")
-    departments = _department_names(geo)
-    department = None
-    if qualifier:
-        key = slug(qualifier)
-        department = departments.get(key)
-        if department is None and key != "france" and geo.region_of_label(qualifier) is None:
-            return PlaceClue()
-    commune = geo.find_commune(base, department)
-    if commune is not None:
-        return PlaceClue(commune=commune)
-    department = department or departments.get(slug(base))
-    if department is not None:
-        return PlaceClue(department=department)
-    return PlaceClue(region_label=base) if geo.region_of_label(base) else PlaceClue()
-
-
 @dataclass(frozen=True, slots=True)
 class Authority:
     scheme: str
@@ -726,12 +673,7 @@ class RecordMapping:
         ctx = self.ctx
         if ctx.region is None:
             return
-        clues = [c for name in self._place_names() if (c := place_clue(name, ctx.geo)).region(ctx.geo)]
-        if any(c.region(ctx.geo) == ctx.region for c in clues):
-            return
-        ctx.require_region(keep_unknown=True, insee=[c.commune.code for c in clues if c.commune],
-                           departments=[c.department for c in clues if c.department],
-                           region_labels=[c.region_label for c in clues if c.region_label])
+        ctx.require_places_in_region(self._place_names())
 
     # -- identification -----------------------------------------------------------
     def _identifier(self, subject: str, value: str, kind: str) -> None:
@@ -871,12 +813,9 @@ class RecordMapping:
             return None
         return t
 
-    def place(self, name: str) -> str:
-        """The commune a place name designates when it is one, else a place known by its name."""
-        commune = place_clue(name, self.ctx.geo).commune
-        if commune is not None:
-            return self.ctx.commune(commune.code)
-        return self.b.place(self.m.place_by_name(name), name, "lieu")
+    def place(self, name: str) -> str | None:
+        """The place a name designates (graph/places.py), None for a name of no place."""
+        return self.ctx.place(name, subject=self.term)
 
     def publication(self) -> None:
         b, unknown = self.b, profile()["unknown_values"]
@@ -897,7 +836,8 @@ class RecordMapping:
                 b.link(event, A, CRM("E7_Activity"))
                 b.classify(event, "activity-type", function)
                 for place in places:
-                    b.link(event, CRM("P7_took_place_at"), self.place(place))
+                    if (node := self.place(place)) is not None:
+                        b.link(event, CRM("P7_took_place_at"), node)
                 for n, agent in enumerate(agents, 1):
                     b.carried_out_by(event, self.ctx.institution(agent), None, n)
                 if dates:
@@ -923,7 +863,8 @@ class RecordMapping:
                     if kind == "genre":
                         self.b.classify(self.term, scheme, value)
                     elif kind == "place":
-                        self.b.link(self.term, P129, self.place(value))
+                        if (node := self.place(value)) is not None:
+                            self.b.link(self.term, P129, node)
                     else:
                         self.b.link(self.term, P129, self.concept(scheme, value, auth))
 

@@ -168,8 +168,9 @@ def test_index_terms_link_to_people_communes_and_concepts(pdc):
         ?c skos:prefLabel "Cathédrale"@fr }""")
     tree = etree.parse(str(PAS_DE_CALAIS), etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False))
     assert int(about) == len(tree.xpath("//*[controlaccess/subject = 'Cathédrale']")) > 40
-    rome = value(kg, """SELECT ?p WHERE { ?u crm:P67_refers_to ?p . ?p rdfs:label "Rome (Italie)"@fr }""")
-    assert "/place/name/" in rome
+    rome = value(kg, """SELECT ?p WHERE { ?u crm:P67_refers_to ?p . ?p rdfs:label "Rome"@fr ;
+        crm:P89_falls_within/crm:P1_is_identified_by/crm:P190_has_symbolic_content "IT" }""")
+    assert rome.endswith("/place/geonames/3169070")  # 'Rome (Italie)': Rome, Italy, by its GeoNames id
 
 
 def test_edm_view_is_derived(pdc):
@@ -405,8 +406,10 @@ def test_iso_normal_dates(normal: str, years: tuple[int, int] | None):
     ("Arras (Pas-de-Calais, France)", "place/commune/62041"),
     ("Armentières (Nord, France)", "place/commune/59017"),
     ("Arras (Nord, France)", "place/name/arras-nord-france"),  # no Arras in the Nord: not guessed
-    ("Paris (Île-de-France, Paris)", "place/name/paris-ile-de-france-paris"),
-    ("Rome (Italie)", "place/name/rome-italie"),
+    ("Paris (Île-de-France, Paris)", "place/commune/75056"),  # région and département agree
+    ("Rome (Italie)", "place/geonames/3169070"),
+    ("Saint-Omer (Pas-de-Calais, France) -- Basilique Notre-Dame",
+     "place/name/saint-omer-pas-de-calais-france-basilique-notre-dame"),
 ])
 def test_index_places(kg: KnowledgeGraph, label: str, expected: str):
     from graph.mapping import MappingContext

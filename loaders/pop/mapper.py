@@ -162,8 +162,8 @@ def _production(record: SourceRecord, obj: str, ctx: MappingContext) -> str | No
     elif periods:
         ctx.dated(production, periods)
     for place in record.all("LIEUX"):
-        b.out.add(production, CRM("P7_took_place_at"),
-                  b.place(ctx.m.place_by_name(place), place, "lieu"))
+        if (where := ctx.place(place, subject=obj)) is not None:
+            b.out.add(production, CRM("P7_took_place_at"), where)
     return production
 
 
