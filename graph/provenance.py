@@ -36,6 +36,7 @@ class Counts:
     records_skipped: int = 0
     periods_unread: int = 0
     dimensions_unread: int = 0
+    values_dropped: int = 0  # of loaded records: unsafe links... (each in the rejection report)
 
     def reconciles(self) -> bool:
         return self.records_read == self.records_loaded + self.records_rejected + self.records_skipped
@@ -92,6 +93,7 @@ class Provenance:
         add(ds, PKG.recordsSkipped, integer(c.records_skipped))
         add(ds, PKG.periodsUnread, integer(c.periods_unread))
         add(ds, PKG.dimensionsUnread, integer(c.dimensions_unread))
+        add(ds, PKG.valuesDropped, integer(c.values_dropped))
         add(ds, VOID.triples, integer(triples))
         if self.content_sha256:
             add(ds, PKG.contentSha256, literal(self.content_sha256))

@@ -41,7 +41,9 @@ class SourceRecord:
     payload (an XML element, a pymarc record...) for non-tabular formats.
     ``error`` is set by a reader that could read the record's position but not
     its content (a CSV row with the wrong number of columns...): the pipeline
-    rejects such a record without calling the mapper.
+    rejects such a record without calling the mapper. ``notes`` say what a
+    reader or the pipeline dropped from a record that is loaded all the same (an
+    unsafe link...): they go to the rejection report, the record to the graph.
     """
 
     index: int
@@ -51,6 +53,7 @@ class SourceRecord:
     data: Any = None
     error: str | None = None
     kind: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def first(self, code: str) -> str | None:
         values = self.fields.get(code)

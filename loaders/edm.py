@@ -41,6 +41,7 @@ import pyoxigraph as ox
 from lxml import etree
 
 from graph.iri import Minter
+from graph.links import is_safe
 from graph.mapping import MappingContext
 from graph.namespaces import CRM, DCTERMS, EDM, OWL, PREFIXES, RDF, SKOS, WGS84
 from graph.ntriples import iri
@@ -129,6 +130,7 @@ class FileGraph:
     statements: dict[str, list[tuple[str, Term]]] = field(default_factory=dict)  # subject → (predicate, object)
     inverse: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # object → (subject, predicate)
     problems: dict[str, list[str]] = field(default_factory=dict)  # subject → what Europeana forbids in it
+    notes: dict[str, list[str]] = field(default_factory=dict)  # subject → values dropped from it (unsafe links)
     lines: dict[str, int] = field(default_factory=dict)
     seen: set[tuple[str, str, str]] = field(default_factory=set)
 
@@ -191,8 +193,10 @@ def read_edm(path: Path) -> Iterator[SourceRecord]:
         raise InputError(f"{path.name}: not valid RDF/XML ({str(e).splitlines()[0]})") from None
     chos = list(dict.fromkeys(graph.of_type(PROVIDED_CHO)))
     for index, cho in enumerate(chos, 1):
-        yield SourceRecord(index=index, line=graph.lines.get(cho), source_id=_as_written(cho),
-                           data=EdmRecord(cho, graph))
+        record = EdmRecord(cho, graph)
+        notes = [n for part in _parts(view_of(record)) for n in graph.notes.get(part, ())] if graph.notes else []
+        yield SourceRecord(index=index, line=graph.lines.get(cho), source_id=_as_written(cho), data=record,
+                           notes=notes)
     index, known = len(chos), set(chos)
     for agg in dict.fromkeys(graph.of_type(AGGREGATION)):
         targets = [str(o) for o in graph.values(agg, AGGREGATED_CHO)]
@@ -227,7 +231,9 @@ def _normalise(root: etree._Element, graph: FileGraph) -> None:
     Spaces around ``rdf:about``/``rdf:resource`` are trimmed and relative identifiers made
     absolute (under :data:`LOCAL`); an empty ``rdf:resource`` is dropped (it would mean the
     document itself), text beside an ``rdf:resource`` is dropped (RDF/XML cannot say both);
-    both, and empty ``xml:lang``, are recorded as problems of the node.
+    both, and empty ``xml:lang``, are recorded as problems of the node. An ``rdf:resource``
+    of a scheme that is not safe as a link (``javascript:``...; :mod:`graph.links`) is
+    dropped and noted: the record keeps the rest.
     """
     for node in root:
         if not isinstance(node.tag, str):
@@ -240,6 +246,9 @@ def _normalise(root: etree._Element, graph: FileGraph) -> None:
             graph.lines.setdefault(key, node.sourceline)
             if not about.strip():
                 graph.problems.setdefault(key, []).append(f"empty rdf:about at line {node.sourceline}")
+            elif not is_safe(node.get(ABOUT)):
+                graph.problems.setdefault(key, []).append(
+                    f"rdf:about {about.strip()[:200]} at line {node.sourceline} has a scheme that is not allowed")
         dropped: list[etree._Element] = []
         for el in node.iter():
             if not isinstance(el.tag, str):
@@ -250,6 +259,11 @@ def _normalise(root: etree._Element, graph: FileGraph) -> None:
             resource = el.get(RESOURCE)
             if resource is not None and not resource.strip():
                 graph.problems.setdefault(key, []).append(f"empty rdf:resource in {name} at line {el.sourceline}")
+                dropped.append(el)
+            elif resource is not None and not is_safe(_fix_iri(resource)):
+                graph.notes.setdefault(key, []).append(
+                    f"{el.prefix + ':' if el.prefix else ''}{name} at line {el.sourceline}: link with a scheme "
+                    f"that is not allowed, dropped: {resource.strip()[:200]}")
                 dropped.append(el)
             elif resource is not None:
                 el.set(RESOURCE, _fix_iri(resource))

@@ -122,7 +122,9 @@ def load(state: State, paths: tuple[Path, ...], fmt: str | None, dataset: str | 
             click.echo(f"  {c.periods_unread} period expressions could not be read; kept as text")
         if c.dimensions_unread:
             click.echo(f"  {c.dimensions_unread} measurements could not be read; kept as text (dimensions statements)")
-        if (c.records_rejected or c.records_skipped) and r.rejects_path:
+        if c.values_dropped:
+            click.echo(f"  {c.values_dropped} values dropped from loaded records (links whose scheme is not allowed...)")
+        if (c.records_rejected or c.records_skipped or c.values_dropped) and r.rejects_path:
             click.echo(f"  report of records not loaded: {r.rejects_path}")
     kg.close()
 

@@ -48,7 +48,7 @@ from graph.iri import Minter, check_dataset_name, slug
 from graph.mapping import MappingContext
 from graph.namespaces import PKG, XSD
 from graph.ntriples import iri, literal, typed
-from .pipeline import RejectionReport, derive_batch, map_one
+from .pipeline import RejectionReport, derive_batch, map_one, take_shared
 from graph.provenance import Counts, Provenance, now
 from graph.records import InputError, PatrimoineError, SourceRecord
 from graph.store import KnowledgeGraph
@@ -476,7 +476,7 @@ def _map_page(kg: KnowledgeGraph, page, run: _Run, ctx: MappingContext, alignmen
             if map_one(record, lambda r: map_record(r, ctx, repository=run.repository), b, counts, report, where):
                 lines.extend(b.take())
     targets += _members(kg, run.name, targets)
-    records, shared = derive_batch(alignment, lines, b.take_shared(), context)
+    records, shared = derive_batch(alignment, lines, take_shared(b, report, where, counts), context)
     kg.add_shared(shared)
     return targets, records
 

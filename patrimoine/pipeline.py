@@ -24,6 +24,7 @@ from graph import __version__
 from graph.alignment import Alignment
 from graph.crm import Builder
 from graph.iri import check_dataset_name, dataset_name_for
+from graph.links import drop_unsafe
 from graph.mapping import MappingContext
 from graph.namespaces import PKG
 from graph.ntriples import literal
@@ -164,7 +165,7 @@ def _map_file(file: Path, loader: "Loader", ctx: MappingContext, alignment: Alig
     in_batch = 0
 
     def flush() -> None:
-        shared_lines = b.take_shared()
+        shared_lines = take_shared(b, report, file, counts)
         for lines in (batch, shared_lines):  # the CRM, in record order: what the content digest reads
             for line in lines:
                 digest.update(line.encode())
@@ -200,7 +201,9 @@ def map_one(record: SourceRecord, mapper: Callable[[SourceRecord], None], b: Bui
             report: RejectionReport, where: Path) -> bool:
     """Map one record and count it; a record not loaded goes to the report and its triples are dropped.
 
-    True when the record is loaded: its triples then wait in ``b`` for the caller to take.
+    True when the record is loaded: its triples then wait in ``b`` for the caller to take. IRIs of
+    unsafe schemes (:mod:`graph.links`) are dropped from them and reported, with the reader's notes
+    about values it dropped; a record whose own IRI is unsafe is rejected.
     """
     counts.records_read += 1
     reason = record.error
@@ -214,13 +217,42 @@ def map_one(record: SourceRecord, mapper: Callable[[SourceRecord], None], b: Bui
             return False
         except RecordError as e:
             reason = str(e)
+    if reason is None:
+        reason = _drop_unsafe_links(record, b)
     if reason is not None:
         b.take()
         counts.records_rejected += 1
         report.add("rejected", where, record, reason)
         return False
     counts.records_loaded += 1
+    for note in record.notes:
+        counts.values_dropped += 1
+        report.add("value dropped", where, record, note)
     return True
+
+
+def _drop_unsafe_links(record: SourceRecord, b: Builder) -> str | None:
+    """Drop the record's triples that hold an unsafe IRI, noting each; the rejection reason when
+    the record's own IRI is one of them."""
+    kept, unsafe = drop_unsafe(b.out.lines)
+    if not unsafe:
+        return None
+    own = [e for e in b.entities if e[1:-1] in unsafe]
+    if own:
+        return f"the record's IRI {own[0]} has a scheme that is not allowed"
+    b.out.lines = kept
+    record.notes.extend(f"link with a scheme that is not allowed, dropped: {value[:200]}" for value in unsafe)
+    return None
+
+
+def take_shared(b: Builder, report: RejectionReport, where: Path, counts: Counts) -> list[str]:
+    """The shared declarations written since the last call, without unsafe IRIs (reported)."""
+    lines, unsafe = drop_unsafe(b.take_shared())
+    for value in unsafe:
+        counts.values_dropped += 1
+        report.add("value dropped", where, SourceRecord(index=0),
+                   f"link with a scheme that is not allowed, dropped: {value[:200]}")
+    return lines
 
 
 def derive_batch(alignment: Alignment, records: list[str], shared: list[str], context: bytes) -> tuple[bytes, bytes]:

@@ -15,8 +15,10 @@ import sys
 import tracemalloc
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
+from graph import links
 from graph.records import InputError
 from graph.store import KnowledgeGraph
 from loaders.pop.readers import read_pop
@@ -238,3 +240,129 @@ def test_a_deeply_nested_iiif_manifest_is_one_line_exit_2(tmp_path: Path, where:
     assert r.returncode == 2, r.stderr
     assert r.stderr.startswith("Error: manifest.json: ") and "nested too deep" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------------------
+# Issue 12, item 4: links of unsafe schemes (javascript:, data:, file:...)
+
+SAMPLES = ROOT / "samples"
+UNSAFE = ("javascript:alert(1)", "JavaScript:alert(2)", "data:text/html,<script>alert(3)</script>", "file:///etc/passwd",
+          "vbscript:msgbox(4)")
+
+
+def unsafe_iris(kg: KnowledgeGraph) -> list[str]:
+    """Every IRI of the store of a denied scheme, and every link to follow that is not a web IRI."""
+    found = set()
+    for q in kg.store:
+        for term in (q.subject, q.predicate, q.object):
+            if isinstance(term, ox.NamedNode) and not links.is_safe(term.value):
+                found.add(term.value)
+        if (isinstance(q.object, ox.NamedNode) and f"<{q.predicate.value}>" in links.WEB_LINKS
+                and not links.is_web_link(q.object.value)):
+            found.add(q.object.value)
+    return sorted(found)
+
+
+def edm_with(tmp_path: Path, **replace: str) -> Path:
+    text = (SAMPLES / "edm" / "rdf_with_iiif_sample.xml").read_text(encoding="utf-8")
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "edm.xml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_edm_javascript_links_are_dropped_and_reported_and_the_record_loaded(tmp_path: Path):
+    source = edm_with(tmp_path, **{
+        '<edm:isShownAt rdf:resource="https://purl.stanford.edu/zw031pj2507"/>':
+            '<edm:isShownAt rdf:resource=" javascript:alert(document.cookie)"/>',
+        '<edm:hasView rdf:resource="https://stacks.stanford.edu/image/iiif/zw031pj2507/zw031pj2507_0002/full/full/0/default.jpg"/>':
+            '<edm:hasView rdf:resource="data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;"/>',
+        '<dc:language>fra</dc:language>':
+            '<dc:language>fra</dc:language><dc:creator rdf:resource="JavaScript:alert(2)"/>',
+    })
+    kg = KnowledgeGraph(tmp_path / "store")
+    rejects = tmp_path / "rejects.jsonl"
+    [report] = load(kg, [source], LoadOptions(dataset="edm", region=None, progress=False, rejects=rejects))
+    assert (report.counts.records_loaded, report.counts.records_rejected) == (1, 0)
+    assert report.counts.values_dropped == 3
+    assert unsafe_iris(kg) == []
+    entries = rejections(rejects)
+    assert {e["status"] for e in entries} == {"value dropped"} and len(entries) == 3
+    assert all(e["source_id"] == "H-0614" and e["line"] == 8 for e in entries)
+    assert any("edm:isShownAt at line 37" in e["reason"] and "javascript:alert(document.cookie)" in e["reason"]
+               for e in entries)
+    # the rest of the record is there: its safe image and its title
+    q = "ASK { ?cho dc:title ?t ; ^edm:aggregatedCHO/edm:isShownBy ?img FILTER(STRSTARTS(STR(?img), 'https://stacks')) }"
+    assert kg.query(q, prefixes=True)
+    [ds] = kg.datasets()
+    assert ds.records_read == ds.records_loaded == 1
+
+
+def test_an_edm_record_whose_own_iri_is_unsafe_is_rejected(tmp_path: Path):
+    source = edm_with(tmp_path, **{'rdf:about="H-0614"': 'rdf:about="javascript:alert(1)"',
+                                   '<edm:aggregatedCHO rdf:resource="H-0614"/>':
+                                   '<edm:aggregatedCHO rdf:resource="javascript:alert(1)"/>'})
+    kg, report, entries = load_one(tmp_path, source)
+    assert (report.counts.records_read, report.counts.records_loaded) == (2, 0)  # the CHO and its aggregation
+    assert unsafe_iris(kg) == []
+    assert any(e["status"] == "rejected" and "scheme that is not allowed" in e["reason"] for e in entries)
+
+
+@pytest.mark.parametrize("sample, old, fmt", [
+    ("lido/LIDO-Extended-Example.xml", "http://www.bildindex.de/bilder/t/it00423f05", "lido"),
+    ("marc/batch.marcxml.xml", "http://www.whitehouse.gov", "marc21"),
+    ("ead/FRAD062_ir_9fi_02_permaliens.xml",
+     "http://archivesenligne.pasdecalais.fr/ark:/64297/5e7c97997adc45bcdafd11b170ae7b11", "ead"),
+    ("oai-dc/sickle-ListRecords.xml", "http://test.example.com/publication/1585322", "oai-pmh"),
+    ("iiif/v2/unistra-contentdm.manifest.json", None, "iiif"),
+])
+@pytest.mark.parametrize("unsafe", UNSAFE[:4])
+def test_no_loader_lets_an_unsafe_link_into_the_store(tmp_path: Path, sample: str, old: str | None, fmt: str,
+                                                      unsafe: str):
+    text = (SAMPLES / sample).read_bytes()
+    if old is None:  # every URL of the manifest
+        text = text.replace(b'"https://', f'"{unsafe}//'.encode()).replace(b'"http://', f'"{unsafe}//'.encode())
+    else:
+        assert old.encode() in text
+        text = text.replace(old.encode(), unsafe.replace("<", "&lt;").replace(">", "&gt;").encode())
+    path = tmp_path / Path(sample).name
+    path.write_bytes(text)
+    kg = KnowledgeGraph(None)
+    try:
+        [report] = load(kg, [path], LoadOptions(dataset="x", format=fmt, region=None, progress=False,
+                                                rejects=tmp_path / "r.jsonl"))
+    except InputError:
+        return  # refused as a whole: nothing stored
+    assert report.counts.reconciles()
+    assert unsafe_iris(kg) == []
+
+
+def test_the_pipeline_net_drops_what_a_loader_lets_through(tmp_path: Path):
+    """Whatever a mapper writes, an IRI of an unsafe scheme never reaches the store and is reported."""
+    from graph.mapping import MappingContext
+    from graph.namespaces import FOAF
+    from graph.records import SourceRecord
+    from patrimoine.pipeline import RejectionReport, map_one
+    from graph.provenance import Counts
+
+    ctx = MappingContext(KnowledgeGraph(None).minter, "x", None)
+    b, counts = ctx.b, Counts()
+    report = RejectionReport(tmp_path / "r.jsonl", "x")
+
+    def mapper(record: SourceRecord) -> None:
+        obj = b.entity(ctx.m.pop(record.source_id), "E22_Human-Made_Object", "objet", ctx.dataset)
+        b.out.add(obj, FOAF.page, "<javascript:alert(1)>")
+        b.out.add("<data:text/html,x>", FOAF.page, obj)
+        b.out.add(obj, FOAF.page, "<https://example.org/ok>")
+
+    record = SourceRecord(index=1, line=7, source_id="PA1")
+    assert map_one(record, mapper, b, counts, report, tmp_path / "f.csv")
+    lines = b.take()
+    assert not any("javascript:" in line or "data:" in line for line in lines)
+    assert any("https://example.org/ok" in line for line in lines)
+    report.close()
+    entries = rejections(tmp_path / "r.jsonl")
+    assert [(e["status"], e["line"], e["source_id"]) for e in entries] == [("value dropped", 7, "PA1")] * 2
+    assert counts.values_dropped == 2 and counts.records_loaded == 1
