@@ -15,7 +15,7 @@ from graph.validation.shapes import ShapesError
 from patrimoine.pipeline import LoadOptions, load
 
 from conftest import DATA, SAMPLES
-from validation_compare import differences, ours, pyshacl_results
+from graph.validation.compare import differences, ours, pyshacl_results
 
 HERE = DATA / "validation"
 SH = "http://www.w3.org/ns/shacl#"

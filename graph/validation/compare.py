@@ -1,4 +1,9 @@
-"""Validation results of our engine and of pySHACL in one comparable form (for tests and bench)."""
+"""Validation results of our engine and of pySHACL in one comparable form (tests and bench/validate.py).
+
+A result becomes (focus node, path, value, constraint component, severity,
+messages); blank nodes compare equal whatever their labels, and pySHACL's own
+English messages (for shapes that have none) are taken as equal to ours.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph.validation.engine import Result, _ox
+from .engine import Result, _ox
 
 SH = "http://www.w3.org/ns/shacl#"
 
@@ -70,6 +75,13 @@ def pyshacl_results(data_ntriples: str | bytes, shapes: Iterable[Path]) -> Count
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _, report, _ = pyshacl.validate(g, shacl_graph=sg, allow_warnings=True)
+    return report_keys(report)
+
+
+def report_keys(report) -> Counter[Key]:
+    """The results of a SHACL validation report (an rdflib graph, pySHACL's), as :func:`ours` writes ours."""
+    import rdflib
+
     SHN = rdflib.Namespace(SH)
     out: Counter[Key] = Counter()
     for r in report.objects(None, SHN.result):  # not the sh:detail results nested in them
