@@ -41,6 +41,8 @@ def test_json_names_each_record_its_file_line_and_identifier(store: Path):
     assert long_titles and all(len(x["value"]) > 25 and x["property"] == "rdfs:label" for x in long_titles)
     assert {d["dataset"] for d in doc["datasets"]} == {"constructed-hdf-merimee-opendata", "constructed-hdf-joconde-opendata"}
     assert "14 violations" in r.stderr
+    europeana = doc["europeana"]["datasets"]["constructed-hdf-merimee-opendata"]
+    assert europeana["records"] == 14 == sum(europeana["metadata"].values())
 
 
 def test_csv_has_one_line_per_result_in_english(store: Path):

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..records import PatrimoineError
 from ..store import KnowledgeGraph
 from .engine import validate
+from .europeana import readiness
 from .report import Report
 from .shapes import read_shapes
 
@@ -21,4 +22,4 @@ def quality_report(kg: KnowledgeGraph, shapes: Path | None = None, dataset: str 
     if dataset is not None and dataset not in {d.name for d in kg.datasets()}:
         raise PatrimoineError(f"no dataset named {dataset!r} (see `patrimoine datasets`)")
     validation = validate(kg, read_shapes([shapes or DEFAULT_SHAPES]), dataset, progress)
-    return Report.build(validation, kg)
+    return Report.build(validation, kg, readiness(kg, dataset))
