@@ -12,7 +12,6 @@ from graph.store import KnowledgeGraph
 from graph.validation import read_shapes, validate
 from graph.validation.run import DEFAULT_SHAPES
 from graph.validation.shapes import ShapesError
-from patrimoine.pipeline import LoadOptions, load
 
 from conftest import DATA, SAMPLES
 from graph.validation.compare import differences, ours, pyshacl_results
@@ -87,17 +86,10 @@ def test_time_spans_before_year_one_compare_as_years(tmp_path: Path):
 
 @pytest.fixture(scope="module")
 def samples() -> KnowledgeGraph:
-    """Every bundled sample, each its own dataset, all regions."""
-    from samples import sample_files
+    """Every bundled sample, each its own dataset, all regions (shared, read only)."""
+    from samples import all_samples
 
-    kg = KnowledgeGraph(None)
-    for i, path in enumerate(sample_files()):
-        try:
-            load(kg, [path], LoadOptions(region=None, progress=False, dataset=f"s{i}-{path.stem.lower()[:40]}".replace("_", "-")))
-        except Exception as e:  # samples that are not loadable on purpose say so in their own tests
-            if "holds no records" not in str(e) and "no records" not in str(e):
-                raise
-    return kg
+    return all_samples()[0]
 
 
 def without_bc_dates(kg: KnowledgeGraph) -> ox.Store:
