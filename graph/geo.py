@@ -289,12 +289,18 @@ class Geography:
     # -- communes by name --------------------------------------------------
 
     def _name_index(self) -> dict[str, list[NameMatch]]:
+        """Name key -> communes; also by the key without spaces (``Villeneuve dAscq``) when that is not a key."""
         if self._names is None:
             index: dict[str, list[NameMatch]] = {}
             for commune in self._communes.values():
                 index.setdefault(name_key(commune.name), []).append(NameMatch(commune, "c", commune.code))
             for code, name, kind, current in self._other:
                 index.setdefault(name_key(name), []).append(NameMatch(self._communes[current], kind, code))
+            compact: dict[str, list[NameMatch]] = {}
+            for key, matches in index.items():
+                compact.setdefault(key.replace(" ", ""), []).extend(matches)
+            for key, matches in compact.items():
+                index.setdefault(key, matches)
             self._names = index
         return self._names
 
@@ -313,7 +319,9 @@ class Geography:
             dep = _department_code(department)
             if dep is None:
                 return []
-        found = self._name_index().get(name_key(name), [])
+        index = self._name_index()
+        key = name_key(name)
+        found = index.get(key) or index.get(key.replace(" ", ""), [])
         for tier in ("c", "dam", "f"):
             matches = [m for m in found if m.kind in tier
                        and (dep is None or m.commune.department == dep or _insee_department(m.code) == dep)]

@@ -34,6 +34,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -64,6 +65,7 @@ _PLACEHOLDERS = re.compile(
 _QUALIFIED = re.compile(r"^(?P<name>[^()\[\]]+?)\s*[(\[](?P<q>[^()\[\]]*)[)\]](?P<rest>.*)$")
 _POSTCODE = re.compile(r"(?<!\d)((?:\d{2}|2[AB])\d{3})(?!\d)")
 _ARTICLES = {"le": "Le", "la": "La", "les": "Les", "l'": "L'", "l": "L'"}
+_ROLE = re.compile(r"^lieu\b|^place of\b", re.I)  # Joconde's '(lieu de création)', '(lieu d'exécution)'
 _ARTICLE_AT_END = re.compile(r"^(?P<name>.+?),\s*(?P<article>le|la|les|l')$", re.I)
 
 
@@ -173,12 +175,16 @@ class World:
         return list(self._admin1_names.get(name_key(text), ()))
 
     def cities_named(self, name: str, country: str | None = None, admin1: str | None = None) -> list[City]:
-        found = self._city_names.get(name_key(name), [])
+        """Places abroad called ``name`` (in ``country``, ``admin1``): those whose main name it is, if any,
+        else those that have it among their other names (``Londres``, ``Neapel``)."""
+        key = name_key(name)
+        found = self._city_names.get(key, [])
         if country is not None:
             found = [c for c in found if c.country == country]
         if admin1 is not None:
             found = [c for c in found if f"{c.country}.{c.admin1}" == admin1]
-        return found
+        main = [c for c in found if name_key(c.name) == key]
+        return main or found
 
     def dominant(self, cities: list[City], minimum: int = 0) -> City | None:
         """The one city that has ``DOMINANT_RATIO`` times the inhabitants of any other, if any."""
@@ -204,17 +210,21 @@ class _Mention:
     qualifiers: list[str] = field(default_factory=list)
 
 
-def _parse(text: str) -> _Mention:
-    """``Quesnoy (Le) (Nord)`` → name ``Le Quesnoy``, qualifiers ``[Nord]``; ``Cambridge, Mass.`` → ``Cambridge`` + ``[Mass.]``."""
+def _parse(text: str, is_container: Callable[[str], bool] = lambda _: False) -> _Mention:
+    """``Quesnoy (Le) (Nord)`` → name ``Le Quesnoy``, qualifiers ``[Nord]``; ``Cambridge, Mass.`` → ``Cambridge`` + ``[Mass.]``;
+    ``France, Saône-et-Loire, Autun (lieu de création)`` (Joconde: largest first, a role) → ``Autun`` + the others."""
     text = " ".join(text.replace("\u2019", "'").split()).strip(" .;:/")
     qualifiers: list[str] = []
     while m := _QUALIFIED.match(text):
-        qualifiers.extend(q.strip() for q in re.split(r"[,;]", m["q"]) if q.strip())
+        qualifiers.extend(q.strip() for q in re.split(r"[,;]", m["q"]) if q.strip() and not _ROLE.match(q.strip()))
         text = (m["name"] + " " + m["rest"]).strip()
     if "," in text:
-        head, *tail = [p.strip() for p in text.split(",")]
+        parts = [p.strip() for p in text.split(",")]
+        head, *tail = parts
         if m := _ARTICLE_AT_END.match(text):  # 'Quesnoy, Le'
             head, tail = m["name"], [m["article"]]
+        elif len(parts) > 1 and is_container(parts[0]) and not is_container(parts[-1]):
+            head, tail = parts[-1], [p for p in parts[:-1] if is_container(p)]  # 'France, Nord, Lille'
         qualifiers = [t for t in tail if t] + qualifiers
         text = head
     name = text.strip(" .")
@@ -258,10 +268,15 @@ class PlaceResolver:
         found = self._by_postcode(clean)
         if found is not None:
             return found
-        mention = _parse(clean)
+        mention = _parse(clean, self._is_container)
         if not mention.name:
             return None
         return self._qualified(clean, mention, context)
+
+    def _is_container(self, text: str) -> bool:
+        """A country, département, région or subdivision abroad: what a hierarchical form starts with."""
+        return (name_key(text) == "france" or self.world.country(text) is not None
+                or self.geo.department_named(text) is not None or self.geo.region_of_label(text) is not None)
 
     # -- the steps -----------------------------------------------------------
 
@@ -370,25 +385,28 @@ class PlaceResolver:
             if not in_region and geo.region_of_label(name) == regions[0]:
                 return within
             return self._unknown(text, "ambiguous in region" if in_region else "unknown in region", within)
-        # 2. a département, région or country named alone
+        # 2. a département, région or country named alone; a commune's former name does not hide them
+        # (Allemagne: Allemagne-en-Provence until 1918), a small commune does not hide a région (Bretagne)
+        named = [m for m in matches if m.kind == "c"]
         department = geo.department_named(name)
         if department is not None and not name_key(name).isdigit():
-            same = [m for m in matches if m.commune.department == department.code]
-            if matches and len(same) == len(matches) == 1:  # Paris: the commune is the département
+            same = [m for m in named if m.commune.department == department.code]
+            if named and len(same) == len(named) == 1:  # Paris: the commune is the département
                 return self._commune(same[0].commune, "name")
-            if not matches:
+            if not named:
                 return Place("department", department.code, department.name, "department name")
             return self._unknown(text, "commune or department")
         region = geo.region_of_label(name)
-        if region is not None and not matches:
+        if region is not None:
             r = geo.region(region)
             current = Place("region", region, r[1] if r else name, "region name")
             if r is not None and name_key(re.sub(r"(?i)^r[ée]gion\s+", "", name)) == name_key(r[1]):
                 return current
-            # a former region (Picardie) is not today's (Hauts-de-France): a place of its own within it
-            return self._unknown(text, "former region", current)
+            if not named:
+                # a former region (Picardie) is not today's (Hauts-de-France): a place of its own within it
+                return self._unknown(text, "former region", current)
         country = world.country(name)
-        if country is not None and not matches:
+        if country is not None and not named:
             return Place("country", country, world.country_name(country), "country name")
         # 3. communes, narrowed by the record's context
         if len(matches) > 1 and context.departments:
