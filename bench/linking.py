@@ -34,7 +34,7 @@ def places() -> None:
     gold = read_gold()
     resolver = PlaceResolver()
     started = time.perf_counter()
-    resolver.geo.find_commune("Amiens")
+    resolver.geo.find_commune("Amiens"), resolver.geo.communes_with_postcode("80000")
     assert resolver.world.cities
     print(f"  reference data read in {time.perf_counter() - started:.2f} s (communes of France and their names, places abroad)")
     started = time.perf_counter()
