@@ -39,11 +39,32 @@ def join(parts: Iterable[object], sep: str = "") -> Markup:
     return Markup(escape(sep).join(escape(p) for p in parts))
 
 
+SAFE_SCHEMES = ("http", "https", "mailto")
+URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "poster", "cite", "data"})
+
+
+def safe_url(url: str) -> bool:
+    """Whether ``url`` may be a link or an image source: an http(s) or mailto URL, or a reference on this site.
+
+    An IRI from the data can be anything (``javascript:``, ``data:``...); a
+    browser drops spaces and control characters around and inside a scheme,
+    so only a plain allowed scheme, or no scheme at all, passes.
+    """
+    head = url.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if ":" not in head:
+        return not url[:1].isspace() and not any(ord(c) < 32 for c in head)
+    scheme = head.split(":", 1)[0]
+    return scheme.isalpha() and scheme.lower() in SAFE_SCHEMES
+
+
 def tag(name: str, content: object = "", /, **attrs: object) -> Markup:
-    """``tag("a", "Amiens", href=url, class_="place")``; ``None``/``False`` attributes are left out."""
+    """``tag("a", "Amiens", href=url, class_="place")``; ``None``/``False`` attributes are left out, and so is
+    a URL attribute whose scheme is not safe (:func:`safe_url`): a ``javascript:`` IRI is text, never a link."""
     written = []
     for key, value in attrs.items():
         if value is None or value is False:
+            continue
+        if key in URL_ATTRIBUTES and not safe_url(str(value)):
             continue
         key = key.rstrip("_").replace("_", "-")
         written.append(f" {key}" if value is True else f' {key}="{escape(value)}"')
@@ -51,6 +72,9 @@ def tag(name: str, content: object = "", /, **attrs: object) -> Markup:
 
 
 def link(href: str, text: object, **attrs: object) -> Markup:
+    """A link; plain text (with the address as its title) when ``href`` is not a safe URL."""
+    if not safe_url(href):
+        return tag("span", text, title=attrs.get("title") or href)
     return tag("a", text, href=href, **attrs)
 
 

@@ -366,9 +366,10 @@ class QueryPool:
         answer before), and the worker is then killed.
         ``inline``: the job's query read as a resource lookup
         (:func:`graph.sparqltext.resource_lookup`); when the store shows its work
-        within :data:`INLINE_BUDGET` (:func:`lookup_cost`), it runs right here, on the server's own store, sparing the round trip to a worker,
-        unless a write is going on; otherwise it goes to a worker like any query.
-        Raises Overloaded, QueryTimeout, ClientGone or WorkerFailed.
+        within :data:`INLINE_BUDGET` (:func:`lookup_cost`), it runs right here,
+        on the server's own store, sparing the round trip to a worker, unless a
+        write is going on; otherwise it goes to a worker like any query.
+        Raises Overloaded (Stopping), QueryTimeout, ClientGone or WorkerFailed.
         """
         if self._stopping:
             raise Stopping("the server is stopping")

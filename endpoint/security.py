@@ -9,13 +9,57 @@ host is not allow-listed, and any target it cannot resolve (``SERVICE ?var``).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import ipaddress
 import math
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from graph.sparqltext import Analysis
+
+
+# Every answer: browsers must not guess a type other than the one given (a Turtle dump read as HTML...).
+NOSNIFF = ((b"x-content-type-options", b"nosniff"),)
+# HTML answers besides: scripts and styles from this server only (no inline script: the UI's scripts are files,
+# its configuration a JSON data block), images from anywhere on the web (the records' own pictures), no plugin,
+# no framing by other sites, forms and <base> kept home, the full address sent to this site only.
+# The two style hashes are the constant <style> blocks the query UI's column resizer (in yasgui.min.js) adds:
+# its table layout, and the cursor while a column is dragged (tests/test_ui_browser.py sees no violation).
+UI_STYLE_HASHES = ("'sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk='",
+                   "'sha256-c0O6TmFAkgpNbHxKAa1BrveWHHopjEtC47i0PzMudxg='")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self' " + " ".join(UI_STYLE_HASHES) + "; "
+    "img-src 'self' https: http: data:; font-src 'self' data:; connect-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'; object-src 'none'")
+HTML_HEADERS = NOSNIFF + (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"x-frame-options", b"DENY"),
+)
+
+
+def script_hash(html: str) -> str:
+    """The CSP source allowing the one inline script of ``html`` (a page made by a library: the API docs)."""
+    body = html.split("<script>", 1)[1].split("</script>", 1)[0]
+    return "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+
+
+def with_security_headers(send: Callable[[dict], Awaitable[None]]) -> Callable[[dict], Awaitable[None]]:
+    """``send`` (ASGI), adding :data:`NOSNIFF` to every answer and :data:`HTML_HEADERS` to HTML ones."""
+
+    async def sending(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers") or ())
+            names = {name for name, _ in headers}
+            html = any(name == b"content-type" and value.startswith(b"text/html") for name, value in headers)
+            # a page with a policy of its own (the API docs) keeps it
+            message["headers"] = headers + [h for h in (HTML_HEADERS if html else NOSNIFF) if h[0] not in names]
+        await send(message)
+
+    return sending
 
 
 def refused_remote(analysis: Analysis, allowed: frozenset[str]) -> str | None:

@@ -10,18 +10,21 @@ script IRIs in pages. Loaders: see the section at the end.
 from __future__ import annotations
 
 import contextlib
+import html
 import os
+import re
 import signal
 import socket
 import subprocess
 import threading
 import time
+from html.parser import HTMLParser
 
 import pytest
 import requests
 
 from graph.sparqltext import MAX_NESTING, nesting
-from server import PATRIMOINE, live_server, sample_store, start_server, wait_for  # noqa: F401  (fixtures)
+from server import PATRIMOINE, copy_store, live_server, sample_store, start_server, wait_for  # noqa: F401  (fixtures)
 
 ONE_PROCESS = ("--http-workers", "1")
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # (triples)^3 rows to count
@@ -92,6 +95,92 @@ def test_sigterm_stops_the_server_at_once_even_mid_query(sample_store):
         assert time.monotonic() - started < 2.0, "stopped at once, not after the query or a grace period"
         thread.join(5)
         assert out["result"].status_code == 503 and "stopping" in out["result"].text
+
+
+# -- 4. whatever the store holds, pages link to safe schemes only; security headers on every answer ---------
+
+RECORD = "https://w3id.org/patrimoine-kg/pop/PA00116046"
+EDM, DC, LA = "http://www.europeana.eu/schemas/edm/", "http://purl.org/dc/elements/1.1/", "https://linked.art/ns/terms/"
+SCRIPT_IRIS = ["javascript:alert(document.cookie)", "JaVaScRiPt:alert(1)", "vbscript:msgbox(1)",
+               "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="]
+
+
+class Attributes(HTMLParser):
+    """Every URL-valued attribute of a page (href, src...), as the browser reads it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls += [v or "" for k, v in attrs if k in ("href", "src", "action", "formaction", "poster", "data")]
+
+
+def browser_scheme(url: str) -> str | None:
+    """The scheme a browser would see: it drops leading spaces and controls, and tabs and newlines anywhere."""
+    cleaned = "".join(c for c in url.lstrip("\x00\x01\x02\x03\x04\x05\x06\x07\x08 \t\n\r\x0b\x0c")
+                      if c not in "\t\n\r")
+    m = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", cleaned)
+    return m.group(1).lower() if m else None
+
+
+@pytest.fixture(scope="module")
+def hostile(sample_store, tmp_path_factory):
+    """A server over a store whose record holds script IRIs where pages make links and images."""
+    import pyoxigraph as ox
+
+    store = copy_store(sample_store, tmp_path_factory.mktemp("hostile") / "store")
+    db = ox.Store(str(store))
+    s, g = ox.NamedNode(RECORD), ox.NamedNode("https://w3id.org/patrimoine-kg/graph/hostile")
+    for i, iri in enumerate(SCRIPT_IRIS):
+        bad = ox.NamedNode(iri)
+        for predicate in (EDM + "isShownAt", EDM + "isShownBy", EDM + "object", DC + "creator",
+                          "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+                          "http://www.cidoc-crm.org/cidoc-crm/P129i_is_subject_of"):
+            db.add(ox.Quad(s, ox.NamedNode(predicate), bad, g))
+        db.add(ox.Quad(s, bad, ox.Literal(f"value {i}"), g))  # as a property
+    visual = ox.NamedNode(RECORD + "#visual")
+    db.add(ox.Quad(s, ox.NamedNode(LA + "digitally_shown_by"), visual, g))
+    db.add(ox.Quad(visual, ox.NamedNode(LA + "access_point"), ox.NamedNode(SCRIPT_IRIS[0]), g))
+    db.flush()
+    del db
+    with start_server(store, *ONE_PROCESS, "--rate-limit", "0") as server:
+        yield server
+
+
+def test_script_iris_in_the_store_become_text_never_links(hostile):
+    r = requests.get(hostile.url + "/pop/PA00116046.html", timeout=10)
+    assert r.status_code == 200
+    parser = Attributes()
+    parser.feed(r.text)
+    assert parser.urls, "the page has links"
+    schemes = {browser_scheme(u) for u in parser.urls} - {None}
+    assert schemes <= {"http", "https", "mailto"}, schemes
+    for iri in SCRIPT_IRIS:  # nothing is hidden: each shows as text
+        assert html.escape(iri, quote=True) in r.text
+
+
+def test_every_answer_is_nosniff_and_every_page_has_a_strict_policy(hostile):
+    pages = ["/", "/dumps/", "/pop/PA00116046.html", "/pop/NOTHING-HERE.html", "/docs"]
+    for path in pages:
+        r = requests.get(hostile.url + path, headers={"Accept": "text/html"}, timeout=10)
+        assert r.headers["content-type"].startswith("text/html"), path
+        policy = r.headers["content-security-policy"]
+        scripts = next(d for d in policy.split(";") if d.strip().startswith("script-src"))
+        assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy and "*" not in scripts, path
+        assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy, path
+        assert r.headers["x-content-type-options"] == "nosniff", path
+        assert r.headers["x-frame-options"] == "DENY" and r.headers["referrer-policy"], path
+    others = [requests.get(hostile.sparql, params={"query": "ASK {}"}, timeout=10),
+              requests.get(hostile.url + "/pop/PA00116046.ttl", timeout=10),
+              requests.get(hostile.url + "/void", timeout=10),
+              requests.get(hostile.url + "/health", timeout=10),
+              requests.get(hostile.url + "/dumps/all.nt.gz", timeout=30),
+              requests.get(hostile.sparql, params={"query": "SELECT"}, timeout=10),  # 400
+              requests.get(hostile.sparql, params={"query": "#" + "x" * 400_000}, timeout=10)]  # 413, HTTP layer
+    for r in others:
+        assert r.headers["x-content-type-options"] == "nosniff", (r.url[:80], r.status_code)
+        assert not r.headers.get("content-type", "").startswith("text/html")
 
 
 # -- 8. slow and numerous connections ----------------------------------------------------------

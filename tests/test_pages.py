@@ -308,3 +308,19 @@ def test_json_ld_compaction_keeps_every_term_exact() -> None:
     assert {t for t in back if not isinstance(t.subject, ox.BlankNode)} == set(triples[:-1])
     [blank] = [t for t in back if isinstance(t.subject, ox.BlankNode)]  # blank nodes may be renamed
     assert (blank.predicate, blank.object) == (triples[-1].predicate, a)
+
+
+@pytest.mark.parametrize("url, safe", [
+    ("https://example.org/x", True), ("HTTP://example.org/", True), ("mailto:someone@example.org", True),
+    ("/pop/PA00116046.ttl", True), ("#production", True), ("page.html", True), ("//example.org/x", True),
+    ("javascript:alert(1)", False), ("JavaScript:alert(1)", False), (" javascript:alert(1)", False),
+    ("java\tscript:alert(1)", False), ("\x01javascript:alert(1)", False), ("data:text/html,x", False),
+    ("vbscript:x", False), ("urn:isbn:2-07-036024-8", False), ("file:///etc/passwd", False),
+])
+def test_only_safe_urls_become_links_or_sources(url: str, safe: bool) -> None:
+    from endpoint.html import link, safe_url, tag
+
+    assert safe_url(url) is safe
+    a = link(url, "text")
+    assert ('href="' in a) is safe and "text" in a
+    assert ('src="' in tag("img", src=url)) is safe

@@ -219,12 +219,19 @@ class Browser:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
+# What the page's Content-Security-Policy blocks, as the browser reports it (DevTools scripts are not subject to it).
+RECORD_VIOLATIONS = """window.cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => window.cspViolations.push(
+  [e.violatedDirective, e.blockedURI, e.sourceFile + ':' + e.lineNumber].join(' ')));"""
+
+
 @pytest.fixture(scope="module")
 def ui(srv: PublicationServer) -> Iterator[Browser]:
     browser = Browser()
     try:
         browser.call("Network.enable")
         browser.call("Page.enable")
+        browser.call("Page.addScriptToEvaluateOnNewDocument", source=RECORD_VIOLATIONS)
         browser.call("Page.navigate", url=srv.url)
         browser.wait_for("document.readyState === 'complete' && !!window.patrimoineYasgui")
         yield browser
@@ -279,3 +286,15 @@ def test_the_ui_asks_nothing_of_any_other_server(ui: Browser, srv: PublicationSe
     assert any(u.endswith("/ui/yasgui/yasgui.min.js") for u in urls)
     outside = [u for u in urls if not u.startswith(srv.url) and not u.startswith(("data:", "blob:", "about:"))]
     assert outside == []
+
+
+@needs_chromium
+def test_the_ui_works_under_the_content_security_policy(ui: Browser, srv: PublicationServer) -> None:
+    policy = requests.get(srv.url, headers={"Accept": "text/html"}, timeout=10).headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "'unsafe-inline'" not in policy
+    rows = run_example(ui, "objects-in-buildings")  # the editor, a query, the results table
+    assert rows
+    ui.evaluate("[...document.querySelectorAll('.select_response')].find(b => b.offsetParent !== null).click()")
+    ui.wait_for("[...document.querySelectorAll('.CodeMirror')].some(e => e.offsetParent !== null"
+                " && e.innerText.includes('bindings'))")
+    assert ui.evaluate("window.cspViolations") == []
