@@ -10,8 +10,8 @@ from pathlib import Path
 
 from . import __version__
 from .iri import Minter
-from .namespaces import DCAT, DCTERMS, PKG, PROV, RDF, RDFS, VOID, XSD
-from .ntriples import literal, typed
+from .namespaces import DCAT, DCTERMS, FOAF, PKG, PROV, RDF, RDFS, VOID, XSD
+from .ntriples import iri, literal, typed
 
 SOFTWARE = "<https://w3id.org/patrimoine-kg/software>"
 
@@ -43,6 +43,42 @@ class Counts:
 
 
 @dataclass
+class Origin:
+    """Where a source file was fetched from: what the catalogue keeps so the next fetch can be conditional."""
+
+    url: str
+    etag: str | None = None  # HTTP validators of the answer
+    last_modified: str | None = None
+    sha256: str | None = None
+    retrieved: str | None = None  # when it was downloaded (xsd:dateTime)
+    publisher: str = ""
+    licence: str = ""  # a licence URL, or its name
+    page: str = ""  # the source's page at its publisher
+    title: str = ""
+
+    def lines(self, src: str) -> list[str]:
+        """The triples of a dataset's source node ``src`` that say where it came from (DCAT, PROV)."""
+        t = [(RDF.type, DCAT.Distribution), (DCAT.downloadURL, iri(self.url))]
+        if self.etag:
+            t.append((PKG.httpETag, literal(self.etag)))
+        if self.last_modified:
+            t.append((PKG.httpLastModified, literal(self.last_modified)))
+        if self.retrieved:
+            t += [(PROV.generatedAtTime, typed(self.retrieved, XSD.dateTime)),
+                  (PKG.lastChecked, typed(self.retrieved, XSD.dateTime))]
+        if self.publisher:
+            t.append((DCTERMS.publisher, literal(self.publisher)))
+        if self.licence:
+            t.append((DCTERMS.license, iri(self.licence) if self.licence.startswith(("http://", "https://"))
+                      else literal(self.licence)))
+        if self.page:
+            t.append((FOAF.page, iri(self.page)))
+        if self.title:
+            t.append((DCTERMS.description, literal(self.title)))
+        return [f"{src} {p} {o} .\n" for p, o in t]
+
+
+@dataclass
 class Provenance:
     """Everything the catalogue keeps about one load of one dataset."""
 
@@ -55,6 +91,7 @@ class Provenance:
     counts: Counts = field(default_factory=Counts)
     started: str = field(default_factory=now)
     content_sha256: str = ""  # of the N-Triples the load produced: an unchanged reload is a no-op
+    origins: dict[str, Origin] = field(default_factory=dict)  # source file name → where it was fetched from
 
     def lines(self, minter: Minter, status: str, triples: int) -> list[str]:
         ds = minter.dataset(self.name)
@@ -86,6 +123,8 @@ class Provenance:
             add(src, PKG.sha256, literal(digest))
             if i <= len(self.record_lines) and self.record_lines[i - 1]:
                 add(src, PKG.recordLines, literal(self.record_lines[i - 1]))
+            if name in self.origins:
+                t.extend(self.origins[name].lines(src))
         c = self.counts
         add(ds, PKG.recordsRead, integer(c.records_read))
         add(ds, PKG.recordsLoaded, integer(c.records_loaded))

@@ -374,23 +374,96 @@ def iiif(state: State, urls: tuple[str, ...], dataset: str | None, region: str, 
 
     Manifests saved to files load with `patrimoine load` (format iiif).
     """
-    import tempfile
     from urllib.parse import urlsplit
 
     from graph.iri import check_dataset_name, slug
 
-    from .http import fetch_manifest
-    from .pipeline import LoadOptions, load_dataset
+    from .fetch import load_manifests
 
     name = check_dataset_name(dataset or slug(f"iiif {urlsplit(urls[0]).hostname or ''}")[:100])
-    options = LoadOptions(format="iiif", dataset=name, region=_region_option(region))
-    with tempfile.TemporaryDirectory(prefix="patrimoine-iiif-") as tmp:
-        paths = [fetch_manifest(url, Path(tmp), timeout, max_bytes) for url in urls]
-        kg = state.open()
-        try:
-            r = load_dataset(kg, name, paths, options)
-        finally:
-            kg.close()
+    kg = state.open()
+    try:
+        r = load_manifests(kg, name, urls, _region_option(region), timeout, max_bytes)
+    finally:
+        kg.close()
     c = r.counts
     click.echo(f"{r.dataset}: {c.records_read} manifests read, {c.records_loaded} loaded, {c.records_rejected} "
                f"rejected, {c.records_skipped} skipped by the region filter; {r.triples} triples")
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+@click.option("--list", "show", is_flag=True, help="List the sources (bundled and --sources) and exit.")
+@click.option("--region", default="32", show_default=True, envvar="PATRIMOINE_REGION",
+              help="Fetch and keep this INSEE region only (filtered by the portal where it can); 'all' for France.")
+@click.option("--sources", "files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              envvar="PATRIMOINE_SOURCES", help="A sources file (TOML, as patrimoine/sources.toml) whose sources "
+              "add to or replace the bundled ones; may be repeated.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds to wait for the server at each step.")
+@click.option("--max-seconds", type=click.FloatRange(min=1), default=7200.0, show_default=True,
+              help="Longest time one download may take.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None,
+              help="Largest download accepted (default: the source's max_bytes, else 4 GiB).")
+@click.option("--force", is_flag=True, help="Download and load again even when the source has not changed.")
+@click.option("--rejects", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report of records not loaded here (with one source; default: next to the store).")
+@click.pass_obj
+def fetch(state: State, names: tuple[str, ...], show: bool, region: str, files: tuple[Path, ...], timeout: float,
+          max_seconds: float, max_bytes: int | None, force: bool, rejects: Path | None) -> None:
+    """Download the official open-data exports (POP, Musées de France...) and load those that changed.
+
+    Where each source is, its publisher, licence and format are in
+    patrimoine/sources.toml (and the --sources files). A source unchanged since
+    its last load (HTTP 304, or the same SHA-256) is not loaded again; an
+    interrupted download resumes where it stopped at the next run.
+    """
+    from graph.output import table
+
+    from .fetch import FetchOptions, fetch as run_fetch, load_sources
+
+    sources = load_sources(files)
+    if show:
+        rows = [[s.name, s.kind, s.format or s.metadata_prefix if s.kind != "iiif" else "iiif",
+                 "portal" if s.region else "loader", s.publisher, s.licence, s.url or f"{len(s.urls)} manifests"]
+                for s in sources.values()]
+        click.echo(table(["name", "kind", "format", "region filter", "publisher", "licence", "url"], rows))
+        return
+    if not names:
+        raise click.UsageError("name the sources to fetch (see `patrimoine fetch --list`)")
+    unknown = [n for n in names if n not in sources]
+    if unknown:
+        raise click.BadParameter(f"unknown source {unknown[0]!r}; known sources: {', '.join(sources)}",
+                                 param_hint="NAMES")
+    if rejects is not None and len(names) > 1:
+        raise click.BadParameter("give --rejects with one source only", param_hint="--rejects")
+    options = FetchOptions(region=_region_option(region), timeout=timeout, max_seconds=max_seconds,
+                           max_bytes=max_bytes, force=force, rejects=rejects)
+    kg = state.open()
+    failed = 0
+    try:
+        for name in dict.fromkeys(names):
+            try:
+                r = run_fetch(kg, sources[name], options)
+            except PatrimoineError as e:
+                click.echo(f"Error: {name}: {e}", err=True)
+                failed += 1
+                continue
+            click.echo(_fetched(r))
+    finally:
+        kg.close()
+    if failed:
+        sys.exit(2)
+
+
+def _fetched(r) -> str:
+    if r.status == "not-modified":
+        return f"{r.source}: unchanged at the source (HTTP 304 Not Modified); nothing reloaded"
+    if r.status == "same-content":
+        return f"{r.source}: {r.bytes:,} bytes downloaded, the same as at the last load; nothing reloaded"
+    c = r.report.counts
+    got = f"{r.bytes:,} bytes downloaded" + (f" (resumed at {r.resumed_at:,})" if r.resumed_at else "") + ", " \
+        if r.bytes else ""
+    return (f"{r.source}: {got}{c.records_read} records read, {c.records_loaded} loaded, {c.records_rejected} "
+            f"rejected, {c.records_skipped} skipped by the region filter; {r.report.triples} triples "
+            f"in dataset {r.dataset}")

@@ -43,7 +43,7 @@ import pyoxigraph as ox
 
 from graph import jsonstream
 from graph.alignment import Alignment
-from .http import read_capped
+from .http import error_reason as _reason, read_capped
 from graph.iri import Minter, check_dataset_name, slug
 from graph.mapping import MappingContext
 from graph.namespaces import PKG, XSD
@@ -263,11 +263,6 @@ class OaiClient:
         if not _looks_like_xml(body):
             raise HarvestError(f"{self.url}: the answer is not OAI-PMH XML: {describe_body(body, {})}")
         return parse_page(body, self.url)
-
-
-def _reason(e: Exception) -> str:
-    text = str(e).strip().splitlines()
-    return f"{type(e).__name__}: {text[-1][:160]}" if text else type(e).__name__
 
 
 def _looks_like_xml(body: bytes) -> bool:

@@ -11,6 +11,12 @@ from graph.records import InputError
 _URL = re.compile(r"^https?://[^\s<>\"]+$", re.I)
 
 
+def error_reason(e: Exception) -> str:
+    """``ConnectionError: [Errno 111] Connection refused``: an exception's type and its last line, short."""
+    text = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {text[-1][:160]}" if text else type(e).__name__
+
+
 def read_capped(response, limit: int) -> bytes | None:
     """The body of a streamed ``requests`` response, or None as soon as it exceeds ``limit`` bytes."""
     chunks, size = [], 0

@@ -28,7 +28,7 @@ from graph.links import drop_unsafe
 from graph.mapping import MappingContext
 from graph.namespaces import PKG
 from graph.ntriples import literal
-from graph.provenance import Counts, Provenance, record_location, sha256_of
+from graph.provenance import Counts, Origin, Provenance, record_location, sha256_of
 from graph.records import InputError, RecordError, Skipped, SourceRecord
 from graph.store import KnowledgeGraph
 
@@ -46,6 +46,7 @@ class LoadOptions:
     encoding: str | None = None
     rejects: Path | None = None
     progress: bool = True
+    origins: dict[str, Origin] = field(default_factory=dict)  # file name → URL it was fetched from (catalogue)
 
 
 @dataclass
@@ -117,7 +118,7 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
     started = time.perf_counter()
     loaders = [get_loader(options.format) if options.format else detect(f) for f in files]
     formats = sorted({ld.name for ld in loaders})
-    prov = Provenance(name=name, format=",".join(formats), region=options.region or "all")
+    prov = Provenance(name=name, format=",".join(formats), region=options.region or "all", origins=options.origins)
     rejects_path = options.rejects
     if rejects_path is None and kg.path is not None:
         rejects_path = kg.path.parent / "rejects" / f"{name}.jsonl"
