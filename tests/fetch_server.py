@@ -28,13 +28,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import threading
 import time
 from collections import defaultdict
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+from local_http import LocalServer, answering
 
 from loaders.pop.readers import header_key
 
@@ -65,7 +66,7 @@ def refined(body: bytes, refine: list[str]) -> bytes:
     return (b"\xef\xbb\xbf" if bom else b"") + out.getvalue().encode("utf-8")
 
 
-class ExportServer:
+class ExportServer(LocalServer):
     def __init__(self, exports: dict[str, Path] | None = None) -> None:
         self.exports = {name: path.read_bytes() for name, path in (exports or EXPORTS).items()}
         self.versions: dict[str, int] = defaultdict(lambda: 1)
@@ -74,32 +75,7 @@ class ExportServer:
         self.faults: dict[str, list[str]] = defaultdict(list)
         self.requests: list[dict] = []
         self.slow = 2.0
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                try:
-                    server._answer(self)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def __enter__(self) -> ExportServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(answering(self._answer, "HTTP/1.1"), "")
 
     def export_url(self, dataset: str) -> str:
         return f"{self.url}{PREFIX}{dataset}/exports/csv?delimiter=%3B"

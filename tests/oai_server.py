@@ -15,15 +15,16 @@ each consumed by one request. Every request's parameters are recorded.
 from __future__ import annotations
 
 import json
-import threading
 from html import escape
 import time
 from collections import defaultdict
-from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
+
+from local_http import LocalServer, answering
 
 ROOT = Path(__file__).resolve().parent.parent
 OAI_DC = ROOT / "samples" / "oai-dc"
@@ -70,7 +71,7 @@ def retitled(record: etree._Element, title: str) -> etree._Element:
     return copy
 
 
-class OaiServer:
+class OaiServer(LocalServer):
     def __init__(self, pages: list[list[etree._Element]] | None = None,
                  files: list[Path] | None = None) -> None:
         self.lists: dict[str, list[list[etree._Element]]] = {"full": pages or [], "incremental": []}
@@ -81,30 +82,7 @@ class OaiServer:
         self.response_date = "2024-05-01T10:00:00Z"
         self.slow = 1.0  # seconds a "timeout" fault waits before answering
         self.prefixes = ("oai_dc",)
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                try:
-                    server._answer(self)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout fault)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/oai"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def __enter__(self) -> OaiServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(answering(self._answer), "/oai")
 
     def list_requests(self) -> list[dict[str, str]]:
         return [r for r in self.requests if r.get("verb") == "ListRecords"]
@@ -169,7 +147,7 @@ class OaiServer:
         h.wfile.write(body)
 
 
-class StaticServer:
+class StaticServer(LocalServer):
     """Files of a directory over HTTP on 127.0.0.1 (IIIF manifests fetched by URL); ``slow`` delays every answer."""
 
     def __init__(self, directory: Path, slow: float = 0.0) -> None:
@@ -188,15 +166,4 @@ class StaticServer:
             def log_message(self, *args) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def __enter__(self) -> StaticServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
