@@ -277,6 +277,11 @@ class MappingContext:
         return b.group(term, (name or "").strip() or found.name, identifiers=found.identifiers(),
                        same_as=found.same_as(), kind=found.kind)
 
+    def take_unread(self) -> list[Unread]:
+        """The values kept as text since the last call (the pipeline reports them with their record's file and line)."""
+        unread, self.unread = self.unread, []
+        return unread
+
     def note_unread(self, kind: str, value: str, node: str) -> None:
         """List a value kept as text; ``node`` is the record or one of its parts (``<...#production>``)."""
         if len(self.unread) < UNREAD_KEPT:

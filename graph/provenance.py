@@ -35,6 +35,7 @@ class Counts:
     records_rejected: int = 0
     records_skipped: int = 0
     periods_unread: int = 0
+    places_unread: int = 0
     dimensions_unread: int = 0
     values_dropped: int = 0  # of loaded records: unsafe links... (each in the rejection report)
 
@@ -131,6 +132,7 @@ class Provenance:
         add(ds, PKG.recordsRejected, integer(c.records_rejected))
         add(ds, PKG.recordsSkipped, integer(c.records_skipped))
         add(ds, PKG.periodsUnread, integer(c.periods_unread))
+        add(ds, PKG.placesUnread, integer(c.places_unread))
         add(ds, PKG.dimensionsUnread, integer(c.dimensions_unread))
         add(ds, PKG.valuesDropped, integer(c.values_dropped))
         add(ds, VOID.triples, integer(triples))

@@ -120,6 +120,8 @@ def load(state: State, paths: tuple[Path, ...], fmt: str | None, dataset: str | 
         )
         if c.periods_unread:
             click.echo(f"  {c.periods_unread} period expressions could not be read; kept as text")
+        if c.places_unread:
+            click.echo(f"  {c.places_unread} place mentions could not be resolved (ambiguous or unknown); kept as text")
         if c.dimensions_unread:
             click.echo(f"  {c.dimensions_unread} measurements could not be read; kept as text (dimensions statements)")
         if c.values_dropped:

@@ -123,6 +123,8 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
     if rejects_path is None and kg.path is not None:
         rejects_path = kg.path.parent / "rejects" / f"{name}.jsonl"
     report = RejectionReport(rejects_path, name)
+    # values kept as text (periods, places), with their record's file and line: next to the rejects
+    unread = RejectionReport(rejects_path.with_name(rejects_path.stem + ".unread.jsonl") if rejects_path else None, name)
     ctx = MappingContext(kg.minter, name, options.region)
     alignment = Alignment()
     tmpdir = kg.path.parent if kg.path is not None else None
@@ -137,9 +139,11 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
             for file, loader in zip(files, loaders):
                 prov.sources.append((file.name, sha256_of(file)))
                 where: list[str] = []
-                _map_file(file, loader, ctx, alignment, out, shared_out, digest, prov.counts, report, options, where)
+                _map_file(file, loader, ctx, alignment, out, shared_out, digest, prov.counts, report, options, where,
+                          unread)
                 prov.record_lines.append("\n".join(where))
         prov.counts.periods_unread = ctx.periods_unread
+        prov.counts.places_unread = ctx.places_unread
         prov.counts.dimensions_unread = ctx.dimensions_unread
         if prov.counts.records_read == 0:
             raise InputError(f"{', '.join(f.name for f in files)}: no records found")
@@ -149,6 +153,7 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
                                      content_sha256=prov.content_sha256)
     finally:
         report.close()
+        unread.close()
         tmp.unlink(missing_ok=True)
         shared_tmp.unlink(missing_ok=True)
     return LoadReport(name, prov.format, prov.counts, triples, time.perf_counter() - started,
@@ -157,7 +162,7 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
 
 def _map_file(file: Path, loader: "Loader", ctx: MappingContext, alignment: Alignment, out: IO[bytes],
               shared_out: IO[bytes], digest: "hashlib._Hash", counts: Counts, report: RejectionReport,
-              options: LoadOptions, where: list[str]) -> None:
+              options: LoadOptions, where: list[str], unread: RejectionReport) -> None:
     """Map one file's records into ``out``/``shared_out``; ``where`` gets each loaded record's location."""
     context = f"{ctx.dataset} {PKG.dataProvider} {literal(loader.data_provider)} .\n".encode()
     seen: dict[str, int | None] = {}
@@ -185,8 +190,11 @@ def _map_file(file: Path, loader: "Loader", ctx: MappingContext, alignment: Alig
                     seen[record.source_id] = record.line or record.index
             loaded = map_one(record, lambda r: loader.map(r, ctx), b, counts, report, file)
             entities = b.take_entities()
+            kept_as_text = ctx.take_unread()
             if not loaded:
                 continue
+            for u in kept_as_text:
+                unread.add("unread", file, record, f"{u.kind} kept as text: {u.value}")
             where.extend(record_location(ctx.m, term, record.line, record.source_id) for term in entities)
             batch.extend(b.take())
             in_batch += 1

@@ -203,3 +203,27 @@ def test_region_filter_reads_place_names():
     other.require_places_in_region(["Lyon"])
     with pytest.raises(Skipped):
         other.require_places_in_region(["Amiens (Somme)"])
+
+
+def test_the_load_lists_unread_places_with_their_file_and_line(tmp_path):
+    from graph.store import KnowledgeGraph
+    from patrimoine.pipeline import LoadOptions, load
+
+    source = tmp_path / "marc.xml"
+    source.write_text("""<?xml version="1.0" encoding="UTF-8"?>
+<collection xmlns="http://www.loc.gov/MARC21/slim">
+<record><leader>00000nam a2200000 a 4500</leader><controlfield tag="001">r1</controlfield>
+<datafield tag="245" ind1="0" ind2="0"><subfield code="a">Un livre</subfield></datafield>
+<datafield tag="260" ind1=" " ind2=" "><subfield code="a">Cambridge :</subfield><subfield code="b">Impr.</subfield>
+<subfield code="c">1901.</subfield></datafield></record>
+<record><leader>00000nam a2200000 a 4500</leader><controlfield tag="001">r2</controlfield>
+<datafield tag="245" ind1="0" ind2="0"><subfield code="a">Un autre</subfield></datafield>
+<datafield tag="260" ind1=" " ind2=" "><subfield code="a">Amiens :</subfield><subfield code="c">1902.</subfield></datafield>
+</record></collection>""", encoding="utf-8")
+    kg = KnowledgeGraph(tmp_path / "store")
+    [report] = load(kg, [source], LoadOptions(region=None, format="marc21", progress=False))
+    assert report.counts.places_unread == 1
+    lines = [json.loads(x) for x in (tmp_path / "rejects" / "marc.unread.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(x["status"], x["source_id"], x["reason"]) for x in lines] == [("unread", "r1", "place kept as text: Cambridge")]
+    assert lines[0]["file"] == "marc.xml" and lines[0]["line"]
+    kg.close()
