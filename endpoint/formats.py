@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from . import jsonld
+from .escaping import xml_fix
 from .negotiation import MediaRange, parse_accept
 
 
@@ -70,6 +71,8 @@ def serialize(triples: list[ox.Triple], fmt: DocFormat, prefixes: dict[str, str]
         body = jsonld.compact(triples, prefixes)
         if body is not None:
             return body
-    if fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML, ox.RdfFormat.JSON_LD):
+    if fmt.rdf == ox.RdfFormat.RDF_XML:
+        return xml_fix(ox.serialize(triples, format=fmt.rdf, prefixes=prefixes))
+    if fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.JSON_LD):
         return ox.serialize(triples, format=fmt.rdf, prefixes=prefixes)
     return ox.serialize(triples, format=fmt.rdf)

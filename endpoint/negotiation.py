@@ -45,8 +45,9 @@ GRAPH_FORMATS = (
 # format= names (besides full media types); "json" and "xml" depend on the kind of result.
 _RESULT_ALIASES = {"json": "json", "srj": "json", "xml": "xml", "srx": "xml", "csv": "csv", "tsv": "tsv"}
 _GRAPH_ALIASES = {
-    "turtle": "turtle", "ttl": "turtle", "ntriples": "ntriples", "n-triples": "ntriples", "nt": "ntriples",
-    "rdfxml": "rdfxml", "rdf/xml": "rdfxml", "rdf": "rdfxml", "xml": "rdfxml", "jsonld": "jsonld",
+    "turtle": "turtle", "ttl": "turtle", "n3": "turtle",  # Turtle is N3
+    "ntriples": "ntriples", "n-triples": "ntriples", "nt": "ntriples",
+    "rdfxml": "rdfxml", "rdf+xml": "rdfxml", "rdf/xml": "rdfxml", "rdf": "rdfxml", "xml": "rdfxml", "jsonld": "jsonld",
     "json-ld": "jsonld", "json": "jsonld", "trig": "trig", "nquads": "nquads", "n-quads": "nquads", "nq": "nquads",
 }
 FORMAT_NAMES = sorted(set(_RESULT_ALIASES) | set(_GRAPH_ALIASES))
@@ -129,21 +130,39 @@ def _choose(accept: str, offers: tuple[Format, ...]) -> Format | None:
     return best
 
 
-def negotiate(accept: str | None, format_param: str | None, graph: bool) -> Format | None:
+def negotiate(accept: str | None, format_param: str | list[str] | None, graph: bool) -> Format | None:
     """The format for a result (``graph``: CONSTRUCT/DESCRIBE, else SELECT/ASK); ``format=`` wins over Accept.
 
-    Raises :class:`UnknownFormat` for a ``format=`` value that is no format at all.
+    ``format_param``: the values of ``format=`` (and of ``output=`` and
+    ``results=``, which some clients send too), each a name (``json``,
+    ``turtle``, ``n3``...) or media types (``application/ld+json,
+    application/x-json+ld``). The first value that names a format this kind
+    of result has wins; when none does (SPARQLWrapper sends its return format
+    whatever the query, ``format=json-ld`` for a SELECT), Accept decides.
+    Raises :class:`UnknownFormat` for a value that is no format at all, when
+    no other value can be used.
     """
     offers = GRAPH_FORMATS if graph else RESULT_FORMATS
-    if not format_param:
-        return choose(accept, offers)
-    value = format_param.strip().lower()
-    if "/" in value:
-        if not any(value == f.media_type for f in RESULT_FORMATS + GRAPH_FORMATS):
-            raise UnknownFormat(value)
-        return next((f for f in offers if f.media_type == value), None)
-    aliases = _GRAPH_ALIASES if graph else _RESULT_ALIASES
-    if value not in _RESULT_ALIASES and value not in _GRAPH_ALIASES:
-        raise UnknownFormat(value)
-    name = aliases.get(value)
-    return next((f for f in offers if f.name == name), None)
+    values = [format_param] if isinstance(format_param, str) else list(format_param or ())
+    unknown = None
+    for value in values:
+        value = value.strip().lower()
+        if not value:
+            continue
+        if "/" in value:  # media types, as in Accept
+            ranges = parse_accept(value)
+            if not any(r.specificity(f.media_type) for r in ranges for f in RESULT_FORMATS + GRAPH_FORMATS):
+                unknown = unknown or value
+                continue
+            fmt = _choose(value, offers)
+        else:
+            if value not in _RESULT_ALIASES and value not in _GRAPH_ALIASES:
+                unknown = unknown or value
+                continue
+            name = (_GRAPH_ALIASES if graph else _RESULT_ALIASES).get(value)
+            fmt = next((f for f in offers if f.name == name), None)
+        if fmt is not None:
+            return fmt
+    if unknown is not None:
+        raise UnknownFormat(unknown)
+    return choose(accept, offers)

@@ -13,10 +13,13 @@ hot path); the OpenAPI description of these routes is written out in
 
 from __future__ import annotations
 
+import email.policy
 import time
+import uuid
 from collections.abc import Awaitable, Callable
+from email.parser import BytesParser
 from typing import Any
-from urllib.parse import parse_qsl, unquote_plus
+from urllib.parse import parse_qsl, unquote_plus, urlencode
 
 import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
@@ -115,6 +118,7 @@ class Protocol:
         self.limiter = limiter
         self.allowed_hosts = settings.service_hosts
         self._descriptions: dict[tuple[str, str], bytes] = {}
+        self._bases: dict[str, str | None] = {}
 
     def routes(self) -> list[Route]:
         return [
@@ -210,7 +214,7 @@ class Protocol:
                 raise Refusal(403, why, "service")
             form, has_dataset_clause = analysis.form, analysis.has_dataset_clause
         accept = request.headers.get("accept")
-        format_param = _one(params, "format")
+        format_param = _format_values(params)
         try:
             if form is None:  # unreadable: the parser will say why; negotiate both kinds
                 results_format = negotiate(accept, format_param, False)
@@ -226,6 +230,8 @@ class Protocol:
         for iri in default_graphs + named_graphs:
             _check_iri(iri)
         job = self._job(text, results_format, graph_format, default_graphs, named_graphs, has_dataset_clause, lookup)
+        if lookup is None:
+            job["base_iri"] = self._base(request.scope)  # a lookup names absolute IRIs only
         # a lookup whose work the store shows small is answered here, unless the protocol names graphs
         inline = lookup if not (default_graphs or named_graphs) else None
         result = await self._run(request, job, inline=inline)
@@ -247,7 +253,25 @@ class Protocol:
             job["bound"] = lookup.bound  # lets the rows of its answer be counted from its terms
         return job
 
-    def _acceptable(self, accept: str | None, format_param: str | None, graph: bool) -> Format:
+    def _base(self, scope: dict) -> str | None:
+        """The base IRI of a request's relative IRIs: the URL it was sent to (SPARQL 1.1 Protocol); None if that
+        URL is no IRI (a strange Host header)."""
+        host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+        if host is None:
+            server = scope.get("server")
+            host = f"{server[0]}:{server[1]}" if server else "localhost"
+        url = f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope['path']}"
+        if url not in self._bases:
+            if len(self._bases) > 64:  # a few names a server answers to; many are clients playing with Host
+                self._bases.clear()
+            try:
+                ox.NamedNode(url)
+                self._bases[url] = url
+            except ValueError:
+                self._bases[url] = None
+        return self._bases[url]
+
+    def _acceptable(self, accept: str | None, format_param: list[str], graph: bool) -> Format:
         fmt = negotiate(accept, format_param, graph)
         if fmt is None:
             offers = GRAPH_FORMATS if graph else RESULT_FORMATS
@@ -334,7 +358,8 @@ class Protocol:
                 raise Refusal(400, "using-graph-uri/using-named-graph-uri cannot be combined with USING or WITH "
                                    "in the update", "bad_request")
             text = add_using(text, using, using_named)
-        result = await self._run(request, {"op": "update", "update": text}, write=True)
+        result = await self._run(request, {"op": "update", "update": text, "base_iri": self._base(request.scope)},
+                                 write=True)
         self.invalidate()
         if result.status >= 400:
             raise Refusal(result.status, result.error or "error", "update_error")
@@ -353,9 +378,10 @@ class Protocol:
     async def _store(self, request: Request, ctx: dict) -> Response:
         params = _query_params(request)
         graphs = params.get("graph", [])
-        if ("default" in params) == bool(graphs) or len(graphs) > 1:
+        create = request.method == "POST" and not graphs and "default" not in params  # POST to the store itself
+        if not create and (("default" in params) == bool(graphs) or len(graphs) > 1):
             raise Refusal(400, "name one graph: ?graph=IRI, or ?default for the default graph", "bad_request")
-        graph = graphs[0] if graphs else None
+        graph = f"urn:uuid:{uuid.uuid4()}" if create else graphs[0] if graphs else None
         if graph is not None:
             _check_iri(graph)
         ctx["text"] = f"{request.method} {graph or 'default'}"
@@ -375,16 +401,42 @@ class Protocol:
         job: dict[str, Any] = {"op": "graph_write", "method": request.method, "graph": graph}
         payload = None
         if request.method in ("PUT", "POST"):
-            name = UPLOAD_FORMATS.get(_media_type(request))
-            if name is None:
-                raise Refusal(415, "send RDF as one of: " + ", ".join(UPLOAD_FORMATS), "media_type")
-            job["format"] = name
-            payload = await self._body(request, self.settings.max_upload_bytes)
+            body = await self._body(request, self.settings.max_upload_bytes)
+            job["parts"], payload = await self._documents(request, body)
         result = await self._run(request, job, write=True, payload=payload)
         self.invalidate()
         if result.status >= 400:
             raise Refusal(result.status, result.error or "error", "update_error")
+        if create:  # the new graph's IRI, and where to GET it
+            location = str(request.url.replace(query=urlencode({"graph": graph})))
+            return Response(status_code=201, headers={"Location": location})
         return Response(status_code=result.status)
+
+    async def _documents(self, request: Request, body: bytes) -> tuple[list[tuple[str, int]], bytes]:
+        """The RDF documents of an upload: (format, size) of each, and their bytes one after the other.
+
+        One document, or several as the parts of ``multipart/form-data`` (Graph
+        Store Protocol §5.5: they are merged into the graph), each with its
+        media type.
+        """
+        ctype = _media_type(request)
+        if ctype != "multipart/form-data":
+            name = UPLOAD_FORMATS.get(ctype)
+            if name is None:
+                raise Refusal(415, "send RDF as one of: " + ", ".join(UPLOAD_FORMATS)
+                              + " (or several as multipart/form-data)", "media_type")
+            return [(name, len(body))], body
+        documents = await run_in_threadpool(_multipart, request.headers["content-type"], body)
+        if not documents:
+            raise Refusal(400, "the multipart/form-data body has no part", "bad_request")
+        parts = []
+        for i, (media_type, data) in enumerate(documents, 1):
+            name = UPLOAD_FORMATS.get(media_type)
+            if name is None:
+                raise Refusal(415, f"part {i} is {media_type or 'of no media type'}; send RDF as one of: "
+                              + ", ".join(UPLOAD_FORMATS), "media_type")
+            parts.append((name, len(data)))
+        return parts, b"".join(data for _, data in documents)
 
     # -- common --------------------------------------------------------------
     async def _handle(self, request: Request, endpoint: str,
@@ -440,10 +492,10 @@ class Protocol:
     # -- service description -------------------------------------------------
     def _service_description(self, request: Request, params: dict[str, list[str]]) -> Response:
         accept = request.headers.get("accept") or ""
-        if self.html_home and not _one(params, "format") and "text/html" in accept.lower():
+        if self.html_home and not _format_values(params) and "text/html" in accept.lower():
             return RedirectResponse("/", status_code=303)
         try:
-            fmt = self._acceptable(accept, _one(params, "format"), True)
+            fmt = self._acceptable(accept, _format_values(params), True)
         except UnknownFormat as e:
             raise Refusal(400, f"unknown format {e}", "bad_request") from None
         endpoint = str(request.url.replace(query="", fragment=""))
@@ -509,6 +561,22 @@ def _query_params(request: Request) -> dict[str, list[str]]:
     for k, v in parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True):
         params.setdefault(k, []).append(v)
     return params
+
+
+def _multipart(content_type: str, body: bytes) -> list[tuple[str, bytes]]:
+    """(media type, content) of each part of a ``multipart/form-data`` body (the standard library's MIME reader)."""
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+    if not message.is_multipart():
+        raise Refusal(400, "the multipart/form-data body cannot be read (no boundary?)", "bad_request")
+    return [(part.get_content_type() if part.get("content-type") else "", part.get_payload(decode=True) or b"")
+            for part in message.iter_parts()]
+
+
+def _format_values(params: dict[str, list[str]]) -> list[str]:
+    """What the request says of its result format besides Accept: ``format=``, and ``output=`` and ``results=``
+    (SPARQLWrapper sends all three)."""
+    return params.get("format", []) + params.get("output", []) + params.get("results", [])
 
 
 def _one(params: dict[str, list[str]], name: str) -> str | None:

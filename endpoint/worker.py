@@ -33,6 +33,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from .escaping import CsvFromTsv, XmlFixed, tsv_to_csv, xml_fix
 from .wire import ABORT, ANSWER, END, FRAME, KINDS, STREAM, TRUNCATED, Result
 
 
@@ -247,8 +248,27 @@ class Formats:
         if name == "ntriples":
             return ntriples
         prefixes = self.prefixes if name in ("turtle", "trig") else None
-        return ox.serialize(ox.parse(ntriples, ox.RdfFormat.N_TRIPLES), format=self.graphs[name],
-                            prefixes=prefixes)
+        body = ox.serialize(ox.parse(ntriples, ox.RdfFormat.N_TRIPLES), format=self.graphs[name], prefixes=prefixes)
+        return xml_fix(body) if name == "rdfxml" else body
+
+    def serialize_rows(self, tsv: bytes, name: str) -> bytes:
+        """Results written as TSV (a header line, a line per row), in the format ``name``."""
+        if name == "tsv":
+            return tsv
+        if name == "csv":
+            return tsv_to_csv(tsv, self.ox)
+        body = self.ox.parse_query_results(tsv, self.ox.QueryResultsFormat.TSV).serialize(format=self.results[name])
+        return xml_fix(body) if name == "xml" else body
+
+    def write(self, results: Any, name: str, out: Any) -> None:
+        """Stream query results (solutions or triples) in the format ``name`` to ``out``."""
+        if name == "csv":
+            csv_out = CsvFromTsv(out, self.ox)
+            results.serialize(csv_out, self.results["tsv"])
+            csv_out.flush()
+            return
+        target = self.graphs[name] if isinstance(results, self.ox.QueryTriples) else self.results[name]
+        results.serialize(XmlFixed(out) if name in ("xml", "rdfxml") else out, target)
 
 
 def _first_line(e: BaseException) -> str:
@@ -263,7 +283,7 @@ def _run_job(kg: Any, job: dict, payload: bytes | None, conn: _Connection, forma
         elif op == "graph_get":
             _graph_get(kg, job, conn, formats)
         elif op == "update":
-            kg.store.update(job["update"])
+            kg.store.update(job["update"], base_iri=job.get("base_iri"))
             kg.store.flush()
             conn.answer(204)
         elif op == "graph_write":
@@ -284,9 +304,9 @@ def _query(kg: Any, job: dict, conn: _Connection, formats: Formats) -> None:
 
     def evaluate() -> Any:
         if job.get("own_dataset"):
-            return kg.store.query(job["query"])
+            return kg.store.query(job["query"], base_iri=job.get("base_iri"))
         return kg.query(job["query"], default_graph=job.get("default_graph"),
-                        named_graphs=job.get("named_graphs"), dataset_clause=False)
+                        named_graphs=job.get("named_graphs"), dataset_clause=False, base_iri=job.get("base_iri"))
 
     results = evaluate()
     if isinstance(results, ox.QuerySolutions):
@@ -299,16 +319,16 @@ def _query(kg: Any, job: dict, conn: _Connection, formats: Formats) -> None:
         if name is None:
             conn.answer(406, kind="results")
             return
-        conn.answer(200, kind="results", rows=1, body=results.serialize(format=formats.results[name]))
+        body = results.serialize(format=formats.results[name])
+        conn.answer(200, kind="results", rows=1, body=xml_fix(body) if name == "xml" else body)
         return
     if name is None:
         conn.answer(406, kind=kind)
         return
-    target = formats.results[name] if kind == "results" else formats.graphs[name]
     max_rows = job.get("max_rows", 0)
     if not max_rows:
         conn.answer(200, kind=kind, stream=True)
-        _stream(conn, lambda out: results.serialize(out, target))
+        _stream(conn, lambda out: formats.write(results, name, out))
         return
     if kind == "results" and name == "json":
         written = _json_within(results, max_rows, job.get("bound", 0))
@@ -324,12 +344,9 @@ def _query(kg: Any, job: dict, conn: _Connection, formats: Formats) -> None:
     kept = counter.first_lines(max_rows + header_lines) if counter.full else b"".join(counter.chunks)
     rows = min(counter.lines, max_rows + header_lines) - header_lines
     if kind == "results":
-        if name == "tsv":
-            body = kept
-        else:
-            body = ox.parse_query_results(kept, ox.QueryResultsFormat.TSV).serialize(format=target)
-            if counter.full and name == "json":
-                body = body[:-1] + b',"truncated":true,"maxRows":%d}' % max_rows
+        body = formats.serialize_rows(kept, name)
+        if counter.full and name == "json":
+            body = body[:-1] + b',"truncated":true,"maxRows":%d}' % max_rows
     else:
         body = formats.serialize_triples(kept, name)
     conn.answer(200, kind=kind, rows=rows, truncated=counter.full, body=body)
@@ -356,11 +373,16 @@ def _graph_get(kg: Any, job: dict, conn: _Connection, formats: Formats) -> None:
     name = job["format"]
     prefixes = formats.prefixes if name == "turtle" else None
     conn.answer(200, kind="graph", stream=True)
-    _stream(conn, lambda out: kg.store.dump(out, formats.graphs[name], from_graph=graph, prefixes=prefixes))
+    _stream(conn, lambda out: kg.store.dump(XmlFixed(out) if name == "rdfxml" else out, formats.graphs[name],
+                                            from_graph=graph, prefixes=prefixes))
 
 
 def _graph_write(kg: Any, job: dict, payload: bytes | None, conn: _Connection, formats: Formats) -> None:
-    """Graph Store Protocol PUT/POST/DELETE, each as one SPARQL update (one transaction)."""
+    """Graph Store Protocol PUT/POST/DELETE, each as one SPARQL update (one transaction).
+
+    ``job["parts"]``: (format, size) of each RDF document in ``payload``, one
+    after the other (several for a multipart POST: they are merged).
+    """
     ox = formats.ox
     graph = job.get("graph")
     existed = kg.store.contains_named_graph(ox.NamedNode(graph)) if graph else True
@@ -373,16 +395,23 @@ def _graph_write(kg: Any, job: dict, payload: bytes | None, conn: _Connection, f
         kg.store.flush()
         conn.answer(204)
         return
+    documents, start = [], 0
     try:
-        ntriples = ox.serialize(ox.parse(payload or b"", formats.graphs[job["format"]],
-                                         base_iri=graph or None), format=ox.RdfFormat.N_TRIPLES)
+        for i, (name, size) in enumerate(job["parts"], 1):
+            data = (payload or b"")[start:start + size]
+            start += size
+            documents.append(ox.serialize(ox.parse(data, formats.graphs[name], base_iri=graph or None),
+                                          format=ox.RdfFormat.N_TRIPLES).decode())
     except (SyntaxError, ValueError) as e:
-        conn.answer(400, error=f"the RDF data cannot be read: {_first_line(e)}")
+        where = f" (part {i})" if len(job["parts"]) > 1 else ""
+        conn.answer(400, error=f"the RDF data cannot be read{where}: {_first_line(e)}")
         return
-    body = ntriples.decode()
+    body = "".join(documents)
     parts = []
     if method == "PUT":
         parts.append(f"DROP SILENT GRAPH <{graph}>" if graph else "CLEAR DEFAULT")
+    if graph and (method == "PUT" or not existed):
+        parts.append(f"CREATE SILENT GRAPH <{graph}>")  # the graph exists, even empty
     if body:
         parts.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}" if graph else f"INSERT DATA {{\n{body}}}")
     if parts:

@@ -115,14 +115,15 @@ class KnowledgeGraph:
 
     def query(self, sparql: str, *, default_graph: Sequence[str] | None = None,
               named_graphs: Sequence[str] | None = None, prefixes: bool = False,
-              dataset_clause: bool | None = None):
+              dataset_clause: bool | None = None, base_iri: str | None = None):
         """Run a SPARQL query; the default graph is the union of all visible graphs
         (unless the query names its own with FROM / FROM NAMED).
 
         ``default_graph``/``named_graphs`` (IRIs) restrict the dataset as the
         SPARQL protocol's ``default-graph-uri``/``named-graph-uri`` do.
         ``dataset_clause``: whether the query has FROM / FROM NAMED, when the
-        caller already knows (None: read from the text).
+        caller already knows (None: read from the text). ``base_iri``: what
+        relative IRIs in the query resolve against (the endpoint's URL).
         """
         if prefixes:
             sparql = sparql_prefixes() + sparql
@@ -142,7 +143,7 @@ class KnowledgeGraph:
             kwargs = {"default_graph": [ox.DefaultGraph(), *visible], "named_graphs": visible}
         else:
             kwargs["use_default_graph_as_union"] = True
-        return self.store.query(sparql, **kwargs)
+        return self.store.query(sparql, base_iri=base_iri, **kwargs)
 
     def datasets(self) -> list[Dataset]:
         q = f"""SELECT ?name ?graph ?status ?read ?loaded ?rejected ?skipped ?triples ?source ?sha ?format ?region ?at

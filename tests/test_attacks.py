@@ -1,10 +1,11 @@
-"""The attacks of issue 12, each against a real server (or the real loaders), so that a reviewer runs them all
-with one command: ``make test-attacks`` (this file and tests/test_endpoint_safety.py, the attacks the endpoint
-held from the start: runaway queries, SERVICE/LOAD to outside hosts, writes without the token...).
+"""The endpoint's attacks of issue 12, each against a real server, so that a reviewer runs them all with one
+command: ``make test-attacks`` (this file, tests/test_attacks_loaders.py for the loaders, and
+tests/test_endpoint_safety.py, the attacks the endpoint held from the start: runaway queries, SERVICE/LOAD to
+outside hosts, writes without the token...).
 
-Endpoint: a lookup-shaped query whose join blows up, SIGTERM in the middle of a query, slow and numerous
-connections, rate-limit gaps and forged X-Forwarded-For, deeply nested queries, long GET queries, stored
-script IRIs in pages. Loaders: see the section at the end.
+Here: a lookup-shaped query whose join blows up, SIGTERM in the middle of a query, stored script IRIs in pages
+and security headers, slow and numerous connections, rate-limit gaps and forged X-Forwarded-For, deeply nested
+queries, long GET queries (and a long query on the command line).
 """
 
 from __future__ import annotations
@@ -358,8 +359,3 @@ def test_the_cli_runs_a_query_longer_than_a_file_name(sample_store):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().splitlines()[-1] == "true"
-
-
-# -- loaders -------------------------------------------------------------------------------------
-# The loaders' attacks of issue 12 (an oversized CSV field, an unbalanced quote, deeply nested JSON, a full disk,
-# killed loads) belong here, each with the real `patrimoine load` on generated input.

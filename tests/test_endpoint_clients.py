@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import rdflib
+import requests
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
-from SPARQLWrapper import CSV, JSON, POST, RDFXML, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, RDF, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper.Wrapper import _allowedFormats
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, Unauthorized
 
 from graph.store import KnowledgeGraph
@@ -72,6 +75,35 @@ def test_sparqlwrapper_ask_and_construct(live_server, direct):
     assert len(rdflib.Graph().parse(data=sw.query().convert(), format="turtle")) == expected
 
 
+# What SPARQLWrapper, left to its defaults (GET, format=/output=/results= besides Accept), gets for each query form
+# and each return format it offers; each form's own formats must come back as asked.
+SW_EXPECTED = {
+    "results": {JSON: "application/sparql-results+json", XML: "application/sparql-results+xml", CSV: "text/csv",
+                TSV: "text/tab-separated-values"},
+    "graph": {XML: "application/rdf+xml", RDFXML: "application/rdf+xml", RDF: "application/rdf+xml",
+              TURTLE: "text/turtle", N3: "text/turtle", JSONLD: "application/ld+json", JSON: "application/ld+json"},
+}
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # SPARQLWrapper's own, for formats a form does not have
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated")
+@pytest.mark.parametrize("form", ["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"])
+def test_sparqlwrapper_defaults_in_every_return_format(live_server, direct, form):
+    record = a_record(direct)
+    query = {"SELECT": f"SELECT ?p ?o WHERE {{ <{record}> ?p ?o }}", "ASK": f"ASK {{ <{record}> ?p ?o }}",
+             "CONSTRUCT": f"CONSTRUCT WHERE {{ <{record}> ?p ?o }}", "DESCRIBE": f"DESCRIBE <{record}>"}[form]
+    expected = SW_EXPECTED["graph" if form in ("CONSTRUCT", "DESCRIBE") else "results"]
+    for fmt in _allowedFormats:
+        sw = SPARQLWrapper(live_server.sparql)
+        sw.setQuery(query)
+        sw.setReturnFormat(fmt)
+        result = sw.query()  # raises on any 4xx
+        content_type = result.response.headers["content-type"].split(";")[0]
+        if fmt in expected and not (form == "ASK" and fmt in (CSV, TSV)):
+            assert content_type == expected[fmt], (form, fmt)
+        assert result.convert() is not None, (form, fmt)
+
+
 def test_sparqlwrapper_reports_a_bad_query(live_server):
     sw = SPARQLWrapper(live_server.sparql)
     sw.setQuery("SELECT * WHERE { ?s ?p ")
@@ -130,3 +162,74 @@ def test_rdflib_update_store(writable):
     assert bool(reader.query(f'ASK {{ GRAPH <{GRAPH}> {{ <http://example.org/r> ?p "rdflib" }} }}'))
     graph.remove(triple)
     assert not bool(reader.query(f'ASK {{ GRAPH <{GRAPH}> {{ <http://example.org/r> ?p "rdflib" }} }}'))
+
+
+# -- the W3C SPARQL 1.1 Protocol and Graph Store cases these clients do not cover -----------------
+
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def test_relative_iris_resolve_against_the_endpoint_url(writable):
+    """query_content_type_construct, update_base_uri: the base IRI is the URL the request was sent to."""
+    r = requests.post(writable.sparql, data="CONSTRUCT { <s> <p> 1 } WHERE {}",
+                      headers={"Content-Type": "application/sparql-query", "Accept": "application/n-triples"},
+                      timeout=10)
+    assert r.status_code == 200, r.text
+    assert r.text.startswith(f"<{writable.url}/s> <{writable.url}/p> ")
+    r = requests.get(writable.sparql, params={"query": "SELECT ?x WHERE { BIND(<a/b> AS ?x) }"}, timeout=10)
+    assert r.json()["results"]["bindings"][0]["x"]["value"] == f"{writable.url}/a/b"
+    update = "INSERT DATA { GRAPH <http://example.org/base-test> { <s> <p> <o> } }"
+    r = requests.post(writable.url + "/update", data=update, timeout=10,
+                      headers={"Content-Type": "application/sparql-update", **BEARER})
+    assert r.status_code == 204, r.text
+    base = writable.url
+    ask = f"ASK {{ GRAPH <http://example.org/base-test> {{ <{base}/s> <{base}/p> <{base}/o> }} }}"
+    assert requests.get(writable.sparql, params={"query": ask}, timeout=10).json()["boolean"] is True
+
+
+def test_graph_store_post_multipart_merges_every_part(writable):
+    graph = "http://example.org/person/2"
+    r = requests.put(writable.url + "/store", params={"graph": graph}, timeout=10,
+                     data='<http://example.org/p2> <http://xmlns.com/foaf/0.1/name> "Jean" .',
+                     headers={"Content-Type": "text/turtle", **BEARER})
+    assert r.status_code == 201
+    foaf = "<http://example.org/p2> <http://xmlns.com/foaf/0.1/"
+    files = {"lastName.ttl": ("lastName.ttl", (foaf + 'familyName> "Dupont" .').encode(), "text/turtle"),
+             "firstName.nt": ("firstName.nt", (foaf + 'givenName> "Jean" .\n').encode(), "application/n-triples")}
+    r = requests.post(writable.url + "/store", params={"graph": graph}, files=files, headers=BEARER, timeout=10)
+    assert r.status_code == 204, r.text
+    got = requests.get(writable.url + "/store", params={"graph": graph}, timeout=10,
+                       headers={"Accept": "application/n-triples"})
+    names = {str(t.predicate.value).rsplit("/", 1)[1] for t in ox.parse(got.content, ox.RdfFormat.N_TRIPLES)}
+    assert names == {"name", "familyName", "givenName"}
+    bad = {"x": ("x.png", b"\x89PNG", "image/png")}
+    r = requests.post(writable.url + "/store", params={"graph": graph}, files=bad, headers=BEARER, timeout=10)
+    assert r.status_code == 415 and "part 1" in r.text
+
+
+def test_graph_store_post_to_the_store_creates_a_graph(writable):
+    data = '<http://example.org/new> <http://example.org/p> "created" .'
+    r = requests.post(writable.url + "/store", data=data, headers={"Content-Type": "text/turtle", **BEARER},
+                      timeout=10)
+    assert r.status_code == 201 and r.headers["location"].startswith(writable.url + "/store?graph=")
+    got = requests.get(r.headers["location"], headers={"Accept": "application/n-triples"}, timeout=10)
+    assert got.status_code == 200 and '"created"' in got.text
+    again = requests.post(writable.url + "/store", data=data, headers={"Content-Type": "text/turtle", **BEARER},
+                          timeout=10)
+    assert again.status_code == 201 and again.headers["location"] != r.headers["location"], "a new graph each time"
+    assert requests.post(writable.url + "/store", data=data, headers={"Content-Type": "text/turtle"},
+                         timeout=10).status_code == 401
+
+
+def test_graph_store_put_of_an_empty_graph_makes_an_empty_graph(writable):
+    graph = "http://example.org/empty"
+    r = requests.put(writable.url + "/store", params={"graph": graph}, data=b"",
+                     headers={"Content-Type": "text/turtle", **BEARER}, timeout=10)
+    assert r.status_code == 201
+    got = requests.get(writable.url + "/store", params={"graph": graph}, timeout=10,
+                       headers={"Accept": "application/n-triples"})
+    assert got.status_code == 200 and got.text.strip() == ""
+    assert requests.head(writable.url + "/store", params={"graph": graph}, timeout=10).status_code == 200
+    r = requests.delete(writable.url + "/store", params={"graph": graph}, headers=BEARER, timeout=10)
+    assert r.status_code == 204
+    assert requests.head(writable.url + "/store", params={"graph": graph}, timeout=10).status_code == 404

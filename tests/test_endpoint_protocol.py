@@ -202,7 +202,18 @@ def test_format_parameter_overrides_accept(live_server, direct):
     r = get(live_server, "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 2", params={"format": "nt"})
     assert r.headers["content-type"].startswith("application/n-triples")
     assert get(live_server, COUNT, params={"format": "png"}).status_code == 400
-    assert get(live_server, "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", params={"format": "csv"}).status_code == 406
+    # a format this kind of result does not have: Accept decides (406 if it cannot)
+    construct = "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1"
+    r = get(live_server, construct, params={"format": "csv"}, headers={"Accept": "application/n-triples"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/n-triples")
+    assert get(live_server, construct, params={"format": "csv"}, headers={"Accept": "text/csv"}).status_code == 406
+    # clients that send output= or results=, or media types, or several values: the first usable one wins
+    r = get(live_server, LABELS, params={"output": "tsv", "results": "xml"})
+    assert r.headers["content-type"].startswith("text/tab-separated-values")
+    r = get(live_server, construct, params={"format": ["json-ld", "application/ld+json,application/x-json+ld"]})
+    assert r.headers["content-type"].startswith("application/ld+json")
+    r = get(live_server, construct, params={"format": "n3"})  # Turtle is N3
+    assert r.headers["content-type"].startswith("text/turtle")
 
 
 # -- the RDF dataset (§2.1.4) -----------------------------------------------------------
@@ -331,8 +342,40 @@ def test_row_limit_truncates_and_says_so(sample_store, direct):
         assert json_rows(r) == all_labels[:5]
 
 
+# Values pyoxigraph's serializers get wrong (README, known issues): an IRI holding a comma in CSV, a carriage
+# return in XML; among many rows that need nothing, so that the rows around them are checked too.
+AWKWARD = ("SELECT ?i ?s ?o WHERE { VALUES ?i { " + " ".join(map(str, range(2000))) + " } "
+           "BIND(IRI(CONCAT('http://example.org/item/', STR(?i), IF(?i IN (7, 1500, 1501), ',b', ''))) AS ?s) "
+           "BIND(IF(?i = 1000, 'line\\rfeed, \\\"quoted\\\"', CONCAT('v', STR(?i))) AS ?o) } ORDER BY ?i")
+
+
+def expected_awkward(i: int) -> tuple[str, str]:
+    return (f"http://example.org/item/{i}" + (",b" if i in (7, 1500, 1501) else ""),
+            'line\rfeed, "quoted"' if i == 1000 else f"v{i}")
+
+
+def check_awkward(server) -> None:
+    r = get(server, AWKWARD, headers={"Accept": "text/csv"})
+    table = list(csv.reader(io.StringIO(r.content.decode("utf-8"), newline="")))
+    assert table[0] == ["i", "s", "o"]
+    assert [tuple(row[1:]) for row in table[1:]] == [expected_awkward(i) for i in range(2000)]
+    r = get(server, AWKWARD, headers={"Accept": "application/sparql-results+xml"})
+    values = [{b.get("name"): b[0].text for b in result} for result in ET.fromstring(r.content).iter(SRX + "result")]
+    assert [(v["s"], v["o"]) for v in values] == [expected_awkward(i) for i in range(2000)]
+    construct = 'CONSTRUCT { <http://example.org/a,b> <http://example.org/p> "x\\ry" } WHERE {}'
+    r = get(server, construct, headers={"Accept": "application/rdf+xml"})
+    [triple] = list(ox.parse(r.content, ox.RdfFormat.RDF_XML))
+    assert triple.object.value == "x\ry"
+
+
+def test_csv_and_xml_results_keep_awkward_values(sample_store):
+    with start_server(sample_store, "--max-rows", "5000", "--rate-limit", "0") as server:
+        check_awkward(server)
+
+
 def test_without_row_limit_results_stream(sample_store, direct):
     with start_server(sample_store, "--max-rows", "0", "--rate-limit", "0") as server:
+        check_awkward(server)  # the same, streamed
         q = "SELECT * WHERE { ?s ?p ?o }"
         r = get(server, q, headers={"Accept": "text/tab-separated-values"})
         assert r.status_code == 200 and r.headers.get("transfer-encoding") == "chunked"
