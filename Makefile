@@ -37,7 +37,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 test-attacks: install  # the attacks the endpoint and the loaders must hold against (README: Security)
-	$(BIN)/python -m pytest -q tests/test_attacks.py tests/test_endpoint_safety.py
+	$(BIN)/python -m pytest -q tests/test_attacks.py tests/test_attacks_loaders.py tests/test_endpoint_safety.py
 
 bench: install
 	$(BIN)/python bench/load.py
