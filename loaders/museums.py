@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
-from graph.iri import Minter, slug
+from graph.iri import Minter
 from graph.mapping import MappingContext
 from graph.namespaces import CRM, FOAF, RDF, VOID
 from graph.ntriples import iri
@@ -93,24 +93,23 @@ def _department_code(ctx: MappingContext, name: str | None) -> str | None:
     """``Pas-de-Calais``, ``62`` or ``Val d'Oise`` → the department's code."""
     if not name:
         return None
-    names = _department_names(ctx.geo)
-    dep = ctx.geo.department(name)
-    return dep.code if dep is not None else names.get(slug(name))
-
-
-@cache
-def _department_names(geo) -> dict[str, str]:
-    return {slug(d.name): d.code for d in geo.departments()}
+    dep = ctx.geo.department_named(name)
+    return dep.code if dep is not None else None
 
 
 def _commune(record: SourceRecord, ctx: MappingContext, department: str | None) -> tuple[str | None, str | None]:
     """(commune term, INSEE code): the INSEE code of ``ref_deps``/``code_insee`` the geography knows, else
-    the commune's name in its department, else a well-formed code as the list writes it."""
+    the commune's name in its department, else the one commune of its postal code, else a well-formed
+    code as the list writes it."""
     name = record.first("commune")
     code = record.first("insee") or (record.first("deps") or "")[:5]
-    if ctx.geo.commune(code) is not None:
-        return ctx.commune(code), ctx.geo.commune(code).code
-    if name and (found := ctx.geo.find_commune(name, department)) is not None:
+    found = ctx.geo.commune(code)
+    if found is None and name:
+        found = ctx.geo.find_commune(name, department)
+    if found is None and (postcode := record.first("postcode")):
+        by_postcode = ctx.geo.communes_with_postcode(postcode)
+        found = by_postcode[0] if len(by_postcode) == 1 else None
+    if found is not None:
         return ctx.commune(found.code), found.code
     if code and (department is None or code.startswith(department)):
         try:

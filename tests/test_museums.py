@@ -78,6 +78,16 @@ def test_communes_by_insee_code_else_by_name_in_the_department(france: Knowledge
     assert commune("M5052") == {(f"{PK}place/commune/60141",)}  # Chantilly, postal code 60631 (a CEDEX)
 
 
+def test_a_commune_the_list_names_its_own_way_is_found_by_its_postal_code(tmp_path: Path) -> None:
+    path = tmp_path / "musees.csv"  # the list's row of M0812 written without ref_deps and with "Amiens Métropole" for its commune
+    path.write_bytes((HEADER + "\r\nHauts-de-France;Somme;M0812;Amiens Métropole;musée de Picardie;48 rue de la "
+                      "République;;80000;;;;;;;\r\n").encode())
+    kg = KnowledgeGraph(None)
+    assert load(kg, [path], LoadOptions(progress=False))[0].counts.records_loaded == 1
+    assert rows(kg, f"""SELECT ?c WHERE {{ <{PK}org/museofile/M0812> crm:P74_has_current_or_former_residence
+        /crm:P89_falls_within ?c }}""") == {(f"{PK}place/commune/80021",)}
+
+
 def test_joconde_keepers_have_the_list_s_label_address_and_coordinates(france: KnowledgeGraph) -> None:
     found = rows(france, """SELECT DISTINCT ?keeper ?name ?address ?wkt WHERE {
         ?o crm:P50_has_current_keeper ?keeper ; crm:P1_is_identified_by/crm:P190_has_symbolic_content "01610014032" .
