@@ -51,6 +51,7 @@ from .http import error_reason
 
 SOURCES_FILE = Path(__file__).with_name("sources.toml")
 KINDS = ("download", "oai-pmh", "iiif")
+OAI_PREFIXES = ("oai_dc", "ead", "lido")  # what the harvester maps
 USER_AGENT = "patrimoine-kg fetch (+https://w3id.org/patrimoine-kg/)"
 CHUNK = 1 << 16
 DEFAULT_MAX_BYTES = 4 << 30
@@ -147,6 +148,9 @@ def _read_sources(path: Path) -> dict[str, Source]:
                 raise InputError(f"{where}: {url!r} is not an http(s) URL")
         if kind == "download" and spec.get("format") not in FORMATS:
             raise InputError(f"{where}: format {spec.get('format')!r} is not one of {', '.join(FORMATS)}")
+        if kind == "oai-pmh" and spec.get("metadata_prefix", "oai_dc") not in OAI_PREFIXES:
+            raise InputError(f"{where}: metadata_prefix {spec['metadata_prefix']!r} is not one of "
+                             f"{', '.join(OAI_PREFIXES)}")
         region = spec.get("region", {})
         if not isinstance(region, dict) or not all(isinstance(v, str) for v in region.values()):
             raise InputError(f"{where}: region must be a table of query parameters (strings)")

@@ -199,6 +199,8 @@ def test_bad_sources_and_names_are_one_line_errors(tmp_path: Path, portal: Expor
                        ('[x]\ntitle = "x"\nurl = "ftp://example.org/x"\nformat = "pop"\n', "is not an http(s) URL"),
                        ('[x]\ntitle = "x"\nurl = "https://example.org/x"\nformat = "pop"\nurl_template = 1\n',
                         "unknown key(s) url_template"),
+                       ('[x]\nkind = "oai-pmh"\ntitle = "x"\nurl = "https://example.org/oai"\nmetadata_prefix = "marc"\n',
+                        "metadata_prefix 'marc' is not one of oai_dc, ead, lido"),
                        ("[x\n", "not valid TOML")):
         bad.write_text(text, encoding="utf-8")
         done = run(tmp_path, "--list", "--sources", str(bad))
