@@ -23,6 +23,7 @@ Conventions
   (``4e quart 1er siècle av JC`` is 25 BC-1 BC, -24..0): quarters 0-24, 25-49, 50-74, 75-99;
   halves 0-49, 50-99; thirds 0-32, 33-65, 66-99; ``début`` 0-19, ``milieu`` 39-59,
   ``fin`` 79-99; ``limite A B`` (consecutive centuries) is the last year of A +/- 10 years.
+* ``1535 ou 1536`` (one or the other) covers both years and is marked ``uncertain``.
 * Ranges cover both ends: ``XVe-XVIe siècles`` / ``16e-17e siècle`` = 1401-1600 / 1501-1700,
   ``1850-1870``, ``entre 1820 et 1830``, ``de 1850 à 1870``, ``du 3 mai 1850 au 4 juin 1851``.
 * Full dates keep day precision: ``1886/11/30``, ``30/11/1886``, ``1886-11-30``,
@@ -338,9 +339,9 @@ _OPEN_RE = re.compile(
     r"\s+(?:l'|le\s+|la\s+)?(?P<rest>.+)"
 )
 _RANGE_KEYWORD_RE = re.compile(r"(?P<kw>entre|de|du|des)\s+(?P<rest>.+)")
-_RANGE_SEP_RE = re.compile(r"\s*(?:-|/)\s*|\s+(?:et|a|au|aux)\s+(?:(?:le|la|l')\s*)?")
+_RANGE_SEP_RE = re.compile(r"\s*(?:-|/)\s*|\s+(?:et|a|au|aux|ou)\s+(?:(?:le|la|l')\s*)?")
 # Keywords that must go with a range separator.
-_RANGE_SEPS = {None: {"-", "/"}, "entre": {"et"}, "de": {"a", "au"}, "du": {"a", "au"}, "des": {"a", "au", "aux"}}
+_RANGE_SEPS = {None: {"-", "/", "ou"}, "entre": {"et"}, "de": {"a", "au"}, "du": {"a", "au"}, "des": {"a", "au", "aux"}}
 
 _ORD_WORDS = {
     "premier": 1, "premiere": 1, "second": 2, "seconde": 2, "secondes": 2, "deuxieme": 2,
@@ -362,6 +363,7 @@ class _Span:
     start: Day | None
     stop: Day | None
     fine: bool = False
+    doubt: bool = False  # one of two ('1535 ou 1536')
 
 
 def _years(first: int, last: int) -> _Span:
@@ -540,7 +542,7 @@ def _range(s: str) -> _Span | None:
             continue
         if a.start > b.stop or a.start > b.start:
             return None
-        return _Span(a.start, b.stop, a.fine and b.fine)
+        return _Span(a.start, b.stop, a.fine and b.fine, word == "ou")
     return None
 
 
@@ -599,6 +601,7 @@ def _parse_part(part: str) -> Period | None:
     span = _read(s)
     if span is None:
         return None
+    doubt = doubt or span.doubt
     if not approx:
         return Period.of(part, span.start, span.stop, doubt)
     margin = APPROXIMATION_MARGIN_FINE if span.fine else APPROXIMATION_MARGIN_YEARS

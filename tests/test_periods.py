@@ -314,6 +314,12 @@ def test_approximate_end_stops_at_the_current_year() -> None:
     assert p is not None and p.end == this_year and p.inner_stop == (this_year - 2, 12, 31)
 
 
+def test_one_or_the_other() -> None:
+    assert bounds("1535 ou 1536") == (1535, 1536, True)
+    assert bounds("1535 ou 1536 ; 1540") == (1535, 1540, True)
+    assert parse_period("1536 ou 1535") is None
+
+
 @pytest.mark.parametrize(
     ("text", "begin", "end"),
     [

@@ -227,3 +227,16 @@ def test_the_load_lists_unread_places_with_their_file_and_line(tmp_path):
     assert [(x["status"], x["source_id"], x["reason"]) for x in lines] == [("unread", "r1", "place kept as text: Cambridge")]
     assert lines[0]["file"] == "marc.xml" and lines[0]["line"]
     kg.close()
+
+
+def test_pop_commune_in_index_form_without_insee(tmp_path):
+    from graph.store import KnowledgeGraph
+    from patrimoine.pipeline import LoadOptions, load
+
+    source = tmp_path / "merimee.csv"
+    source.write_text("REF;TICO;DPT;COM;INSEE;SCLE\n"
+                      "PA99999901;Église (constructed for the test);59;Quesnoy (Le);;16e siècle\n", encoding="utf-8")
+    kg = KnowledgeGraph(None)
+    load(kg, [source], LoadOptions(region="32", progress=False))
+    rows = list(kg.query("SELECT ?c WHERE { ?o crm:P55_has_current_location ?c . ?c a crm:E53_Place }", prefixes=True))
+    assert [r["c"].value for r in rows] == [Minter.plain(kg.minter.commune("59481"))]

@@ -191,10 +191,9 @@ def _commune(record: SourceRecord, ctx: MappingContext) -> str | None:
         return ctx.commune(codes[0], (f.get("COM") or f.get("WCOM") or [None])[0])
     written = (f.get("DPT") or [None])[0]  # a code (80) or, in open-data exports, a name (Somme)
     department = ctx.department_named(written) if written else None
-    for name in f.get("COM", []) + f.get("WCOM", []) + f.get("VILLE_M", []):
-        found = ctx.geo.find_commune(name, department)
-        if found is not None:
-            return ctx.commune(found.code)
+    for name in f.get("COM", []) + f.get("WCOM", []) + f.get("VILLE_M", []):  # 'Quesnoy (Le)': graph/places.py
+        if (found := ctx.resolved_place(name, ctx.place_context([department]), kinds=("commune",))) is not None:
+            return found
     return None
 
 
@@ -222,8 +221,8 @@ def _location(record: SourceRecord, obj: str, ctx: MappingContext) -> str | None
     spot = record.first("EMPL")
     if record.kind == "joconde" and (loca := " ; ".join(record.all("LOCA"))):
         parts = [p.strip() for p in re.split(r"\s*[;#]\s*", loca) if p.strip()]
-        if commune is None and parts and (found := ctx.geo.find_commune(parts[0])) is not None:
-            commune = ctx.commune(found.code)
+        if commune is None and parts:
+            commune = ctx.resolved_place(parts[0], kinds=("commune",))
         site = parts[-1] if len(parts) > 1 or commune is None else None
     within = commune
     if building:
