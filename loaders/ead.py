@@ -184,6 +184,7 @@ class _FindingAid:
     title: str | None = None
     publisher: str | None = None
     repository: str | None = None
+    langusage: list[str] = field(default_factory=list)  # languages the finding aid is written in
     resolved: bool = False
     stack: list[_Frame] = field(default_factory=list)
 
@@ -233,6 +234,11 @@ class _Stream:
         if filedesc is not None:
             fa.title = text(_descendant(filedesc, "titleproper"))
             fa.publisher = text(_descendant(filedesc, "publisher"))
+        profile_ = _child(header, "profiledesc")
+        usage = _descendant(profile_, "langusage") if profile_ is not None else None
+        if usage is not None:
+            fa.langusage = [(lang.get("langcode") or "").strip() or text(lang) or ""
+                            for lang in usage.iter("{*}language")] or [text(usage) or ""]
 
     def _open_component(self, element: etree._Element) -> None:
         fa = self.fa
@@ -274,6 +280,8 @@ class _Stream:
             fields["level"] = [_level_label(element, level)]
         if frame.cid is None and fa.title:
             fields["titleproper"] = [fa.title]
+        if fa.langusage:
+            fields["langusage"] = fa.langusage
         source_id = fa.eadid if frame.cid is None else f"{fa.eadid}/{frame.cid}"
         unit = Unit(fa.agency or UNKNOWN_AGENCY, fa.eadid or "", frame.cid, parent,
                     repository=fa.repository or fa.publisher)
@@ -453,8 +461,11 @@ def map_unit(record: SourceRecord, ctx: MappingContext) -> None:
         b.classify(term, "archival-level", level)
     for cote in dict.fromkeys(cotes):
         b.identifier(term, cote, "cote")
+    written = [lang for code in f.get("langusage", []) for lang in languages(code)]
     for n, title in enumerate(titles or f.get("titleproper", []), 1):
-        b.title(term, title, n)
+        node = b.title(term, title, n)
+        for lang in written:  # the finding aid's language (langusage) is its titles'
+            b.language(node, lang.iri, lang.label)
     for key, kind in profile()["texts"].items():
         for n, note in enumerate(f.get(key, []), 1):
             b.text_note(term, note, kind, n)

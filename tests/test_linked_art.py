@@ -158,3 +158,27 @@ def test_a_record_in_two_datasets_has_no_conflicting_parts():
     locations = rows(f"""SELECT ?g (COUNT(DISTINCT ?l) AS ?n) WHERE {{ GRAPH ?g {{ {pop('PM99000001')}
         crm:P55_has_current_location ?l }} }} GROUP BY ?g""")
     assert [int(r["n"]) for r in locations] == [1, 1]
+
+
+def test_languages_from_ead_and_lido():
+    # EAD langmaterial <language langcode="fre">: the content the fonds carries is a text in French
+    [fonds] = rows(f"""SELECT DISTINCT ?l ?code WHERE {{ <{BASE}archives/FRAN/FRAN_IR_054848> crm:P128_carries ?c ;
+        dc:language ?code . ?c a crm:E33_Linguistic_Object ; crm:P72_has_language ?l }}""")
+    assert fonds == {"l": "http://id.loc.gov/vocabulary/iso639-2/fre", "code": "fre"}
+    # EAD langusage: the finding aid, and so its titles, are in French
+    titled = rows(f"""SELECT DISTINCT ?l WHERE {{ <{BASE}archives/FRAD062/frad062_ir_9fi_01> crm:P102_has_title ?t .
+        ?t crm:P72_has_language ?l }}""")
+    assert titled == [{"l": "http://id.loc.gov/vocabulary/iso639-2/fre"}]
+    # LIDO: each title in its xml:lang
+    titles = {(r["t"], r["l"]) for r in rows("""SELECT DISTINCT ?t ?l WHERE { ?o crm:P102_has_title ?n .
+        ?n crm:P190_has_symbolic_content ?t ; crm:P72_has_language ?l FILTER(STR(?t) IN ("La Gioconda", "Mona Lisa")) }""")}
+    assert titles == {("La Gioconda", "http://id.loc.gov/vocabulary/iso639-2/ita"),
+                      ("Mona Lisa", "http://id.loc.gov/vocabulary/iso639-2/eng")}
+
+
+def test_palissy_objects_are_in_their_building():
+    # EDIF "cathédrale Notre-Dame", INSEE 80021: the object is in the building, in Amiens; REFA links the record
+    found = rows(f"""SELECT DISTINCT ?name ?commune ?record WHERE {{ {pop('PM99000001')} crm:P55_has_current_location ?p ;
+        pkg:housedIn ?record . ?p rdfs:label ?name ; crm:P89_falls_within ?commune }}""")
+    assert found == [{"name": "cathédrale Notre-Dame", "commune": f"{BASE}place/commune/80021",
+                      "record": f"{BASE}pop/PA00116046"}]

@@ -144,3 +144,16 @@ def test_real_samples_counts_reconcile_and_bad_rows_are_reported(real: Knowledge
 
 def test_legacy_cp1252_export_decodes_accents(real: KnowledgeGraph):
     assert rows(real, f"SELECT ?t WHERE {{ {pop(real, 'PA00078015')} rdfs:label ?t }}") == [{"t": "Eglise de la Nativité"}]
+
+
+def test_a_museum_is_housed_in_the_building_museo_names(tmp_path):
+    """Muséofile REFMER: the Mérimée record of the building the museum is in."""
+    sample = (SAMPLES / "pop" / "constructed-hdf-museo-opendata.csv").read_text(encoding="utf-8").splitlines()
+    header, first = sample[0], sample[1]
+    path = tmp_path / "museo.csv"
+    path.write_text(f"{header};References_Merimee_liees\n{first};PA99000101\n", encoding="utf-8")
+    kg = KnowledgeGraph(None)
+    load(kg, [path], LoadOptions(region=None, progress=False))
+    museum = first.split(";")[0]
+    assert rows(kg, f"""SELECT ?b WHERE {{ <{kg.minter.base}org/museofile/{museum}> pkg:housedIn ?b }}""") == [
+        {"b": f"{kg.minter.base}pop/PA99000101"}]
