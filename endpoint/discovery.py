@@ -29,7 +29,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 
 from graph.iri import Minter
-from graph.namespaces import CRM, DC, DCAT, DCTERMS, EDM, FOAF, ORE, PKG, PREFIXES, RDF, RDFS, SKOS, VOID, XSD
+from graph.namespaces import CRM, DC, DCAT, DCTERMS, DIG, EDM, FOAF, LA, ORE, PKG, PREFIXES, RDF, RDFS, SKOS, VOID, XSD
 from graph.store import Dataset, KnowledgeGraph
 
 from . import dumps, formats
@@ -43,7 +43,7 @@ OFFERED = (formats.TURTLE, formats.JSON_LD, formats.N_TRIPLES, formats.RDF_XML, 
 DUMP_FORMATS = {"nt.gz": (ox.RdfFormat.N_TRIPLES, True, "application/gzip"),
                 "ttl": (ox.RdfFormat.TURTLE, False, "text/turtle; charset=utf-8")}
 MEDIA_TYPE_IRI = "https://www.iana.org/assignments/media-types/"
-VOCABULARIES = (CRM.uri, EDM.uri, ORE.uri, DC.uri, DCTERMS.uri, SKOS.uri, RDFS.uri, FOAF.uri, PKG.uri)
+VOCABULARIES = (CRM.uri, LA.uri, DIG.uri, EDM.uri, ORE.uri, DC.uri, DCTERMS.uri, SKOS.uri, RDFS.uri, FOAF.uri, PKG.uri)
 NT_FEATURE = "http://www.w3.org/ns/formats/N-Triples"
 TTL_FEATURE = "http://www.w3.org/ns/formats/Turtle"
 SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
