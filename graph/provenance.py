@@ -38,9 +38,11 @@ class Counts:
     places_unread: int = 0
     dimensions_unread: int = 0
     values_dropped: int = 0  # of loaded records: unsafe links... (each in the rejection report)
+    records_quarantined: int = 0  # loaded, but kept out of the public graph for violations (load --quarantine)
 
     def reconciles(self) -> bool:
-        return self.records_read == self.records_loaded + self.records_rejected + self.records_skipped
+        return self.records_read == (self.records_loaded + self.records_rejected + self.records_skipped
+                                     + self.records_quarantined)
 
 
 @dataclass
@@ -131,6 +133,8 @@ class Provenance:
         add(ds, PKG.recordsLoaded, integer(c.records_loaded))
         add(ds, PKG.recordsRejected, integer(c.records_rejected))
         add(ds, PKG.recordsSkipped, integer(c.records_skipped))
+        if c.records_quarantined:
+            add(ds, PKG.recordsQuarantined, integer(c.records_quarantined))
         add(ds, PKG.periodsUnread, integer(c.periods_unread))
         add(ds, PKG.placesUnread, integer(c.places_unread))
         add(ds, PKG.dimensionsUnread, integer(c.dimensions_unread))

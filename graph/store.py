@@ -33,6 +33,7 @@ from .records import PatrimoineError
 from .sparqltext import analyse
 
 STAGING_SUFFIX = "/_staging"
+QUARANTINE_SUFFIX = "/_quarantine"  # records kept out of the public graph (load --quarantine), hidden too
 BULK_SLICE_BYTES = 64 * 1024 * 1024
 
 # (status, triple count) -> the catalogue's N-Triples lines about a dataset
@@ -103,7 +104,7 @@ class KnowledgeGraph:
         """Graphs queries must not see: staging graphs and datasets still ``loading``."""
         if self._hidden is None:
             hidden = [g.value for g in self.store.named_graphs()
-                      if isinstance(g, ox.NamedNode) and g.value.endswith(STAGING_SUFFIX)]
+                      if isinstance(g, ox.NamedNode) and g.value.endswith((STAGING_SUFFIX, QUARANTINE_SUFFIX))]
             q = f"SELECT ?g WHERE {{ GRAPH {self.catalogue} {{ ?d {PKG.graph} ?g ; {PKG.status} \"loading\" }} }}"
             hidden += [row["g"].value for row in self.store.query(q)]
             self._hidden = hidden
@@ -232,13 +233,24 @@ class KnowledgeGraph:
                 chunk += f.readline()  # end the slice on a whole line
                 self.store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
 
+    def replace_quarantine(self, name: str, ntriples: Path | None) -> None:
+        """The dataset's quarantine graph, hidden from queries, becomes ``ntriples`` (None: no quarantine)."""
+        self._writable()
+        g = ox.NamedNode(Minter.plain(self.minter.graph(name)) + QUARANTINE_SUFFIX)
+        if self.store.contains_named_graph(g):
+            self.store.remove_graph(g)
+        if ntriples is not None and ntriples.stat().st_size:
+            self._bulk_load(ntriples, g)
+        self._hidden = None
+
     def drop_dataset(self, name: str) -> bool:
         self._writable()
         graph = self.minter.graph(name)
         dataset = self.minter.dataset(name)
         if self._status(dataset) is None:
             return False
-        self.store.update(f"DROP SILENT GRAPH {graph} ;\n" + _provenance_update(self.catalogue, dataset, []))
+        self.store.update(f"DROP SILENT GRAPH {graph} ;\nDROP SILENT GRAPH <{Minter.plain(graph)}{QUARANTINE_SUFFIX}> ;\n"
+                          + _provenance_update(self.catalogue, dataset, []))
         self._hidden = None
         return True
 

@@ -83,15 +83,28 @@ def main(ctx: click.Context, store: Path, base_iri: str) -> None:
 @click.option("--encoding", help="Text encoding of the files (detected when omitted: UTF-8, Windows-1252, ISO-8859-1).")
 @click.option("--rejects", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report of records not loaded here (JSON Lines; default: next to the store).")
+@click.option("--validate", "check", is_flag=True,
+              help="Check the loaded records against the SHACL shapes; those breaking a rule of severity "
+                   "Violation are listed in the summary and the report.")
+@click.option("--quarantine", is_flag=True,
+              help="With --validate: keep the records with violations out of the public graph, in the "
+                   "dataset's quarantine graph (hidden from queries).")
+@click.option("--shapes", "shapes_dir", type=click.Path(path_type=Path, exists=True),
+              help="Shapes for --validate (default: the project's shapes/).")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default=None,
+              help="Language of the summary and of the report's messages (default: from the locale).")
 @click.pass_obj
 def load(state: State, paths: tuple[Path, ...], fmt: str | None, dataset: str | None, region: str,
-         encoding: str | None, rejects: Path | None) -> None:
+         encoding: str | None, rejects: Path | None, check: bool, quarantine: bool, shapes_dir: Path | None,
+         lang: str | None) -> None:
     """Load source files into the graph; a dataset loaded again is replaced atomically.
 
     Every record ends up in the graph or in the rejection report (file, line,
-    record, identifier, reason).
+    record, identifier, reason); with --validate --quarantine, records with
+    violations end up in the dataset's quarantine graph, listed in the report.
     """
     from loaders import FORMATS
+    from .loadtext import default_lang, load_summary
     from .pipeline import LoadOptions, load as run_load
 
     if fmt is not None and fmt not in FORMATS:
@@ -109,25 +122,15 @@ def load(state: State, paths: tuple[Path, ...], fmt: str | None, dataset: str | 
     if rejects is not None and len(paths) > 1 and dataset is None:
         raise click.BadParameter("with several files and no --dataset, each file is its own dataset: "
                                  "give --dataset to use one --rejects file", param_hint="--rejects")
-    options = LoadOptions(format=fmt, dataset=dataset, region=region_code, encoding=encoding, rejects=rejects)
+    if quarantine and not check:
+        raise click.BadParameter("--quarantine keeps out the records --validate finds: give both", param_hint="--quarantine")
+    lang = lang or default_lang()
+    options = LoadOptions(format=fmt, dataset=dataset, region=region_code, encoding=encoding, rejects=rejects,
+                          validate=check, quarantine=quarantine, shapes=shapes_dir, lang=lang)
     kg = state.open()
     for r in run_load(kg, list(paths), options):
-        c = r.counts
-        click.echo(
-            f"{r.dataset}: {c.records_read} records read, {c.records_loaded} loaded, "
-            f"{c.records_rejected} rejected, {c.records_skipped} skipped by the region filter; "
-            f"{r.triples} triples in {r.seconds:.1f} s ({r.records_per_second:,.0f} records/s)"
-        )
-        if c.periods_unread:
-            click.echo(f"  {c.periods_unread} period expressions could not be read; kept as text")
-        if c.places_unread:
-            click.echo(f"  {c.places_unread} place mentions could not be resolved (ambiguous or unknown); kept as text")
-        if c.dimensions_unread:
-            click.echo(f"  {c.dimensions_unread} measurements could not be read; kept as text (dimensions statements)")
-        if c.values_dropped:
-            click.echo(f"  {c.values_dropped} values dropped from loaded records (links whose scheme is not allowed...)")
-        if (c.records_rejected or c.records_skipped or c.values_dropped) and r.rejects_path:
-            click.echo(f"  report of records not loaded: {r.rejects_path}")
+        for text in load_summary(r, lang, kg.minter.graph(r.dataset)[1:-1]):
+            click.echo(text)
     kg.close()
 
 

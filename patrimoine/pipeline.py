@@ -32,8 +32,12 @@ from graph.provenance import Counts, Origin, Provenance, record_location, sha256
 from graph.records import InputError, RecordError, Skipped, SourceRecord
 from graph.store import KnowledgeGraph
 
+from . import loadtext
+
 if TYPE_CHECKING:
     from loaders import Loader
+
+    from .loadcheck import LoadCheck
 
 BATCH_RECORDS = 2000
 
@@ -47,6 +51,10 @@ class LoadOptions:
     rejects: Path | None = None
     progress: bool = True
     origins: dict[str, Origin] = field(default_factory=dict)  # file name → URL it was fetched from (catalogue)
+    validate: bool = False  # check the loaded records against the shapes (patrimoine/loadcheck.py)
+    quarantine: bool = False  # and keep those with violations out of the public graph
+    shapes: Path | None = None  # default: the project's shapes/
+    lang: str = "en"  # of the rejection report's messages
 
 
 @dataclass
@@ -58,6 +66,9 @@ class LoadReport:
     seconds: float
     rejects_path: Path | None
     rejections: list[dict] = field(default_factory=list)  # the first ones, for display and tests
+    check: "LoadCheck | None" = None  # with --validate
+    unread: list[dict] = field(default_factory=list)  # the first values kept as text, with their record
+    unread_path: Path | None = None
 
     @property
     def records_per_second(self) -> float:
@@ -68,20 +79,26 @@ class RejectionReport:
     """The JSON Lines report of records not loaded; keeps the first entries in memory too."""
 
     KEEP = 1000
+    lang = "en"
 
-    def __init__(self, path: Path | None, dataset: str) -> None:
+    def __init__(self, path: Path | None, dataset: str, lang: str = "en") -> None:
         self.path = path
         self.dataset = dataset
+        self.lang = lang
         self.kept: list[dict] = []
         self._file: IO[str] | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = open(path, "w", encoding="utf-8")
 
-    def add(self, status: str, file: Path, record: SourceRecord, reason: str) -> None:
+    def add(self, status: str, file: Path, record: SourceRecord, reason: str, message: str | None = None) -> None:
+        """One entry; ``reason`` in English (stable, for programs), ``message`` in the report's language
+        (default: the reason translated)."""
+        colon = " : " if self.lang == "fr" else ": "
         entry = {
             "dataset": self.dataset, "status": status, "file": file.name, "line": record.line,
             "record": record.index, "source_id": record.source_id, "reason": reason,
+            "message": loadtext.status(status, self.lang) + colon + (message or loadtext.reason(reason, self.lang)),
         }
         if self._file is not None:
             self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
@@ -122,9 +139,10 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
     rejects_path = options.rejects
     if rejects_path is None and kg.path is not None:
         rejects_path = kg.path.parent / "rejects" / f"{name}.jsonl"
-    report = RejectionReport(rejects_path, name)
+    report = RejectionReport(rejects_path, name, options.lang)
     # values kept as text (periods, places), with their record's file and line: next to the rejects
-    unread = RejectionReport(rejects_path.with_name(rejects_path.stem + ".unread.jsonl") if rejects_path else None, name)
+    unread = RejectionReport(rejects_path.with_name(rejects_path.stem + ".unread.jsonl") if rejects_path else None,
+                             name, options.lang)
     ctx = MappingContext(kg.minter, name, options.region)
     alignment = Alignment()
     tmpdir = kg.path.parent if kg.path is not None else None
@@ -147,17 +165,41 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
         prov.counts.dimensions_unread = ctx.dimensions_unread
         if prov.counts.records_read == 0:
             raise InputError(f"{', '.join(f.name for f in files)}: no records found")
+        quarantine = tmp.with_suffix(".quarantine.nt") if options.quarantine else None
+        check = _check(kg, name, tmp, shared_tmp, prov, report, options, quarantine) if options.validate else None
+        if check is not None and check.quarantined:  # the dataset's content is what the quarantine left
+            digest.update("".join(f"quarantined {f.iri}\n" for f in check.flagged).encode())
         kg.add_shared(shared_tmp)
         prov.content_sha256 = digest.hexdigest()
         triples = kg.replace_dataset(name, tmp, lambda status, n: prov.lines(kg.minter, status, n),
                                      content_sha256=prov.content_sha256)
+        kg.replace_quarantine(name, quarantine if quarantine is not None and quarantine.exists() else None)
     finally:
         report.close()
         unread.close()
         tmp.unlink(missing_ok=True)
         shared_tmp.unlink(missing_ok=True)
+        if options.quarantine:
+            tmp.with_suffix(".quarantine.nt").unlink(missing_ok=True)
     return LoadReport(name, prov.format, prov.counts, triples, time.perf_counter() - started,
-                      rejects_path, report.kept)
+                      rejects_path, report.kept, check, unread.kept, unread.path)
+
+
+def _check(kg: KnowledgeGraph, name: str, tmp: Path, shared_tmp: Path, prov: Provenance, report: RejectionReport,
+           options: LoadOptions, quarantine: Path | None) -> "LoadCheck":
+    """--validate: records with violations go to the report (and, with --quarantine, out of the dataset)."""
+    from .loadcheck import check_load
+
+    check = check_load(kg.minter, name, tmp, shared_tmp, list(zip((n for n, _ in prov.sources), prov.record_lines)),
+                       options.shapes, quarantine)
+    status = "quarantined" if quarantine is not None else "violation"
+    for f in check.flagged:
+        where = SourceRecord(index=0, line=f.line, source_id=f.source_id)
+        report.add(status, Path(f.file or "-"), where, " ".join(f.messages.get("en", [])),
+                   " ".join(f.messages.get(options.lang, [])))
+    prov.counts.records_quarantined = check.quarantined
+    prov.counts.records_loaded -= check.quarantined
+    return check
 
 
 def _map_file(file: Path, loader: "Loader", ctx: MappingContext, alignment: Alignment, out: IO[bytes],
