@@ -158,6 +158,23 @@ def test_an_interrupted_download_resumes_where_it_stopped(tmp_path: Path, portal
     assert not part.exists()
 
 
+def test_a_download_killed_once_complete_is_not_downloaded_again(tmp_path: Path, portal: ExportServer) -> None:
+    import json
+
+    kg = KnowledgeGraph(tmp_path / "store")
+    source = load_sources([sources_file(tmp_path, portal)])["merimee"]
+    body = portal.exports[MERIMEE]
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    # what a run killed after the last byte and before the load leaves behind
+    (downloads / "merimee.csv.part").write_bytes(body)
+    (downloads / "merimee.csv.part.json").write_text(json.dumps(
+        {"url": source.url, "etag": f'"{hashlib.sha256(body).hexdigest()[:20]}"', "last_modified": None}))
+    result = fetch(kg, source, FetchOptions(region=None, progress=False))
+    assert result.status == "loaded" and result.report.counts.records_read == 16
+    assert portal.requests[0]["headers"]["Range"] == f"bytes={len(body)}-"  # answered 416: the file is whole
+
+
 @pytest.mark.parametrize("fault, options, message", [
     ("404", {}, "HTTP 404 Not Found: JSON error"),
     ("500", {}, "HTTP 500 Internal Server Error: JSON error: export temporarily unavailable"),
