@@ -533,14 +533,16 @@ def _place(place: etree._Element, ctx: MappingContext) -> str | None:
     if (found := ctx.resolved_place(name, kinds=("commune",))) is not None:
         return found
     kind = place.get(L + "politicalEntity") or "lieu"
-    term_ = ctx.m.place_by_name(name)
+    ids = [a for e in place.findall("lido:placeID", NS) if (t := text(e)) and (a := p.authority(t, _hint(e), p.place_schemes))]
+    # a GeoNames id gives the IRI place resolution gives the same place (graph/places.py): one Naples
+    geonames = next((a.id for a in ids if a.scheme == "geonames"), None)
+    term_ = ctx.m.geonames(geonames) if geonames else ctx.m.place_by_name(name)
     fresh = term_ not in b.declared
     b.concept("place-type", kind)
     with b.speaking(lang_of(name_el) if name_el is not None else None):
         b.place(term_, name, kind, within)
-    for value, hint in ((t, _hint(e)) for e in place.findall("lido:placeID", NS) if (t := text(e))):
-        if (found := p.authority(value, hint, p.place_schemes)) is not None:
-            b.match(term_, OWL.sameAs, found.uri)
+    for found in ids:
+        b.match(term_, OWL.sameAs, found.uri)
     if fresh:
         point = text(place.find("lido:gml/gml:Point/gml:pos", NS))
         if point and (coords := ctx.coordinates(point)) is not None:
