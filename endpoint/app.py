@@ -30,7 +30,7 @@ from .pool import QueryPool
 from .metrics import Metrics
 from .querylog import QueryLog
 from .settings import EndpointSettings
-from .security import (Networks, RateLimiter, apply_forwarded, client_address, retry_after, script_hash,
+from .security import (Networks, RateLimiter, apply_forwarded, client_address, retry_after, script_hash, secured,
                        with_security_headers)
 from .sparql import (OPENAPI_PATHS, OPENAPI_SECURITY_SCHEMES, PROTOCOL_PATHS, ROWS_HEADER, TRUNCATED_HEADER, Protocol,
                      text_response)
@@ -123,12 +123,12 @@ class EndpointApp(FastAPI):
     proxies: Networks | None = None  # with --trust-forwarded: the trusted proxies
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            send = with_security_headers(send)
-            if self.proxies is not None:
-                apply_forwarded(scope, self.proxies)
-        if (self.fast_sparql is not None and scope["type"] == "http" and scope["path"] == "/sparql"
-                and scope["method"] in ("GET", "HEAD", "POST")
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        if self.proxies is not None:
+            apply_forwarded(scope, self.proxies)
+        if (self.fast_sparql is not None and scope["path"] == "/sparql" and scope["method"] in ("GET", "HEAD", "POST")
                 and not any(name == b"origin" for name, _ in scope["headers"])):
             started = time.perf_counter()
             plan = self.fast_sparql.plain_lookup(scope)
@@ -136,9 +136,10 @@ class EndpointApp(FastAPI):
             response = await (self.fast_sparql.sparql(request) if plan is None
                               else self.fast_sparql.lookup(request, plan))
             self.metrics.request("sparql", response.status_code, time.perf_counter() - started)
+            response.raw_headers = secured(response.raw_headers)
             await response(scope, receive, send)
             return
-        await super().__call__(scope, receive, send)
+        await super().__call__(scope, receive, with_security_headers(send))
 
 
 def _optional_routers() -> dict[str, object]:

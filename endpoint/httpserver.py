@@ -7,9 +7,10 @@ offsets, so a long GET query got "400 Invalid HTTP request"). Here, per server
 process:
 
 * a request's headers must be complete within ``header_timeout`` seconds of
-  the connection or of the previous answer on it, and its body within
-  ``body_timeout`` seconds of its headers; otherwise the connection is closed
-  (with 408 when nothing of an answer was sent yet);
+  the connection, or of the first read that left them incomplete, and its body
+  within ``body_timeout`` seconds of the first read that left it incomplete;
+  otherwise the connection is closed (with 408 when nothing of an answer was
+  sent yet);
 * an idle keep-alive connection is closed after ``keep_alive_timeout``;
 * at most ``max_connections`` connections are open: a new one beyond that
   takes the place of the connection that has waited longest for its request
@@ -46,7 +47,11 @@ class _Refused(Exception):
 
 
 class GuardedProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with timeouts on reading requests and a bound on connections."""
+    """uvicorn's httptools protocol with timeouts on reading requests and a bound on connections.
+
+    Timers are armed only when a read leaves a request incomplete: a request
+    that arrives whole (nearly all of them) costs no timer.
+    """
 
     header_timeout = 10.0
     body_timeout = 60.0
@@ -56,26 +61,37 @@ class GuardedProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._refusal: tuple[int, str] | None = None
         self._timer: asyncio.TimerHandle | None = None
-        self._waiting_since: float | None = None
+        self._waiting_since: float | None = time.monotonic()  # waiting for a request's headers since
+        self._head_bytes = 0  # read while waiting for them
+        self._in_body = False
         self._long_query: bytes | None = None
-        self._header_bytes = 0
         super().connection_made(transport)
         if len(self.connections) > self.max_connections and not self._make_room():
             self.send_error(503, "too many connections to this server; try again shortly", retry=True)
             return
-        self._await_request()
+        self._set_timer(self.header_timeout)  # a connection that sends nothing
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_timer()
         self._waiting_since = None
         super().connection_lost(exc)
 
-    # -- timeouts ------------------------------------------------------------
-    def _await_request(self) -> None:
-        """Wait for the next request's headers, at most ``header_timeout`` seconds."""
-        self._waiting_since = time.monotonic()
-        self._set_timer(self.header_timeout)
+    def data_received(self, data: bytes) -> None:
+        waiting = self._waiting_since is not None
+        if waiting:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        if self.transport.is_closing():
+            return
+        if waiting and self._waiting_since is not None:  # the headers are still incomplete
+            if self._head_bytes > self.max_url_bytes + MAX_HEADER_BYTES:
+                self._too_large()
+            elif self._timer is None:
+                self._set_timer(self.header_timeout)
+        elif self._in_body and self._timer is None:
+            self._set_timer(self.body_timeout)
 
+    # -- timeouts ------------------------------------------------------------
     def _set_timer(self, seconds: float) -> None:
         self._cancel_timer()
         self._timer = self.loop.call_later(seconds, self._timed_out)
@@ -89,18 +105,21 @@ class GuardedProtocol(HttpToolsProtocol):
         self._timer = None
         if self.transport.is_closing():
             return
-        if self.cycle is None or self.cycle.response_complete:
-            what = "headers" if self._waiting_since is not None else "body"
-            self.send_error(408, f"the request {what} did not arrive in time")
-        else:  # an answer may have begun: only closing can tell the client
-            self.cycle.disconnected = True
-            self.cycle.message_event.set()
-            self.transport.close()
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:  # its body is late: the application stops reading
+            cycle.disconnected = True
+            cycle.message_event.set()
+            if cycle.response_started:  # only closing can tell the client
+                self.transport.close()
+                return
+        what = "body" if self._in_body else "headers"
+        self.send_error(408, f"the request {what} did not arrive within the time allowed")
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if not self.transport.is_closing() and not self.pipeline:
-            self._await_request()
+            self._waiting_since = time.monotonic()  # uvicorn's keep-alive timeout bounds the idle wait
+            self._head_bytes = 0
 
     # -- connections ---------------------------------------------------------
     def _make_room(self) -> bool:
@@ -119,26 +138,16 @@ class GuardedProtocol(HttpToolsProtocol):
         return True
 
     # -- reading the request -------------------------------------------------
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self._header_bytes = 0
-        self._long_query = None
-
-    def on_url(self, url: bytes) -> None:
-        super().on_url(url)
+    def on_headers_complete(self) -> None:
+        self._waiting_since = None
+        self._in_body = True
+        self._cancel_timer()
         if len(self.url) > self.max_url_bytes:
             self._refuse(413, f"the request line is longer than {self.max_url_bytes} bytes (send a long query "
                               "with POST)")
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._header_bytes += len(name) + len(value)
-        if self._header_bytes > MAX_HEADER_BYTES:
+        if self._head_bytes > MAX_HEADER_BYTES and sum(len(n) + len(v) for n, v in self.headers) > MAX_HEADER_BYTES:
             self._refuse(431, f"the request headers are larger than {MAX_HEADER_BYTES} bytes")
-        super().on_header(name, value)
-
-    def on_headers_complete(self) -> None:
-        self._waiting_since = None
-        self._set_timer(self.body_timeout)
+        self._long_query = None
         if len(self.url) > PARSE_URL_LIMIT:  # httptools cannot parse it: hand it the path, keep the query aside
             path, _, query = self.url.partition(b"?")
             self.url, self._long_query = path, query
@@ -147,10 +156,19 @@ class GuardedProtocol(HttpToolsProtocol):
             self.scope["query_string"] = self._long_query  # the request's task has not run yet
 
     def on_message_complete(self) -> None:
+        self._in_body = False
         self._cancel_timer()
         super().on_message_complete()
 
+    def _too_large(self) -> None:
+        if len(self.url) > self.max_url_bytes:
+            self.send_error(413, f"the request line is longer than {self.max_url_bytes} bytes (send a long query "
+                                 "with POST)")
+        else:
+            self.send_error(431, f"the request headers are larger than {MAX_HEADER_BYTES} bytes")
+
     def _refuse(self, status: int, message: str) -> None:
+        """Stop the parser from a callback; uvicorn then calls :meth:`send_400_response`."""
         self._refusal = (status, message)
         raise _Refused(message)
 

@@ -15,7 +15,7 @@ import hmac
 import ipaddress
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from graph.sparqltext import Analysis
@@ -47,16 +47,23 @@ def script_hash(html: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
 
 
+def secured(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """An answer's headers with :data:`NOSNIFF`, and :data:`HTML_HEADERS` for HTML (a policy of the page's own,
+    as the API docs have, is kept)."""
+    headers = list(headers)
+    html = any(name == b"content-type" and value.startswith(b"text/html") for name, value in headers)
+    if not html:
+        return headers + list(NOSNIFF)
+    names = {name for name, _ in headers}
+    return headers + [h for h in HTML_HEADERS if h[0] not in names]
+
+
 def with_security_headers(send: Callable[[dict], Awaitable[None]]) -> Callable[[dict], Awaitable[None]]:
-    """``send`` (ASGI), adding :data:`NOSNIFF` to every answer and :data:`HTML_HEADERS` to HTML ones."""
+    """``send`` (ASGI), with :func:`secured` headers on every answer."""
 
     async def sending(message: dict) -> None:
         if message["type"] == "http.response.start":
-            headers = list(message.get("headers") or ())
-            names = {name for name, _ in headers}
-            html = any(name == b"content-type" and value.startswith(b"text/html") for name, value in headers)
-            # a page with a policy of its own (the API docs) keeps it
-            message["headers"] = headers + [h for h in (HTML_HEADERS if html else NOSNIFF) if h[0] not in names]
+            message["headers"] = secured(message.get("headers") or ())
         await send(message)
 
     return sending
