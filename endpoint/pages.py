@@ -49,7 +49,7 @@ from .vocabulary import Vocabulary, prefixed, publication
 
 # First path segments that belong to the endpoint's other routes, never to minted IRIs.
 RESERVED = ("sparql", "store", "update", "health", "metrics", "docs", "redoc", "openapi.json", "void", "dcat",
-            "dumps", "ui", "static", ".well-known", "favicon.ico", "robots.txt")
+            "dumps", "ui", "static", "quality", ".well-known", "favicon.ico", "robots.txt")
 # First path segments of graph/iri.py's scheme, routed explicitly; any other source (sudoc/, lido/...)
 # goes through the fallback route.
 MINTED = ("pop", "org", "person", "place", "concept", "dataset", "graph")

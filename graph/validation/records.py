@@ -47,14 +47,19 @@ def record_iri(node: ox.NamedNode | ox.BlankNode | ox.Literal) -> str | None:
     return node.value.split("#", 1)[0]
 
 
-def locate(kg: KnowledgeGraph | None, iris: Iterable[str]) -> dict[str, Record]:
-    """What the store says about each record (records it does not know get their IRI only)."""
+def locate(kg: KnowledgeGraph | None, iris: Iterable[str], dataset: str | None = None) -> dict[str, Record]:
+    """What the store says about each record (records it does not know get their IRI only); with
+    ``dataset``, the records are seen as that dataset describes them."""
     records = {iri: Record(iri) for iri in iris}
     if kg is None or not records:
         return records
     todo = sorted(records)
     for start in range(0, len(todo), BATCH):
         _describe(kg, [records[i] for i in todo[start:start + BATCH]])
+    if dataset is not None:
+        for r in records.values():
+            if dataset in r.dataset.split(", "):
+                r.dataset = dataset
     _place(kg, records)
     return records
 
@@ -75,11 +80,11 @@ def _describe(kg: KnowledgeGraph, batch: list[Record]) -> None:
         r = by_iri[row["r"].value]
         if not r.label and row["label"] is not None:
             r.label = row["label"].value
-        if not r.dataset:
-            if row["name"] is not None:
-                r.dataset = row["name"].value
-            elif row["graph"] is not None and row["graph"].value.startswith(graphs):
-                r.dataset = row["graph"].value[len(graphs):]
+        name = row["name"].value if row["name"] is not None else None
+        if name is None and not r.dataset and row["graph"] is not None and row["graph"].value.startswith(graphs):
+            name = row["graph"].value[len(graphs):]
+        if name and name not in r.dataset.split(", "):  # a record several datasets describe names them all
+            r.dataset = ", ".join(sorted(filter(None, [*r.dataset.split(", "), name])))
         if not r.institution:
             for key in ("keeper", "provider"):
                 term = row[key]
@@ -104,7 +109,7 @@ def _label(kg: KnowledgeGraph, term: ox.NamedNode | ox.BlankNode) -> str:
 
 def _place(kg: KnowledgeGraph, records: dict[str, Record]) -> None:
     """File, line and source id of each record, from the catalogue's ``pkg:recordLines``."""
-    names = sorted({r.dataset for r in records.values() if r.dataset})
+    names = sorted({n for r in records.values() for n in r.dataset.split(", ") if n})
     if not names:
         return
     values = " ".join(f'"{n}"' for n in names if '"' not in n)

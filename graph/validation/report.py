@@ -79,7 +79,7 @@ class Report:
         if validation.dataset is not None:
             datasets = [d for d in datasets if d.name == validation.dataset]
         held = institutions(kg, [d.name for d in datasets]) if kg is not None else {}
-        return cls(validation, locate(kg, iris), datasets, held, readiness=readiness)
+        return cls(validation, locate(kg, iris, validation.dataset), datasets, held, readiness=readiness)
 
     # -- reading ---------------------------------------------------------------
     @property
@@ -96,15 +96,17 @@ class Report:
         return {name: c.get(name, 0) for name in SEVERITY_NAMES.values()}
 
     def holders(self) -> list[Holder]:
-        """Results by institution and dataset (datasets without results are listed too)."""
+        """Results by institution and dataset (datasets without results are listed too); a record that
+        several datasets describe counts in each."""
         out: dict[tuple[str, str], Holder] = {}
         loaded = {d.name: d.records_loaded for d in self.datasets}
         for r in self.results:
             rec = self.record(r)
-            key = (rec.institution, rec.dataset)
-            h = out.get(key) or out.setdefault(key, Holder(rec.institution, rec.dataset, loaded.get(rec.dataset, 0)))
-            h.records.add(rec.iri)
-            h.counts[severity_name(r.severity)] += 1
+            for name in rec.dataset.split(", "):
+                key = (rec.institution or self.institutions.get(name, ""), name)
+                h = out.get(key) or out.setdefault(key, Holder(key[0], name, loaded.get(name, 0)))
+                h.records.add(rec.iri)
+                h.counts[severity_name(r.severity)] += 1
         seen = {h.dataset for h in out.values()}
         for d in self.datasets:
             if d.name not in seen:
@@ -217,6 +219,12 @@ class Report:
             if s.parent is not None:
                 out.write(f"{_shape_ref(s.parent.node)} sh:property {_shape_ref(s.node)} .\n")
 
+    def render_html(self, lang: str, link: Callable[[str], str] | None = None, switch: str | None = None,
+                    formats: dict[str, str] | None = None) -> str:
+        from .html import render_html
+
+        return render_html(self, lang, link, switch, formats)
+
     def render(self, fmt: str, lang: str, link: Callable[[str], str] | None = None) -> str:
         buf = io.StringIO()
         if fmt == "csv":
@@ -226,8 +234,7 @@ class Report:
         elif fmt == "ttl":
             self.write_turtle(buf)
         elif fmt == "html":
-            from .html import render_html
-            return render_html(self, lang, link)
+            return self.render_html(lang, link)
         else:
             raise ValueError(f"unknown report format {fmt!r}")
         return buf.getvalue()
