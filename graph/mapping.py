@@ -18,7 +18,7 @@ from .institutions import Institution, Institutions
 from .iri import Minter
 from .languages import languages
 from .namespaces import CRM, RDF, RDFS, SKOS
-from .periods import Period, combine, parse_iso, parse_period
+from .periods import Period, campaigns, combine, parse_iso, parse_period
 from .records import RecordError, Skipped
 
 HAUTS_DE_FRANCE = "32"
@@ -290,20 +290,31 @@ class MappingContext:
 
     # -- periods ---------------------------------------------------------------
     def dated(self, event: str, values: Iterable[str]) -> str | None:
-        """A time-span for ``event`` from period expressions; unreadable ones kept as text and counted."""
+        """A time-span for ``event`` from period expressions; unreadable ones kept as text and counted.
+
+        The event's time-span covers every value. Several building campaigns of a production
+        (``4e quart 16e siècle ; 20e siècle``) are also each a part of it (``P9_consists_of`` an
+        ``E12_Production``) with a time-span of its own, so that the gap between them is not lost.
+        """
         values = [v.strip() for v in values if v and v.strip()]
         if not values:
             return None
-        periods: list[Period] = []
-        for v in values:
-            p = parse_period(v)
-            if p is None:
+        parts = [part for v in values for part in campaigns(v)]
+        for text, period in parts:
+            if period is None:
                 self.periods_unread += 1
-                self.note_unread("period", v, event)
-            else:
-                periods.append(p)
-        span = combine(periods) if len(periods) == len(values) else None
-        return self.b.timespan(event, " ; ".join(values), span)
+                self.note_unread("period", text, event)
+        periods = [period for _, period in parts if period is not None]
+        span = combine(periods) if len(periods) == len(parts) else None
+        node = self.b.timespan(event, " ; ".join(values), span)
+        if len(parts) > 1 and event.endswith("production>"):
+            for n, (text, period) in enumerate(parts, 1):
+                campaign = Minter.part(event, f"campaign-{n}")
+                self.b.out.add(event, CRM("P9_consists_of"), campaign)
+                self.b.out.add(campaign, RDF.type, CRM("E12_Production"))
+                self.b.classify(campaign, "production-part", "campagne")
+                self.b.timespan(campaign, text, period)
+        return node
 
     # -- actors ----------------------------------------------------------------
     @staticmethod

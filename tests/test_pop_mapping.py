@@ -52,6 +52,23 @@ def test_monument_production_time_span_begins_in_the_right_year(hdf: KnowledgeGr
     assert r["note"] == "siècle : 13e siècle"
 
 
+def test_each_campaign_is_a_part_of_the_production_with_its_own_time_span(hdf: KnowledgeGraph):
+    # Amiens cathedral: DATE "1220 ; 1288" gives two campaigns, not only the covering 1220-1288.
+    found = rows(hdf, f"""SELECT ?label (YEAR(?b) AS ?begin) (YEAR(?e) AS ?end) ?kind WHERE {{
+        {pop(hdf, 'PA00116046')} crm:P108i_was_produced_by ?p . ?p crm:P9_consists_of ?part .
+        ?part a crm:E12_Production ; crm:P2_has_type/skos:prefLabel ?kind ; crm:P4_has_time-span ?ts .
+        ?ts rdfs:label ?label ; crm:P82a_begin_of_the_begin ?b ; crm:P82b_end_of_the_end ?e }} ORDER BY ?b""")
+    assert [(r["label"], r["begin"], r["end"], r["kind"]) for r in found] == [
+        ("1220", "1220", "1220", "campagne"), ("1288", "1288", "1288", "campagne")]
+
+
+def test_one_period_makes_no_campaign_part(hdf: KnowledgeGraph):
+    parts = rows(hdf, """SELECT ?o WHERE { ?o crm:P108i_was_produced_by ?p . ?p crm:P9_consists_of ?c .
+        ?c crm:P2_has_type/skos:prefLabel "campagne" . ?p crm:P4_has_time-span/rdfs:label ?l
+        FILTER(!CONTAINS(?l, ";")) }""")
+    assert parts == []
+
+
 def test_source_identifier_finds_the_record(hdf: KnowledgeGraph):
     found = rows(hdf, """SELECT ?o ?kind WHERE { ?o crm:P1_is_identified_by ?id .
         ?id crm:P190_has_symbolic_content "PA00116046" ; crm:P2_has_type ?t .
