@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .namespaces import PKG
+from .ntriples import literal
+
 RULES_DIR = Path(__file__).resolve().parent.parent / "ontology" / "edm"
 
 
@@ -20,6 +23,16 @@ RULES_DIR = Path(__file__).resolve().parent.parent / "ontology" / "edm"
 def rules(directory: Path = RULES_DIR) -> tuple[tuple[str, str], ...]:
     """(file name, query) of every rule, in name order."""
     return tuple((p.name, p.read_text(encoding="utf-8")) for p in sorted(directory.glob("*.rq")))
+
+
+def context(dataset: str, data_provider: str, provider: str) -> bytes:
+    """What the rules read about a dataset besides its records (N-Triples; ``dataset`` is an N-Triples IRI).
+
+    ``data_provider`` names who provides the records that name no keeper (``edm:dataProvider``),
+    ``provider`` the organisation that aggregates them for Europeana (``edm:provider``).
+    """
+    return (f"{dataset} {PKG.dataProvider} {literal(data_provider)} .\n"
+            f"{dataset} {PKG.provider} {literal(provider)} .\n").encode()
 
 
 class Alignment:

@@ -21,6 +21,9 @@ class Settings:
                              "base of every IRI the graph mints (changing it needs a reload)")
     region: str = _setting("32", "PATRIMOINE_REGION",
                            "INSEE region kept by `load` (32 = Hauts-de-France; 'all' keeps every record)")
+    provider: str = _setting("Région Hauts-de-France", "PATRIMOINE_PROVIDER",
+                             "the organisation that aggregates the records for Europeana (edm:provider of the "
+                             "EDM view; changing it needs a reload)")
 
     @classmethod
     def from_env(cls) -> "Settings":

@@ -12,8 +12,11 @@
   standalone item; ``iiif/file/{file name}`` when the manifest has no URL id,
   as in templates);
 - label → title; summary/description → text note; each metadata pair → a text
-  note typed with the pair's label; ``requiredStatement``/``attribution`` → a
-  text note ``attribution``; ``rights``/``license`` → ``dcterms:rights``;
+  note typed with the pair's label, and the pairs whose label says so
+  (``date_labels``, ``subject_labels``, ``type_labels`` of the profile) also give
+  the production's time-span, subjects of the content and types;
+  ``requiredStatement``/``attribution`` → a text note ``attribution``;
+  ``rights``/``license`` → ``dcterms:rights``;
 - every painted image of every canvas, and the thumbnail (its digital object
   typed ``vignette``), is a representation the Linked Art way: an
   ``E36_Visual_Item`` shown by a ``D1_Digital_Object`` whose access point is the
@@ -311,6 +314,19 @@ def object_iri(manifest: Manifest, m: Minter, file_stem: str) -> str:
     return m.record("iiif", "file", file_stem)
 
 
+def _described(manifest: Manifest, obj: str, ctx: MappingContext) -> None:
+    """What the metadata pairs say of when the object was made, what it is about and what it is."""
+    p, b = profile(), ctx.b
+    named = {key: [v for label, v in manifest.metadata if slug(label).replace("-", " ") in p[f"{key}_labels"]]
+             for key in ("date", "subject", "type")}
+    if named["date"]:
+        ctx.dated(b.production(obj), named["date"])
+    for value in named["subject"]:
+        b.link(b.content(obj), CRM("P129_is_about"), b.concept("subject", value))
+    for value in named["type"]:
+        b.classify(obj, "type", value)
+
+
 class _Notes:
     """Text notes numbered per kind; kinds are lower-cased, so "Description" and "description" are one kind."""
 
@@ -345,6 +361,7 @@ def map_manifest(manifest: Manifest, file_stem: str, ctx: MappingContext) -> str
         notes.add(text, p["kinds"]["summary"])
     for label, value in manifest.metadata:
         notes.add(value, label)
+    _described(manifest, obj, ctx)
     for label, value in manifest.required:
         notes.add(value if slug(label) in ("attribution", "metadata") else f"{label} : {value}", p["kinds"]["attribution"])
     for right in manifest.rights:

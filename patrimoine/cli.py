@@ -16,6 +16,10 @@ from graph.settings import Settings
 
 QUERY_FORMATS = ("table", "csv", "tsv", "json")
 
+provider_option = click.option(
+    "--provider", default=Settings.provider, show_default=True, envvar="PATRIMOINE_PROVIDER",
+    help="The organisation that aggregates the records for Europeana (edm:provider of the EDM view).")
+
 
 class State:
     def __init__(self, store: Path, base_iri: str) -> None:
@@ -93,10 +97,11 @@ def main(ctx: click.Context, store: Path, base_iri: str) -> None:
               help="Shapes for --validate (default: the project's shapes/).")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default=None,
               help="Language of the summary and of the report's messages (default: from the locale).")
+@provider_option
 @click.pass_obj
 def load(state: State, paths: tuple[Path, ...], fmt: str | None, dataset: str | None, region: str,
          encoding: str | None, rejects: Path | None, check: bool, quarantine: bool, shapes_dir: Path | None,
-         lang: str | None) -> None:
+         lang: str | None, provider: str) -> None:
     """Load source files into the graph; a dataset loaded again is replaced atomically.
 
     Every record ends up in the graph or in the rejection report (file, line,
@@ -126,7 +131,8 @@ def load(state: State, paths: tuple[Path, ...], fmt: str | None, dataset: str | 
         raise click.BadParameter("--quarantine keeps out the records --validate finds: give both", param_hint="--quarantine")
     lang = lang or default_lang()
     options = LoadOptions(format=fmt, dataset=dataset, region=region_code, encoding=encoding, rejects=rejects,
-                          validate=check, quarantine=quarantine, shapes=shapes_dir, lang=lang)
+                          validate=check, quarantine=quarantine, shapes=shapes_dir, lang=lang,
+                          provider=_provider(provider))
     kg = state.open()
     for r in run_load(kg, list(paths), options):
         for text in load_summary(r, lang, kg.minter.graph(r.dataset)[1:-1]):
@@ -298,6 +304,13 @@ def serve(state: State, host: str, port: int, **options) -> None:
         sys.exit(serve_processes(socks, run))
 
 
+def _provider(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise click.BadParameter("the provider must name an organisation", param_hint="--provider")
+    return name
+
+
 def _region_option(region: str) -> str | None:
     code = None if region.lower() == "all" else region
     if code is not None and not (code.isdigit() and len(code) == 2):
@@ -325,10 +338,11 @@ def _region_option(region: str) -> str | None:
               help="Seconds before the first retry, doubled at each one.")
 @click.option("--rejects", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report of records not loaded here (JSON Lines; default: next to the store).")
+@provider_option
 @click.pass_obj
 def harvest(state: State, url: str, prefix: str, set_spec: str | None, from_date: str | None, until: str | None,
             dataset: str | None, region: str, full: bool, timeout: float, retries: int, backoff: float,
-            rejects: Path | None) -> None:
+            rejects: Path | None, provider: str) -> None:
     """Harvest an OAI-PMH repository (ListRecords) into a dataset.
 
     Incremental (records changed since the last complete harvest), resumable
@@ -342,7 +356,7 @@ def harvest(state: State, url: str, prefix: str, set_spec: str | None, from_date
             raise click.BadParameter(f"{value!r}: write YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ", param_hint=name)
     options = HarvestOptions(url=url, metadata_prefix=prefix, set_spec=set_spec, from_date=from_date, until=until,
                              dataset=dataset, region=_region_option(region), full=full, timeout=timeout,
-                             retries=retries, backoff=backoff, rejects=rejects)
+                             retries=retries, backoff=backoff, rejects=rejects, provider=_provider(provider))
     kg = state.open()
     try:
         r = run_harvest(kg, options)
@@ -372,9 +386,10 @@ def harvest(state: State, url: str, prefix: str, set_spec: str | None, from_date
               help="Seconds to wait for each manifest.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=20 * 1024 * 1024, show_default=True,
               help="Largest manifest accepted.")
+@provider_option
 @click.pass_obj
 def iiif(state: State, urls: tuple[str, ...], dataset: str | None, region: str, timeout: float,
-         max_bytes: int) -> None:
+         max_bytes: int, provider: str) -> None:
     """Fetch IIIF Presentation manifests by URL and load them into one dataset.
 
     Manifests saved to files load with `patrimoine load` (format iiif).
@@ -388,7 +403,8 @@ def iiif(state: State, urls: tuple[str, ...], dataset: str | None, region: str, 
     name = check_dataset_name(dataset or slug(f"iiif {urlsplit(urls[0]).hostname or ''}")[:100])
     kg = state.open()
     try:
-        r = load_manifests(kg, name, urls, _region_option(region), timeout, max_bytes)
+        r = load_manifests(kg, name, urls, _region_option(region), timeout, max_bytes,
+                           provider=_provider(provider))
     finally:
         kg.close()
     c = r.counts

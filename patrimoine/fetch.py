@@ -478,16 +478,16 @@ def _iiif(kg: KnowledgeGraph, source: Source, options: FetchOptions) -> FetchRes
 
 
 def load_manifests(kg: KnowledgeGraph, name: str, urls: Sequence[str], region: str | None, timeout: float,
-                   max_bytes: int, publisher: str = "", licence: str = ""):
+                   max_bytes: int, publisher: str = "", licence: str = "", provider: str | None = None):
     """Fetch IIIF manifests by URL and load them as one dataset (each manifest's URL recorded as its origin)."""
     import tempfile
 
     from .http import fetch_manifest
-    from .pipeline import LoadOptions, load_dataset
+    from .pipeline import LoadOptions, default_provider, load_dataset
 
     with tempfile.TemporaryDirectory(prefix="patrimoine-iiif-") as tmp:
         paths = [fetch_manifest(url, Path(tmp), timeout, max_bytes) for url in urls]
         origins = {p.name: Origin(url=url, sha256=sha256_of(p), retrieved=now(), publisher=publisher, licence=licence)
                    for p, url in zip(paths, urls)}
         return load_dataset(kg, name, paths, LoadOptions(format="iiif", dataset=name, region=region, origins=origins,
-                                                         progress=False))
+                                                         progress=False, provider=provider or default_provider()))

@@ -42,13 +42,13 @@ from urllib.parse import urlencode, urlsplit
 import pyoxigraph as ox
 
 from graph import jsonstream
-from graph.alignment import Alignment
+from graph.alignment import Alignment, context as rules_context
 from .http import error_reason as _reason, read_capped
 from graph.iri import Minter, check_dataset_name, slug
 from graph.mapping import MappingContext
 from graph.namespaces import PKG, XSD
 from graph.ntriples import iri, literal, typed
-from .pipeline import RejectionReport, derive_batch, map_one, take_shared
+from .pipeline import RejectionReport, default_provider, derive_batch, map_one, take_shared
 from graph.provenance import Counts, Provenance, now
 from graph.records import InputError, PatrimoineError, SourceRecord
 from graph.store import KnowledgeGraph
@@ -94,6 +94,7 @@ class HarvestOptions:
     backoff: float = 2.0  # seconds before the first retry, doubled at each
     rejects: Path | None = None
     progress: bool = True
+    provider: str = field(default_factory=default_provider)  # edm:provider of the EDM view
 
 
 @dataclass
@@ -393,7 +394,7 @@ def _pages(kg: KnowledgeGraph, run: _Run, options: HarvestOptions, client: OaiCl
     state = run.state
     ctx = MappingContext(kg.minter, run.name, options.region)
     alignment = Alignment()
-    context = f"{ctx.dataset} {PKG.dataProvider} {literal(run.provider)} .\n".encode()
+    context = rules_context(ctx.dataset, run.provider, options.provider)
     with tqdm(desc=run.name, unit=" records", disable=None if options.progress else True, leave=False) as bar:
         bar.update(run.counts.records_read)
         while True:

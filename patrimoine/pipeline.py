@@ -21,15 +21,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from graph import __version__
-from graph.alignment import Alignment
+from graph.alignment import Alignment, context as rules_context
 from graph.crm import Builder
 from graph.iri import check_dataset_name, dataset_name_for
 from graph.links import drop_unsafe
 from graph.mapping import MappingContext
-from graph.namespaces import PKG
-from graph.ntriples import literal
 from graph.provenance import Counts, Origin, Provenance, record_location, sha256_of
 from graph.records import InputError, RecordError, Skipped, SourceRecord
+from graph.settings import Settings
 from graph.store import KnowledgeGraph
 
 from . import loadtext
@@ -40,6 +39,11 @@ if TYPE_CHECKING:
     from .loadcheck import LoadCheck
 
 BATCH_RECORDS = 2000
+
+
+def default_provider() -> str:
+    """The organisation named as ``edm:provider`` unless a load says otherwise (``PATRIMOINE_PROVIDER``)."""
+    return Settings.from_env().provider
 
 
 @dataclass
@@ -55,6 +59,7 @@ class LoadOptions:
     quarantine: bool = False  # and keep those with violations out of the public graph
     shapes: Path | None = None  # default: the project's shapes/
     lang: str = "en"  # of the rejection report's messages
+    provider: str = field(default_factory=default_provider)  # edm:provider of the EDM view
 
 
 @dataclass
@@ -150,8 +155,8 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
     tmp = Path(tmpname)
     shared_tmp = tmp.with_suffix(".shared.nt")
     # The content digest reads the CRM triples in record order, the rules that derive EDM from them and
-    # the software version: EDM output order varies between runs, its content does not.
-    digest = hashlib.sha256(f"{__version__}\n{alignment.fingerprint()}\n".encode())
+    # the software version and the provider it names: EDM output order varies between runs, its content does not.
+    digest = hashlib.sha256(f"{__version__}\n{alignment.fingerprint()}\n{options.provider}\n".encode())
     try:
         with os.fdopen(fd, "wb") as out, open(shared_tmp, "wb") as shared_out:
             for file, loader in zip(files, loaders):
@@ -206,7 +211,7 @@ def _map_file(file: Path, loader: "Loader", ctx: MappingContext, alignment: Alig
               shared_out: IO[bytes], digest: "hashlib._Hash", counts: Counts, report: RejectionReport,
               options: LoadOptions, where: list[str], unread: RejectionReport) -> None:
     """Map one file's records into ``out``/``shared_out``; ``where`` gets each loaded record's location."""
-    context = f"{ctx.dataset} {PKG.dataProvider} {literal(loader.data_provider)} .\n".encode()
+    context = rules_context(ctx.dataset, loader.data_provider, options.provider)
     seen: dict[str, int | None] = {}
     b = ctx.b
     batch: list[str] = []

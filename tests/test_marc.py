@@ -61,9 +61,14 @@ def test_sample_loads_with_its_edm_view(name: str) -> None:
     report = load_one(kg, MARC / name, fmt)
     assert (report.counts.records_read, report.counts.records_loaded) == (n, n)
     documents = values(kg, "SELECT ?d WHERE { ?d a crm:E31_Document ; void:inDataset ?ds }")
-    chos = values(kg, "SELECT DISTINCT ?d WHERE { ?d a edm:ProvidedCHO ; dc:title ?t ; edm:type 'TEXT' }")
+    chos = values(kg, "SELECT DISTINCT ?d WHERE { ?d a edm:ProvidedCHO ; dc:title ?t ; edm:type ?type }")
     assert len(documents) == n
     assert chos == documents
+    # TEXT, except what the record says is something else: the musical sound recording of batch.marcxml
+    # (leader 'j', "1 sound disc") is SOUND
+    sounds = values(kg, "SELECT ?d WHERE { ?d edm:type 'SOUND' }")
+    assert values(kg, "SELECT ?d WHERE { ?d edm:type 'TEXT' }") == [d for d in documents if d not in sounds]
+    assert sounds == ([f"{PK}marc/DLC/5637241"] if name == "batch.marcxml.xml" else [])
     aggregated = values(kg, "SELECT DISTINCT ?d WHERE { ?a edm:aggregatedCHO ?d ; edm:dataProvider ?p }")
     assert aggregated == documents
 
