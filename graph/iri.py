@@ -60,8 +60,8 @@ def check_base_iri(base: str) -> str:
     return base
 
 
-# Names the graph or the endpoint use for themselves (catalogue graph, whole-graph dump).
-RESERVED_DATASET_NAMES = frozenset({"catalogue", "shared", "all"})
+# Names the graph or the endpoint use for themselves (catalogue graph, whole-graph dump, links graph).
+RESERVED_DATASET_NAMES = frozenset({"catalogue", "shared", "all", "links"})
 
 
 def check_dataset_name(name: str) -> str:

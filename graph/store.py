@@ -97,6 +97,7 @@ class KnowledgeGraph:
         # Reserved names: no dataset takes them (graph/iri.py RESERVED_DATASET_NAMES).
         self.catalogue = f"<{self.minter.base}graph/catalogue>"
         self.shared = f"<{self.minter.base}graph/shared>"
+        self.links = f"<{self.minter.base}graph/links>"  # persons linked across datasets (patrimoine link)
         self._hidden: list[str] | None = None
 
     # -- reading -----------------------------------------------------------

@@ -98,10 +98,12 @@ def main(ctx: click.Context, store: Path, base_iri: str) -> None:
 @click.option("--lang", type=click.Choice(["fr", "en"]), default=None,
               help="Language of the summary and of the report's messages (default: from the locale).")
 @provider_option
+@click.option("--link", "then_link", is_flag=True,
+              help="Then link persons across datasets, as `patrimoine link` does (with links/overrides.csv if present).")
 @click.pass_obj
 def load(state: State, paths: tuple[Path, ...], fmt: str | None, dataset: str | None, region: str,
          encoding: str | None, rejects: Path | None, check: bool, quarantine: bool, shapes_dir: Path | None,
-         lang: str | None, provider: str) -> None:
+         lang: str | None, provider: str, then_link: bool) -> None:
     """Load source files into the graph; a dataset loaded again is replaced atomically.
 
     Every record ends up in the graph or in the rejection report (file, line,
@@ -137,7 +139,50 @@ def load(state: State, paths: tuple[Path, ...], fmt: str | None, dataset: str | 
     for r in run_load(kg, list(paths), options):
         for text in load_summary(r, lang, kg.minter.graph(r.dataset)[1:-1]):
             click.echo(text)
+    if then_link:
+        from .link import DEFAULT_OVERRIDES
+
+        _link(kg, DEFAULT_OVERRIDES, required=False, full=False)
     kg.close()
+
+
+@main.command("link")
+@click.option("--overrides", type=click.Path(path_type=Path, dir_okay=False), envvar="PATRIMOINE_OVERRIDES",
+              help="Librarians' decisions, 'mention,other,decision,note' rows (same / not same); "
+                   "default: links/overrides.csv when it exists.")
+@click.option("--full", is_flag=True, help="Link again even if no dataset, override or rule changed.")
+@click.pass_obj
+def link_command(state: State, overrides: Path | None, full: bool) -> None:
+    """Link the persons that records of different datasets name, with the evidence of each link.
+
+    Mentions pointing to one authority record (IdRef, BnF, VIAF, Wikidata...), the same name in
+    one dataset, or compatible names with enough evidence (life dates, places, works, persons
+    named with them) become one person, in the graph <{base}graph/links> with its provenance
+    in the catalogue. A name alone never merges two datasets; conflicting dates never merge.
+    Reloading or dropping a dataset never loses the links of the others; run it again after.
+    """
+    from .link import DEFAULT_OVERRIDES
+
+    kg = state.open()
+    try:
+        _link(kg, overrides or DEFAULT_OVERRIDES, required=overrides is not None, full=full)
+    finally:
+        kg.close()
+
+
+def _link(kg, overrides: Path, required: bool, full: bool) -> None:
+    from .link import run
+
+    r = run(kg, overrides, required=required, full=full)
+    if r.unchanged:
+        click.echo("links: nothing changed since the last run (datasets, overrides, rules); --full links again")
+        return
+    rules = ", ".join(f"{n} {rule}" for rule, n in sorted(r.merges.items())) or "none"
+    click.echo(f"links: {r.mentions} person mentions → {r.persons} persons; links by rule: {rules}; "
+               f"{r.rejections} close candidates kept apart; {r.added} triples added, {r.removed} removed "
+               f"({r.seconds:.1f} s)")
+    for o in r.unknown_overrides:
+        click.echo(f"  override not applied, no such mention: {o.a if o.a else ''} / {o.b}", err=True)
 
 
 @main.command()

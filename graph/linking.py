@@ -1,0 +1,502 @@
+"""Person linking: mentions of persons in records → persons, each decision with its evidence.
+
+Input: :class:`Mention` objects (a person as one record names it, with what the record says
+about them). Output: clusters of mentions (one person each) and, for every merge, the
+:class:`Decision` that made it: the two mentions compared, the rule, a score and the evidence.
+Decisions not to merge close candidates are kept too, so a librarian can see why two records
+were *not* linked.
+
+How (precision first: a wrong merge spreads, a missed one is found later):
+
+1. **Overrides** (``links/overrides.csv``): a librarian's "same" merges, "not same" forbids.
+2. **Authority records**: mentions pointing to one entity (the same IdRef, BnF, VIAF, Wikidata...)
+   are one person.
+3. **Same source, same name**: within one dataset, the same name is the same person.
+4. **Across sources**, candidate pairs come from *blocking* (same words in any order; surname
+   beginning with a forename initial), never from all pairs. A name alone never merges two
+   datasets: compatible names must come with evidence (life dates that agree, a shared place, a
+   shared or linked work, a person named with both, a role in the same period), scored; the best
+   pairs merge first.
+
+Every merge checks the two whole clusters first: life dates that disagree, two different records
+of one authority file, a person and a family, a saint and a namesake, periods of activity too far
+apart for one life, or an override forbid it (the decision is then kept as "not same").
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from . import authorities
+from .persons import Name, Years, blocking_keys, compare_names, surname_heads
+
+RULES_PATH = Path(__file__).resolve().parent / "data" / "link_rules.json"
+
+SMALL_BLOCK = 30  # clusters in one block compared pair by pair; larger blocks by shared evidence first
+MAX_BLOCK = 400  # clusters sharing a name block and a piece of evidence: larger groups are not compared
+ACTIVE_SPAN = 80  # years one person can be active: productions further apart are two persons
+MAX_REJECTIONS = 1  # "not same" decisions kept per cluster, the closest candidates
+SCORES = {"exact": 0.5, "variant": 0.35, "surname": 0.15}
+EVIDENCE = {"birth": 0.35, "death": 0.35, "work": 0.35, "place": 0.2, "companion": 0.2, "period": 0.1,
+            "role": 0.1, "rare": 0.1}
+STRONG = frozenset({"birth", "death", "work", "place", "companion"})
+THRESHOLD = 0.75
+
+
+@cache
+def rules() -> dict[str, dict[str, str]]:
+    """Rule code → label (French), decision and comment (``data/link_rules.json``)."""
+    return {k: v for k, v in json.loads(RULES_PATH.read_text(encoding="utf-8")).items() if not k.startswith("_")}
+
+
+@dataclass(slots=True)
+class Mention:
+    """A person as one record names it, with what the record says about them."""
+
+    iri: str
+    name: Name
+    record: str
+    convention: str = "natural"  # how the source writes names (graph/persons.py)
+    datasets: frozenset[str] = frozenset()
+    authorities: frozenset[str] = frozenset()  # entity IRIs
+    birth: Years | None = None
+    death: Years | None = None
+    activity: tuple[Years, ...] = ()  # productions they alone carried out: bound a life
+    periods: tuple[Years, ...] = ()  # dates of anything else they did: agreement only
+    roles: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
+    works: frozenset[str] = frozenset()  # the record and the records linked to it
+    companions: frozenset[str] = frozenset()  # surnames of the other persons of the record
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Why ``a`` and ``b`` are (or are not) one person."""
+
+    a: str  # mention IRIs
+    b: str
+    rule: str
+    score: float
+    evidence: tuple[str, ...]  # "naissance : 1850 = 1850"...
+
+    @property
+    def same(self) -> bool:
+        return rules()[self.rule]["decision"] == "same"
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The fields compared: ``nom``, ``naissance``, ``lieu``..."""
+        return tuple(dict.fromkeys(e.split(" : ", 1)[0] for e in self.evidence))
+
+
+@dataclass
+class Override:
+    a: str
+    b: str
+    same: bool
+    note: str = ""
+
+
+@dataclass
+class Result:
+    clusters: list[list[int]]  # mention indexes, each cluster sorted
+    decisions: list[Decision]  # the merges (a spanning tree of each cluster)
+    rejections: list[Decision]  # "not same" decisions between close candidates
+    unknown_overrides: list[Override] = field(default_factory=list)
+
+    def cluster_of(self) -> dict[int, int]:
+        return {m: c for c, members in enumerate(self.clusters) for m in members}
+
+
+# ---------------------------------------------------------------------------
+# Clusters being built
+
+
+def _overlaps(a: Years, b: Years, tolerance: int = 1) -> bool:
+    return a[0] - tolerance <= b[1] and b[0] - tolerance <= a[1]
+
+
+def _meet(a: Years | None, b: Years | None) -> Years | None:
+    """What two readings of one date allow: their intersection (or the gap between two neighbours)."""
+    if a is None or b is None:
+        return a or b
+    lo, hi = max(a[0], b[0]), min(a[1], b[1])
+    return (lo, hi) if lo <= hi else (hi, lo)
+
+
+def _years(span: Years) -> str:
+    return str(span[0]) if span[0] == span[1] else f"{span[0]}-{span[1]}"
+
+
+class _Cluster:
+    __slots__ = ("members", "datasets", "auth", "birth", "death", "act_lo", "act_hi", "periods", "names",
+                 "roles", "places", "works", "companions", "family", "forbidden", "iris")
+
+    def __init__(self, i: int, m: Mention, forbidden: set[str]) -> None:
+        self.members = [i]
+        self.iris = {m.iri}
+        self.datasets = set(m.datasets)
+        self.auth: dict[str, set[str]] = defaultdict(set)
+        for a in m.authorities:
+            found = authorities.parse(a)
+            self.auth[found.scheme if found else a].add(a)
+        self.birth, self.death = m.birth, m.death
+        self.act_lo = max((p[0] for p in m.activity), default=None)
+        self.act_hi = min((p[1] for p in m.activity), default=None)
+        self.periods = list(m.periods) + list(m.activity)
+        self.names = {m.name.key: m.name}
+        self.roles, self.places, self.works = set(m.roles), set(m.places), set(m.works)
+        self.companions = set(m.companions)
+        self.family = m.name.family
+        self.forbidden = forbidden
+
+    def absorb(self, other: "_Cluster") -> None:
+        self.members += other.members
+        self.iris |= other.iris
+        self.datasets |= other.datasets
+        for scheme, iris in other.auth.items():
+            self.auth[scheme] |= iris
+        self.birth, self.death = _meet(self.birth, other.birth), _meet(self.death, other.death)
+        if other.act_lo is not None:
+            self.act_lo = other.act_lo if self.act_lo is None else max(self.act_lo, other.act_lo)
+            self.act_hi = other.act_hi if self.act_hi is None else min(self.act_hi, other.act_hi)
+        self.periods += other.periods
+        for key, name in other.names.items():
+            if len(self.names) < 8:
+                self.names.setdefault(key, name)
+        self.roles |= other.roles
+        self.places |= other.places
+        self.works |= other.works
+        self.companions |= other.companions
+        self.forbidden = self.forbidden | other.forbidden if other.forbidden else self.forbidden
+
+    def conflict(self, other: "_Cluster") -> tuple[str, tuple[str, ...]] | None:
+        """Why the two cannot be one person (rule, evidence), or None."""
+        if self.forbidden & other.iris or other.forbidden & self.iris:
+            return "override-not-same", ("décision : non identiques",)
+        if self.family != other.family:
+            return "kind-conflict", ("type : famille ≠ personne",)
+        for scheme in self.auth.keys() & other.auth.keys():
+            if not self.auth[scheme] & other.auth[scheme]:
+                a, b = sorted(self.auth[scheme])[0], sorted(other.auth[scheme])[0]
+                return "authority-conflict", (f"autorité : {a} ≠ {b}",)
+        for label, x, y in (("naissance", self.birth, other.birth), ("mort", self.death, other.death)):
+            if x and y and not _overlaps(x, y):
+                return "dates-conflict", (f"{label} : {_years(x)} ≠ {_years(y)}",)
+        birth, death = _meet(self.birth, other.birth), _meet(self.death, other.death)
+        if birth and death and birth[0] > death[1]:
+            return "dates-conflict", (f"vie : naissance {_years(birth)} après la mort {_years(death)}",)
+        lo = max((v for v in (self.act_lo, other.act_lo) if v is not None), default=None)
+        hi = min((v for v in (self.act_hi, other.act_hi) if v is not None), default=None)
+        if lo is not None and hi is not None:
+            if lo - hi > ACTIVE_SPAN:
+                return "dates-conflict", (f"activité : {hi} et {lo}, trop éloignés pour une vie",)
+            if birth and hi < birth[0] + 10:
+                return "dates-conflict", (f"activité : œuvre de {hi}, naissance {_years(birth)}",)
+            if death and lo > death[1] + 20:
+                return "dates-conflict", (f"activité : œuvre de {lo}, mort {_years(death)}",)
+        return None
+
+
+# ---------------------------------------------------------------------------
+# Evidence
+
+
+def _best_names(a: _Cluster, b: _Cluster) -> tuple[str, Name | None, Name | None]:
+    order = ("exact", "variant", "surname")
+    best, pair = "none", (None, None)
+    for x in a.names.values():
+        for y in b.names.values():
+            found = compare_names(x, y)
+            if found != "none" and (best == "none" or order.index(found) < order.index(best)):
+                best, pair = found, (x, y)
+                if best == "exact":
+                    return best, *pair
+    return best, *pair
+
+
+def evidence(a: _Cluster, b: _Cluster, rare: frozenset[str] = frozenset()) -> tuple[str, float, tuple[str, ...], set[str]]:
+    """(name agreement, score, evidence texts, kinds of evidence) between two clusters; ``rare``: the
+    surnames only one person's forenames go with in all the mentions (a rare name is itself evidence)."""
+    agreement, x, y = _best_names(a, b)
+    if agreement == "none":
+        return agreement, 0.0, (), set()
+    score = SCORES[agreement]
+    texts = [f"nom : {'identique' if agreement == 'exact' else agreement} ({x.display} / {y.display})"]
+    kinds: set[str] = set()
+
+    def add(kind: str, text: str) -> None:
+        nonlocal score
+        kinds.add(kind)
+        score += EVIDENCE[kind]
+        texts.append(text)
+
+    for kind, label, p, q in (("birth", "naissance", a.birth, b.birth), ("death", "mort", a.death, b.death)):
+        if p and q and _overlaps(p, q) and min(p[1] - p[0], q[1] - q[0]) <= 5:
+            add(kind, f"{label} : {_years(p)} = {_years(q)}")
+    if shared := a.works & b.works:
+        add("work", f"œuvre : {sorted(shared)[0]}")
+    if shared := a.places & b.places:
+        add("place", f"lieu : {sorted(shared)[0]}")
+    own = {n.surname_compact for n in (*a.names.values(), *b.names.values())}
+    if shared := (a.companions & b.companions) - own:
+        add("companion", f"nommé avec : {sorted(shared)[0]}")
+    if shared := a.roles & b.roles:
+        add("role", f"rôle : {sorted(shared)[0]}")
+    if _periods_meet(a, b):
+        add("period", "période : concordante")
+    if agreement != "surname" and x.surname_compact in rare:
+        add("rare", f"nom rare : {x.surname_compact}")
+    return agreement, round(score, 3), tuple(texts), kinds
+
+
+def _periods_meet(a: _Cluster, b: _Cluster) -> bool:
+    """A period of one falls within the other's life, or both have periods within one active span."""
+    for life, periods in ((_life(a), b.periods), (_life(b), a.periods)):
+        if life and any(_overlaps(life, p, 0) and p[1] - p[0] <= 50 for p in periods):
+            return True
+    narrow_a = [p for p in a.periods if p[1] - p[0] <= 50]
+    narrow_b = [p for p in b.periods if p[1] - p[0] <= 50]
+    return any(abs((p[0] + p[1]) - (q[0] + q[1])) / 2 <= 30 for p in narrow_a[:8] for q in narrow_b[:8])
+
+
+def _clues(c: _Cluster) -> set[tuple]:
+    """The pieces of strong evidence a cluster could share with another: without one, no merge."""
+    found: set[tuple] = {("w", w) for w in c.works} | {("p", p) for p in c.places} | {("c", x) for x in c.companions}
+    for kind, span in (("b", c.birth), ("d", c.death)):
+        if span and span[1] - span[0] <= 5:
+            found |= {(kind, y) for y in range(span[0] - 1, span[1] + 2)}
+    return found
+
+
+def _life(c: _Cluster) -> Years | None:
+    if c.birth or c.death:
+        lo = c.birth[0] + 10 if c.birth else c.death[0] - 80
+        hi = c.death[1] + 5 if c.death else c.birth[1] + 90
+        return lo, hi
+    return None
+
+
+# ---------------------------------------------------------------------------
+# The linker
+
+
+class _Linker:
+    def __init__(self, mentions: list[Mention], overrides: Iterable[Override]) -> None:
+        self.mentions = mentions
+        self.index = {m.iri: i for i, m in enumerate(mentions)}
+        forbidden: dict[str, set[str]] = defaultdict(set)
+        self.forced: list[tuple[int, int, Override]] = []
+        self.unknown: list[Override] = []
+        for o in overrides:
+            if o.a not in self.index or o.b not in self.index:
+                self.unknown.append(o)
+            elif o.same:
+                self.forced.append((self.index[o.a], self.index[o.b], o))
+            else:
+                forbidden[o.a].add(o.b)
+                forbidden[o.b].add(o.a)
+        self.parent = list(range(len(mentions)))
+        self.clusters: dict[int, _Cluster] = {
+            i: _Cluster(i, m, forbidden.get(m.iri, set())) for i, m in enumerate(mentions)}
+        self.decisions: list[Decision] = []
+        self.rejections: list[Decision] = []
+        self.rejected: set[frozenset[str]] = set()
+        self.rare = rare_surnames(mentions)
+
+    def reject(self, decision: Decision) -> None:
+        """Keep a "not same" decision, once per pair of mentions."""
+        pair = frozenset((decision.a, decision.b))
+        if pair not in self.rejected:
+            self.rejected.add(pair)
+            self.rejections.append(decision)
+
+    def root(self, i: int) -> int:
+        parent = self.parent
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(self, i: int, j: int, decision: Decision, check: bool = True) -> bool:
+        ri, rj = self.root(i), self.root(j)
+        if ri == rj:
+            return False
+        a, b = self.clusters[ri], self.clusters[rj]
+        if check and (found := a.conflict(b)) is not None:
+            self.reject(Decision(decision.a, decision.b, found[0], decision.score, found[1]))
+            return False
+        if len(a.members) < len(b.members):
+            ri, rj, a, b = rj, ri, b, a
+        a.absorb(b)
+        del self.clusters[rj]
+        self.parent[rj] = ri
+        self.decisions.append(decision)
+        return True
+
+    def run(self) -> Result:
+        m = self.mentions
+        for i, j, o in self.forced:
+            self.union(i, j, Decision(m[i].iri, m[j].iri, "override-same", 1.0,
+                                      (f"décision : {o.note or 'identiques'}",)), check=False)
+        by_authority: dict[str, list[int]] = defaultdict(list)
+        for i, mention in enumerate(m):
+            for a in mention.authorities:
+                by_authority[a].append(i)
+        for iri, members in sorted(by_authority.items()):
+            for j in members[1:]:
+                self.union(members[0], j, Decision(m[members[0]].iri, m[j].iri, "authority", 1.0,
+                                                   (f"autorité : {iri}",)))
+        by_name: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, mention in enumerate(m):
+            for dataset in mention.datasets or {""}:
+                by_name[(dataset, mention.name.key)].append(i)
+        for (dataset, key), members in sorted(by_name.items()):
+            for j in members[1:]:
+                self._same_source(members, j, dataset)
+        self.alone = frozenset(h for c in self.clusters.values() for name in c.names.values()
+                               for h in surname_heads(name))
+        changed: set[int] | None = None
+        for _ in range(3):  # merges bring evidence together: look again at what changed, until nothing does
+            changed = self._across_sources(changed)
+            if not changed:
+                break
+        return self._result()
+
+    def _same_source(self, members: list[int], j: int, dataset: str) -> None:
+        """Join ``j`` to the first earlier mention of the same name it is compatible with."""
+        m = self.mentions
+        rj = self.root(j)
+        tried: set[int] = set()
+        for i in members:
+            if i == j:
+                break
+            ri = self.root(i)
+            if ri == rj or ri in tried:
+                if ri == rj:
+                    return
+                continue
+            tried.add(ri)
+            decision = Decision(m[i].iri, m[j].iri, "same-source-name", 0.9,
+                                (f"nom : identique ({m[i].name.display})", f"source : {dataset}"))
+            if self.clusters[ri].conflict(self.clusters[rj]) is None:
+                self.union(i, j, decision)
+                return
+        if tried:  # a namesake of every earlier one: say why once
+            i = members[0]
+            found = self.clusters[self.root(i)].conflict(self.clusters[rj])
+            if found is not None:
+                self.reject(Decision(m[i].iri, m[j].iri, found[0], 0.9, found[1]))
+
+    def _across_sources(self, changed: set[int] | None) -> set[int]:
+        """Score the candidate pairs of clusters blocking finds; merge the best first.
+
+        Candidates share a blocking key of their names (:func:`graph.persons.blocking_keys`). In a large
+        block (a common name), only clusters that also share a piece of strong evidence (a birth or death
+        year, a work, a place, a person named with them) are compared: no other pair could merge. After
+        the first round, only pairs with a cluster that changed are compared again. Returns the clusters
+        that changed.
+        """
+        blocks: dict[str, list[int]] = defaultdict(list)
+        for r, c in self.clusters.items():
+            keys: set[str] = set()
+            for name in c.names.values():
+                keys |= blocking_keys(name, self.alone)
+            for key in keys:
+                blocks[key].append(r)
+        seen: set[tuple[int, int]] = set()
+        scored: list[tuple[float, int, int, tuple[str, ...], str]] = []
+        near_misses: list[tuple[float, int, int, tuple[str, ...]]] = []
+        clues: dict[int, set[tuple]] = {}
+        for key, members in blocks.items():
+            if len(members) < 2:
+                continue
+            groups = [members] if len(members) <= SMALL_BLOCK else self._by_evidence(members, clues)
+            for group in groups:
+                if len(group) > MAX_BLOCK:
+                    continue
+                for x in range(len(group)):
+                    for y in range(x + 1, len(group)):
+                        pair = (group[x], group[y]) if group[x] < group[y] else (group[y], group[x])
+                        if pair in seen or (changed is not None and not (pair[0] in changed or pair[1] in changed)):
+                            continue
+                        seen.add(pair)
+                        self._score(pair, scored, near_misses)
+        scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+        merged: set[int] = set()
+        m = self.mentions
+        for score, ra, rb, texts, rule in scored:
+            a, b = self._representatives(ra, rb)
+            if self.union(a, b, Decision(m[a].iri, m[b].iri, rule, score, texts)):
+                merged.add(self.root(a))
+        counts: dict[int, int] = defaultdict(int)
+        for score, ra, rb, texts in sorted(near_misses, key=lambda s: (-s[0], s[1], s[2])):
+            if self.root(ra) == self.root(rb) or counts[ra] >= MAX_REJECTIONS or counts[rb] >= MAX_REJECTIONS:
+                continue
+            counts[ra] += 1
+            counts[rb] += 1
+            a, b = self._representatives(ra, rb)
+            self.reject(Decision(m[a].iri, m[b].iri, "not-enough-evidence", score, texts))
+        return {self.root(r) for r in merged}
+
+    def _by_evidence(self, members: list[int], clues: dict[int, set[tuple]]) -> list[list[int]]:
+        """The clusters of a large block grouped by each piece of strong evidence they have."""
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for r in members:
+            if r not in clues:
+                clues[r] = _clues(self.clusters[r])
+            for clue in clues[r]:
+                groups[clue].append(r)
+        return [g for g in groups.values() if len(g) > 1]
+
+    def _score(self, pair: tuple[int, int], scored: list, near_misses: list) -> None:
+        a, b = self.clusters[pair[0]], self.clusters[pair[1]]
+        if a.datasets & b.datasets and a.names.keys() & b.names.keys():
+            return  # one source, one name, left apart by the same-source step: a conflict, already said
+        agreement, score, texts, kinds = evidence(a, b, self.rare)
+        if agreement == "none":
+            return
+        enough = (score >= THRESHOLD and kinds & STRONG
+                  and (agreement != "surname" or len(kinds & STRONG) >= 2))
+        if enough:
+            scored.append((score, pair[0], pair[1], texts, "name-evidence"))
+        elif agreement != "surname":
+            near_misses.append((score, pair[0], pair[1], texts))
+
+    def _representatives(self, ra: int, rb: int) -> tuple[int, int]:
+        """The two mentions, one of each cluster, that a decision between the clusters names."""
+        a, b = self.clusters[self.root(ra)], self.clusters[self.root(rb)]
+        _, x, y = _best_names(a, b)
+        return self._named(a, x), self._named(b, y)
+
+    def _named(self, c: _Cluster, name: Name | None) -> int:
+        """The first mention of the cluster written with ``name``."""
+        if name is not None:
+            for i in c.members:
+                if self.mentions[i].name.key == name.key:
+                    return i
+        return c.members[0]
+
+    def _result(self) -> Result:
+        clusters = sorted((sorted(c.members) for c in self.clusters.values()), key=lambda ms: ms[0])
+        return Result(clusters, self.decisions, self.rejections, self.unknown)
+
+
+def rare_surnames(mentions: list[Mention]) -> frozenset[str]:
+    """Surnames written with one set of forenames (their initials) in all the mentions: ``Matisse`` with
+    ``Henri`` only is one person's name here; ``Martin`` with ``Jean``, ``Charles``, ``Pierre`` is not."""
+    initials: dict[str, set[str]] = defaultdict(set)
+    for m in mentions:
+        if m.name.forenames and m.name.surname_compact:
+            initials[m.name.surname_compact].add("".join(f[0] for f in m.name.forenames))
+    return frozenset(s for s, found in initials.items() if len(found) == 1)
+
+
+def link(mentions: list[Mention], overrides: Iterable[Override] = ()) -> Result:
+    """Cluster ``mentions`` into persons (see the module's text)."""
+    return _Linker(mentions, overrides).run()
