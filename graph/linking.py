@@ -265,6 +265,22 @@ def _periods_meet(a: _Cluster, b: _Cluster) -> bool:
     return any(abs((p[0] + p[1]) - (q[0] + q[1])) / 2 <= 30 for p in narrow_a[:8] for q in narrow_b[:8])
 
 
+def enough_evidence(agreement: str, score: float, kinds: set[str]) -> bool:
+    """Whether compatible names and their evidence make one person across datasets.
+
+    The score must reach the threshold with at least one piece of strong evidence (life dates, a work,
+    a place, a person named with them). A place is strong only for a rare name: many namesakes of a
+    common one lived in the same town at the same time, so a common name needs life dates, a work, a
+    person named with it, or two strong pieces. A surname alone needs two strong pieces.
+    """
+    strong = kinds & STRONG
+    if score < THRESHOLD or not strong:
+        return False
+    if agreement == "surname" or ("rare" not in kinds and strong == {"place"}):
+        return len(strong) >= 2
+    return True
+
+
 def _clues(c: _Cluster) -> set[tuple]:
     """The pieces of strong evidence a cluster could share with another: without one, no merge."""
     found: set[tuple] = {("w", w) for w in c.works} | {("p", p) for p in c.places} | {("c", x) for x in c.companions}
@@ -461,9 +477,7 @@ class _Linker:
         agreement, score, texts, kinds = evidence(a, b, self.rare)
         if agreement == "none":
             return
-        enough = (score >= THRESHOLD and kinds & STRONG
-                  and (agreement != "surname" or len(kinds & STRONG) >= 2))
-        if enough:
+        if enough_evidence(agreement, score, kinds):
             scored.append((score, pair[0], pair[1], texts, "name-evidence"))
         elif agreement != "surname":
             near_misses.append((score, pair[0], pair[1], texts))

@@ -195,7 +195,8 @@ def read_mentions(kg: KnowledgeGraph) -> list[Mention]:
     places = {row["p"].value for row in kg.query(f"SELECT ?p WHERE {{ ?p a {CRM.E53_Place} }}")}
     # one simple pattern per query: Oxigraph joins an alternative path with a type test slowly
     for pattern in (CRM.P55_has_current_location, CRM.P67_refers_to, CRM.P129_is_about,
-                    f"{CRM.P108i_was_produced_by}/{CRM.P7_took_place_at}"):
+                    f"{CRM.P108i_was_produced_by}/{CRM.P7_took_place_at}",
+                    f"{CRM.P128_carries}/{CRM.P67_refers_to}", f"{CRM.P128_carries}/{CRM.P129_is_about}"):
         for row in kg.query(f"SELECT ?rec ?place WHERE {{ ?rec {pattern} ?place }}"):
             if (place := row["place"].value) in places:
                 record_places[row["rec"].value].add(place)
@@ -226,7 +227,7 @@ def read_mentions(kg: KnowledgeGraph) -> list[Mention]:
         name = names[m]
         record = _record_of(m)
         f = features[m]
-        roles = {slug(r) for _, r in acts[m] if r}
+        roles = {slug(r.split(",")[0]) for _, r in acts[m] if r}  # "peintre, attribué": a painter
         # what one person alone produced within a few years bounds their life; a building's long
         # dating, or a work of several hands, only says when someone was there
         activity = tuple(dict.fromkeys(spans[e] for e, _ in acts[m] if e in spans and e in producing

@@ -67,18 +67,24 @@ def _same_name(written: str, label: str) -> bool:
 
 
 def assignments(kg: KnowledgeGraph, gold: list[GoldMention]) -> dict[GoldMention, str | None]:
-    """The person IRI linking gave each gold mention (None: the mention is not in the graph)."""
+    """The person IRI linking gave each gold mention (None: the mention is not in the graph); a family the
+    loader made a group (E74_Group) gets ``group:{its IRI}``, never a person's."""
     base = kg.minter.base
-    rows = kg.query(f"""SELECT ?g ?m ?label ?p WHERE {{ GRAPH ?g {{ ?m a crm:E21_Person ; rdfs:label ?label }}
-        OPTIONAL {{ ?p pkg:hasMention ?m }} }}""", prefixes=True)
+    rows = kg.query(f"""SELECT ?g ?m ?label ?p ?group ?x WHERE {{
+        {{ GRAPH ?g {{ ?m a crm:E21_Person ; rdfs:label ?label }} OPTIONAL {{ ?p pkg:hasMention ?m }} }}
+        UNION {{ GRAPH ?g {{ ?x ?link ?m }} ?m a crm:E74_Group ; rdfs:label ?label BIND(?m AS ?group) }} }}""",
+                    prefixes=True)
     found: dict[tuple[str, str], list[tuple[str, str, str | None]]] = defaultdict(list)
     for row in rows:
         graph, mention = row["g"].value, row["m"].value
         if not graph.startswith(base + "graph/"):
             continue
-        record = mention.split("#", 1)[0][len(base):]
-        person = row["p"].value if row["p"] is not None else None
-        found[(graph[len(base) + 6:], record)].append((mention, row["label"].value, person))
+        if row["group"] is not None:  # a family or body: a group, linked to no person
+            person, records = f"group:{mention}", {row["x"].value.split("#", 1)[0][len(base):]}
+        else:
+            person, records = (row["p"].value if row["p"] is not None else None), {mention.split("#", 1)[0][len(base):]}
+        for record in records:
+            found[(graph[len(base) + 6:], record)].append((mention, row["label"].value, person))
     out: dict[GoldMention, str | None] = {}
     for g in gold:
         hits = [p for _, label, p in found.get((g.dataset, g.record), ()) if _same_name(g.name, label)]

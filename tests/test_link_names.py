@@ -73,7 +73,7 @@ def test_names_that_may_be_one_person_share_a_blocking_key() -> None:
              ("Carpeaux Jean-Baptiste", "pop", "J.-B. Carpeaux", "natural"),
              ("LA TOUR Maurice Quentin de", "pop", "Latour, Maurice-Quentin de", "inverted"),
              ("Tiercelin", "pop", "Tiercelin, Jean", "inverted")]
-    alone = surname_heads(P("Tiercelin", "pop"))  # the surnames some record writes alone
+    alone = frozenset(surname_heads(P("Tiercelin", "pop")))  # the surnames some record writes alone
     for a, ca, b, cb in pairs:
         assert blocking_keys(P(a, ca), alone) & blocking_keys(P(b, cb), alone), (a, b)
     assert not blocking_keys(P("Martin Jean", "pop")) & blocking_keys(P("Dubois Pierre", "pop"))

@@ -17,11 +17,12 @@ from patrimoine.pipeline import LoadOptions, load
 
 PATRIMOINE = str(Path(sys.executable).parent / "patrimoine")
 MERIMEE = SAMPLES / "pop" / "constructed-hdf-merimee-opendata.csv"
+VIOLLET = ("pop/PA99000108", "Viollet-le-Duc Eugène")
 PALISSY = SAMPLES / "pop" / "constructed-hdf-palissy-opendata.csv"
 AD80 = GOLD / "constructed-gold-ead-frad080.xml"
 AD60 = GOLD / "constructed-gold-ead-frad060.xml"
 MARC = GOLD / "constructed-gold-unimarc.xml"
-LUZARCHES = "pop/PA00116046#person-robert-de-luzarches"
+LUZARCHES = ("pop/PA00116046", "Robert de Luzarches")
 
 
 def cli(store: Path, *args: str) -> subprocess.CompletedProcess:
@@ -45,18 +46,25 @@ def links_graph(kg: KnowledgeGraph) -> set[str]:
     return set(kg.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(kg.links[1:-1])).decode().splitlines())
 
 
-def person_of(kg: KnowledgeGraph, mention: str) -> str:
-    [(person,)] = rows(kg, f"SELECT ?p WHERE {{ ?p pkg:hasMention <{kg.minter.base}{mention}> }}")
+def mention(kg: KnowledgeGraph, record: str, name: str) -> str:
+    """The IRI of the person ``record`` (relative to the base) names ``name`` (the label, without dates)."""
+    found = {m for (m,) in rows(kg, f"""SELECT ?m WHERE {{ ?m a crm:E21_Person ; rdfs:label "{name}"
+        FILTER(STRSTARTS(STR(?m), "{kg.minter.base}{record}#")) }}""")}
+    assert len(found) == 1, (record, name, found)
+    return found.pop()
+
+
+def person_of(kg: KnowledgeGraph, record: str, name: str) -> str:
+    [(person,)] = rows(kg, f"SELECT ?p WHERE {{ ?p pkg:hasMention <{mention(kg, record, name)}> }}")
     return person
 
 
 def test_links_join_sources_in_their_own_graph_with_the_evidence(kg: KnowledgeGraph) -> None:
     report = link.run(kg, None)
     assert report.mentions > 40 and report.persons < report.mentions and report.merges["name-evidence"] >= 3
-    luzarches = person_of(kg, LUZARCHES)
+    luzarches = person_of(kg, *LUZARCHES)
     mentions = {m for (m,) in rows(kg, f"SELECT ?m WHERE {{ GRAPH <{kg.minter.base}graph/links> {{ <{luzarches}> pkg:hasMention ?m }} }}")}
-    assert mentions == {f"{kg.minter.base}{LUZARCHES}",
-                        f"{kg.minter.base}archives/FRAD080/frad080_gold_01/c1#person-luzarches-robert-de"}
+    assert mentions == {mention(kg, *LUZARCHES), mention(kg, "archives/FRAD080/frad080_gold_01/c1", "Luzarches, Robert de")}
     # why: the decision, its rule, score and evidence, readable with SPARQL
     [(rule, label, score)] = rows(kg, f"""SELECT ?rule ?label ?score WHERE {{
         ?e a crm:E13_Attribute_Assignment ; crm:P141_assigned <{luzarches}> ; pkg:rule ?rule ;
@@ -68,18 +76,18 @@ def test_links_join_sources_in_their_own_graph_with_the_evidence(kg: KnowledgeGr
     assert any(e.startswith("lieu : ") and e.endswith("place/commune/80021") for e in evidence)
     assert any(e.startswith("nommé avec : ") for e in evidence)  # the Cormont brothers are named with him in both
     # a name alone does not merge: Martin Chambiges of Beauvais and of the archives, yes (place); the two Jean Martin, no
-    assert person_of(kg, "pop/PA99000101#person-chambiges-martin") == person_of(
-        kg, "archives/FRAD060/frad060_gold_01/c2#person-chambiges-martin-14-1532")
-    assert person_of(kg, "marc/GOLD000010#person-martin-jean") != person_of(
-        kg, "archives/FRAD080/frad080_gold_01/c6#person-martin-jean-1850-1920")
+    assert person_of(kg, "pop/PA99000101", "Chambiges Martin") == person_of(
+        kg, "archives/FRAD060/frad060_gold_01/c2", "Chambiges, Martin")
+    assert person_of(kg, "marc/GOLD000010", "Martin, Jean") != person_of(
+        kg, "archives/FRAD080/frad080_gold_01/c6", "Martin, Jean")
 
 
 def test_persons_have_labels_and_authorities(kg: KnowledgeGraph) -> None:
     link.run(kg, None)
-    viollet = person_of(kg, "pop/PA99000108#person-viollet-le-duc-eugene")
-    assert viollet == person_of(kg, "archives/FRAD060/frad060_gold_01/c3#person-viollet-le-duc-eugene-1814-1879")
+    viollet = person_of(kg, *VIOLLET)
+    assert viollet == person_of(kg, "archives/FRAD060/frad060_gold_01/c3", "Viollet-le-Duc, Eugène")
     assert rows(kg, f"SELECT ?l WHERE {{ <{viollet}> rdfs:label ?l }}") == [("Viollet-le-Duc, Eugène (1814-1879)",)]
-    klein = person_of(kg, "marc/GOLD000011#person-klein-jean")
+    klein = person_of(kg, "marc/GOLD000011", "Klein, Jean")
     assert klein == f"{kg.minter.base}person/idref/026950650"  # named after its authority record
     assert rows(kg, f"SELECT ?s WHERE {{ <{klein}> owl:sameAs ?s }}") == [("http://www.idref.fr/026950650/id",)]
 
@@ -102,17 +110,17 @@ def test_a_second_run_changes_nothing_and_the_catalogue_says_what_was_done(kg: K
 
 def test_reloading_or_dropping_a_dataset_keeps_the_links_of_the_others(kg: KnowledgeGraph, tmp_path: Path) -> None:
     link.run(kg, None)
-    viollet = person_of(kg, "pop/PA99000108#person-viollet-le-duc-eugene")
-    luzarches = person_of(kg, LUZARCHES)
+    viollet = person_of(kg, *VIOLLET)
+    luzarches = person_of(kg, *LUZARCHES)
     kg.drop_dataset("constructed-gold-ead-frad060")
-    assert person_of(kg, LUZARCHES) == luzarches  # the links graph is not the dataset's
+    assert person_of(kg, *LUZARCHES) == luzarches  # the links graph is not the dataset's
     report = link.run(kg, None)
     assert report.removed > 0 and not report.unchanged
-    assert person_of(kg, LUZARCHES) == luzarches and person_of(kg, "pop/PA99000108#person-viollet-le-duc-eugene") == viollet
+    assert person_of(kg, *LUZARCHES) == luzarches and person_of(kg, *VIOLLET) == viollet
     assert rows(kg, f"""SELECT ?m WHERE {{ ?p pkg:hasMention ?m FILTER(CONTAINS(STR(?m), "FRAD060")) }}""") == []
     load(kg, [AD60], LoadOptions(region=None, progress=False))
     link.run(kg, None)
-    assert person_of(kg, "archives/FRAD060/frad060_gold_01/c3#person-viollet-le-duc-eugene-1814-1879") == viollet
+    assert person_of(kg, "archives/FRAD060/frad060_gold_01/c3", "Viollet-le-Duc, Eugène") == viollet
 
 
 def test_on_disk_a_new_dataset_writes_only_the_links_that_changed(tmp_path: Path) -> None:
@@ -125,22 +133,23 @@ def test_on_disk_a_new_dataset_writes_only_the_links_that_changed(tmp_path: Path
     load(kg, [AD60], LoadOptions(region=None, progress=False))
     second = link.run(kg, None)
     assert 0 < second.added < total / 2 and second.removed < total / 4  # then only the difference
-    assert person_of(kg, "pop/PA99000108#person-viollet-le-duc-eugene") == person_of(
-        kg, "archives/FRAD060/frad060_gold_01/c3#person-viollet-le-duc-eugene-1814-1879")
+    assert person_of(kg, *VIOLLET) == person_of(kg, "archives/FRAD060/frad060_gold_01/c3", "Viollet-le-Duc, Eugène")
     assert len(links_graph(kg)) == len((tmp_path / "links.nt").read_text().splitlines())  # the file says the graph
     kg.close()
 
 
 def test_overrides_survive_every_run(kg: KnowledgeGraph, tmp_path: Path) -> None:
     overrides = tmp_path / "overrides.csv"
+    luzarches_ad80 = ("archives/FRAD080/frad080_gold_01/c1", "Luzarches, Robert de")
+    ricquier, matisse = ("pop/PA99000113", "Ricquier Emile"), ("marc/GOLD000001", "Matisse, Henri")
+    base = kg.minter.base
     overrides.write_text("# a librarian's decisions\nmention,other,decision,note\n"
-                         f"{LUZARCHES},archives/FRAD080/frad080_gold_01/c1#person-luzarches-robert-de,not same,test\n"
-                         "pop/PA99000113#person-ricquier-emile,marc/GOLD000001#person-matisse-henri,same,\n",
-                         encoding="utf-8")
+                         f"{mention(kg, *LUZARCHES)[len(base):]},{mention(kg, *luzarches_ad80)},not same,test\n"
+                         f"{mention(kg, *ricquier)},{mention(kg, *matisse)},same,\n", encoding="utf-8")
     for _ in range(2):
         link.run(kg, overrides, full=True)
-        assert person_of(kg, LUZARCHES) != person_of(kg, "archives/FRAD080/frad080_gold_01/c1#person-luzarches-robert-de")
-        assert person_of(kg, "pop/PA99000113#person-ricquier-emile") == person_of(kg, "marc/GOLD000001#person-matisse-henri")
+        assert person_of(kg, *LUZARCHES) != person_of(kg, *luzarches_ad80)
+        assert person_of(kg, *ricquier) == person_of(kg, *matisse)
     assert rows(kg, """SELECT ?rule WHERE { ?e pkg:decision "not same" ; pkg:rule ?rule ;
         crm:P2_has_type/skos:prefLabel "personnes différentes (décision d'un bibliothécaire)"@fr }""") == [("override-not-same",)]
 
