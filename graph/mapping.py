@@ -37,7 +37,8 @@ class Unread:
     record: str  # the record's IRI, N-Triples form (``<.../pop/PA00116046>``)
 
 
-UNREAD_KEPT = 100_000  # entries listed per load; the counts stay exact beyond
+UNREAD_KEPT = 100_000
+UNKNOWN_COMMUNE = "commune non référencée"  # place type of a well-formed INSEE code the geography does not know  # entries listed per load; the counts stay exact beyond
 
 
 def _geonames(identifier: str | None) -> tuple[str, ...]:
@@ -219,7 +220,8 @@ class MappingContext:
                            same_as=_geonames(geo.geonames(known.code)))
         dep_code = code[:3] if code.startswith("97") else code[:2]
         department = self.department(dep_code) if geo.department(dep_code) else None
-        return b.place(self.m.commune(code), name, "commune", department, identifier=("insee", code))
+        # not a commune of the official geographic code: typed so (shapes/places.ttl reports the records)
+        return b.place(self.m.commune(code), name, UNKNOWN_COMMUNE, department, identifier=("insee", code))
 
     def department(self, code: str) -> str:
         dep = self.geo.department(code)

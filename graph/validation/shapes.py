@@ -183,7 +183,9 @@ def short(iri: str) -> str:
             name = f"{prefix}:{iri[len(ns):]}"
     if best:
         return name
-    for prefix, ns in (("sh", SH), ("pks", "https://w3id.org/patrimoine-kg/shapes#")):
+    for prefix, ns in (("sh", SH), ("pks", "https://w3id.org/patrimoine-kg/shapes#"), ("schema", "http://schema.org/"),
+                       ("svcs", "http://rdfs.org/sioc/services#"),
+                       ("ebucore", "http://www.ebu.ch/metadata/ontologies/ebucore/ebucore#")):
         if iri.startswith(ns):
             return f"{prefix}:{iri[len(ns):]}"
     return iri
@@ -356,7 +358,7 @@ class _Reader:
                 parts = [self.path(n) for n in self.items(inner)]
                 return Path("(" + "|".join(p.sparql for p in parts) + ")",
                             f"[ <{SH}alternativePath> ( " + " ".join(p.turtle for p in parts) + " ) ]",
-                            "|".join(p.label for p in parts))
+                            "(" + "|".join(p.label for p in parts) + ")")
             p = self.path(inner)
             if kind == "inversePath":
                 return Path(f"^{p.sparql}", f"[ <{SH}inversePath> {p.turtle} ]", f"^{p.label}")
