@@ -419,8 +419,8 @@ def test_shapes_run_in_pyshacl_on_bc_time_spans_and_catch_a_span_ending_before_i
     kg = KnowledgeGraph(None)
     load(kg, [SAMPLES / "pop" / "constructed-hdf-joconde-opendata.csv"], LoadOptions(region=None, progress=False))
     crm = "http://www.cidoc-crm.org/cidoc-crm/"
-    [bc] = [row["ts"] for row in kg.query(f"SELECT ?ts WHERE {{ ?ts <{crm}P82a_begin_of_the_begin> ?b "
-                                          "FILTER(STRSTARTS(STR(?b), \"-\")) }")]
+    bc = min((row["ts"] for row in kg.query(f"SELECT ?ts WHERE {{ ?ts <{crm}P82a_begin_of_the_begin> ?b "
+                                            "FILTER(STRSTARTS(STR(?b), \"-\")) }")), key=str)
     time_spans = (PKS + "TimeSpan", PKS + "TimeSpanInnerBounds", PKS + "TimeSpanOuterBounds")
 
     def both(store: ox.Store) -> tuple[set[str], set[str]]:
