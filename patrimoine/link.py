@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph import __version__, authorities
+from graph import __version__, authorities, concept_alignments
 from graph.iri import Minter, slug
 from graph.linking import RULES_PATH, Mention, Override, Result, link, rules
 from graph.namespaces import CRM, DCTERMS, OWL, PKG, PROV, RDF, RDFS, SKOS, VOID, XSD
@@ -38,7 +38,8 @@ from graph.store import KnowledgeGraph, _provenance_update
 DEFAULT_OVERRIDES = Path("links/overrides.csv")
 ROOT = Path(__file__).resolve().parent.parent
 # What the links are computed with: a change in any of them relinks everything.
-CODE = (ROOT / "graph" / "linking.py", ROOT / "graph" / "persons.py", RULES_PATH, Path(__file__).resolve())
+CODE = (ROOT / "graph" / "linking.py", ROOT / "graph" / "persons.py", ROOT / "graph" / "concept_alignments.py",
+        RULES_PATH, Path(__file__).resolve())
 ACTIVE_WORK = 30  # years: a production dated within them, by one person alone, bounds their life
 LINKS = "links"  # the graph's name: graph/links (a reserved dataset name)
 
@@ -53,6 +54,7 @@ class LinkReport:
     persons: int = 0
     merges: Counter = field(default_factory=Counter)  # rule → links
     rejections: int = 0
+    alignments: int = 0  # concepts matched to published vocabularies
     added: int = 0
     removed: int = 0
     unchanged: bool = False
@@ -262,6 +264,13 @@ def _descendants(record: str, children: dict[str, set[str]], depth: int) -> set[
 
 # ---------------------------------------------------------------------------
 # Persons: stable IRIs and labels
+
+
+def aligned_concepts(kg: KnowledgeGraph) -> set[str]:
+    """The concepts of the schemes the alignment tables cover (their IRIs)."""
+    schemes = " ".join(kg.minter.concept("scheme", s) for s in sorted(concept_alignments.schemes()))
+    return {row[0].value for row in kg.query(
+        f"SELECT DISTINCT ?c WHERE {{ VALUES ?s {{ {schemes} }} ?c {SKOS.inScheme} ?s }}")}
 
 
 def previous_assignment(kg: KnowledgeGraph) -> dict[str, str]:
@@ -475,6 +484,7 @@ def inputs_digest(kg: KnowledgeGraph, overrides: bytes) -> str:
     h = hashlib.sha256(f"{__version__}\n".encode())
     for path in CODE:
         h.update(path.read_bytes())
+    h.update(concept_alignments.fingerprint())
     rows = kg.store.query(f"""SELECT ?name ?sha WHERE {{ GRAPH {kg.catalogue} {{ ?d {PKG.datasetName} ?name ;
         {PKG.status} "loaded" . OPTIONAL {{ ?d {PKG.contentSha256} ?sha }} }} }} ORDER BY ?name""")
     for row in rows:
@@ -513,8 +523,10 @@ def run(kg: KnowledgeGraph, overrides_path: Path | None = DEFAULT_OVERRIDES, *, 
         labels = [person_label([mentions[i] for i in members]) for members in result.clusters]
         persons = person_iris(result, mentions, kg.minter, previous_assignment(kg), labels)
         person_lines, lines = link_triples(result, mentions, persons, labels, kg.minter)
+        aligned = concept_alignments.triples(kg.minter, aligned_concepts(kg))
+        report.alignments = sum(" <http://www.w3.org/2004/02/skos/core#" in line for line in aligned)
         old = writer.previous()
-        new = set(person_lines) | set(lines)
+        new = set(person_lines) | set(lines) | set(aligned)
         report.mentions, report.persons = len(mentions), len(result.clusters)
         report.merges = Counter(d.rule for d in result.decisions)
         report.rejections = len(result.rejections)
@@ -560,6 +572,7 @@ def _catalogue(term: str, graph: str, report: LinkReport, digest: str, triples: 
     add(term, PKG.mentions, integer(report.mentions))
     add(term, PKG.persons, integer(report.persons))
     add(term, PKG.rejections, integer(report.rejections))
+    add(term, PKG.alignments, integer(report.alignments))
     for rule, n in sorted(report.merges.items()):
         node = Minter.part(term, f"rule-{rule}")
         add(term, PKG.linksByRule, node)
