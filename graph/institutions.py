@@ -158,6 +158,10 @@ class Institutions:
     def __len__(self) -> int:
         return len({id(i) for i in self._by_id.values()})
 
+    def known(self) -> list[Institution]:
+        """Every institution of the reference tables, once."""
+        return list({id(i): i for i in self._by_id.values() if i.known}.values())
+
     @classmethod
     def default(cls) -> Institutions:
         """The shared instance over ``graph/data/institutions/``, loaded on first use."""

@@ -179,8 +179,9 @@ def _link(kg, overrides: Path, required: bool, full: bool) -> None:
         return
     rules = ", ".join(f"{n} {rule}" for rule, n in sorted(r.merges.items())) or "none"
     click.echo(f"links: {r.mentions} person mentions → {r.persons} persons; links by rule: {rules}; "
-               f"{r.rejections} close candidates kept apart; {r.alignments} terms aligned to published "
-               f"vocabularies; {r.added} triples added, {r.removed} removed "
+               f"{r.rejections} close candidates kept apart; {r.institutions} groups found to be reference "
+               f"institutions; {r.alignments} terms aligned to published vocabularies; "
+               f"{r.added} triples added, {r.removed} removed "
                f"({r.seconds:.1f} s)")
     for o in r.unknown_overrides:
         click.echo(f"  override not applied, no such mention: {o.a if o.a else ''} / {o.b}", err=True)

@@ -26,6 +26,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph import __version__, authorities, concept_alignments
+from graph.institution_links import InstitutionLinker
 from graph.iri import Minter, slug
 from graph.linking import RULES_PATH, Mention, Override, Result, link, rules
 from graph.namespaces import CRM, DCTERMS, OWL, PKG, PROV, RDF, RDFS, SKOS, VOID, XSD
@@ -39,7 +40,8 @@ DEFAULT_OVERRIDES = Path("links/overrides.csv")
 ROOT = Path(__file__).resolve().parent.parent
 # What the links are computed with: a change in any of them relinks everything.
 CODE = (ROOT / "graph" / "linking.py", ROOT / "graph" / "persons.py", ROOT / "graph" / "concept_alignments.py",
-        RULES_PATH, Path(__file__).resolve())
+        ROOT / "graph" / "institution_links.py", RULES_PATH, Path(__file__).resolve(),
+        *sorted((ROOT / "graph" / "data" / "institutions").glob("*.csv")))
 ACTIVE_WORK = 30  # years: a production dated within them, by one person alone, bounds their life
 LINKS = "links"  # the graph's name: graph/links (a reserved dataset name)
 
@@ -55,6 +57,7 @@ class LinkReport:
     merges: Counter = field(default_factory=Counter)  # rule → links
     rejections: int = 0
     alignments: int = 0  # concepts matched to published vocabularies
+    institutions: int = 0  # groups found to be an institution of the reference tables
     added: int = 0
     removed: int = 0
     unchanged: bool = False
@@ -264,6 +267,56 @@ def _descendants(record: str, children: dict[str, set[str]], depth: int) -> set[
 
 # ---------------------------------------------------------------------------
 # Persons: stable IRIs and labels
+
+
+def institution_links(kg: KnowledgeGraph) -> list[str]:
+    """``owl:sameAs`` from the groups named differently than the reference tables name them to the one
+    institution they are (graph/institution_links.py), each with its decision, as persons' are."""
+    from graph.names import actor_kind
+
+    base = kg.minter.base
+    linker = InstitutionLinker()
+    known = {Minter.plain(kg.minter.org(i.scheme, i.id)) for i in linker.institutions.known()}
+    within: dict[str, set[str]] = defaultdict(set)
+    for row in kg.query(f"SELECT ?a ?b WHERE {{ ?a {CRM.P89_falls_within} ?b }}"):
+        within[row[0].value].add(row[1].value)
+    communes: dict[str, set[str]] = defaultdict(set)
+    commune_prefix = f"{base}place/commune/"
+
+    def note(group: str, place: str) -> None:
+        for p in (place, *within.get(place, ())):
+            if p.startswith(commune_prefix):
+                communes[group].add(p[len(commune_prefix):])
+
+    for row in kg.query(f"""SELECT ?g ?place WHERE {{
+            {{ ?e {CRM.P14_carried_out_by} ?g }} UNION {{ ?e {CRM.P9_consists_of}/{CRM.P14_carried_out_by} ?g }}
+            ?e {CRM.P7_took_place_at} ?place . ?g a {CRM.E74_Group} }}"""):
+        note(row[0].value, row[1].value)
+    for row in kg.query(f"SELECT ?g ?place WHERE {{ ?g a {CRM.E74_Group} ; {CRM.P74_has_current_or_former_residence} ?place }}"):
+        note(row[0].value, row[1].value)
+    out: list[str] = []
+    concepts = {code: kg.minter.concept("link-rule", rule["label"]) for code, rule in rules().items()}
+    for row in kg.query(f"SELECT DISTINCT ?g ?label WHERE {{ ?g a {CRM.E74_Group} ; {RDFS.label} ?label }} ORDER BY ?g ?label"):
+        group, label = row[0].value, row[1].value
+        if group in known or not group.startswith(base) or actor_kind(label) == "family":
+            continue
+        found = linker.match(label, sorted(communes.get(group, ())))
+        if found is None:
+            continue
+        target = Minter.plain(kg.minter.org(found.institution.scheme, found.institution.id))
+        if target == group:
+            continue
+        node = f"<{group}#link-{hashlib.sha1(target.encode()).hexdigest()[:12]}>"
+        score = 1.0 if found.rule == "institution-name" else 0.8
+        out += [f"<{group}> {OWL.sameAs} <{target}> .\n",
+                f"{node} {RDF.type} {CRM.E13_Attribute_Assignment} .\n",
+                f"{node} {CRM.P140_assigned_attribute_to} <{group}> .\n",
+                f"{node} {CRM.P141_assigned} <{target}> .\n",
+                f"{node} {CRM.P2_has_type} {concepts[found.rule]} .\n",
+                f"{node} {PKG.rule} {literal(found.rule)} .\n",
+                f"{node} {PKG.score} {typed(_decimal(score), XSD.decimal)} .\n",
+                *(f"{node} {PKG.evidence} {literal(e, 'fr')} .\n" for e in found.evidence)]
+    return out
 
 
 def aligned_concepts(kg: KnowledgeGraph) -> set[str]:
@@ -524,9 +577,11 @@ def run(kg: KnowledgeGraph, overrides_path: Path | None = DEFAULT_OVERRIDES, *, 
         persons = person_iris(result, mentions, kg.minter, previous_assignment(kg), labels)
         person_lines, lines = link_triples(result, mentions, persons, labels, kg.minter)
         aligned = concept_alignments.triples(kg.minter, aligned_concepts(kg))
+        institutions = institution_links(kg)
+        report.institutions = sum(f" {OWL.sameAs} " in line for line in institutions)
         report.alignments = sum(" <http://www.w3.org/2004/02/skos/core#" in line for line in aligned)
         old = writer.previous()
-        new = set(person_lines) | set(lines) | set(aligned)
+        new = set(person_lines) | set(lines) | set(aligned) | set(institutions)
         report.mentions, report.persons = len(mentions), len(result.clusters)
         report.merges = Counter(d.rule for d in result.decisions)
         report.rejections = len(result.rejections)
@@ -573,6 +628,7 @@ def _catalogue(term: str, graph: str, report: LinkReport, digest: str, triples: 
     add(term, PKG.persons, integer(report.persons))
     add(term, PKG.rejections, integer(report.rejections))
     add(term, PKG.alignments, integer(report.alignments))
+    add(term, PKG.institutions, integer(report.institutions))
     for rule, n in sorted(report.merges.items()):
         node = Minter.part(term, f"rule-{rule}")
         add(term, PKG.linksByRule, node)

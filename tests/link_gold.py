@@ -137,3 +137,43 @@ def errors(assigned: dict[GoldMention, str | None]) -> tuple[list[tuple[GoldMent
             elif same_gold and not same_made and a.dataset != b.dataset:
                 missed.setdefault((a.person, assigned[a], assigned[b]), (a, b))
     return list(wrong.values()), list(missed.values())
+
+
+# -- institutions -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoldGroup:
+    group: str  # relative to the base IRI
+    label: str
+    institution: str  # relative IRI of the reference institution, or "none"
+
+
+def read_institutions(path: Path = GOLD / "institutions.csv") -> list[GoldGroup]:
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        return [GoldGroup(r["group"], r["label"], r["institution"]) for r in rows]
+
+
+def institution_scores(kg: KnowledgeGraph, gold: list[GoldGroup]) -> tuple[Scores, list[str]]:
+    """Pairwise precision and recall of the institutions linking made: two groups are linked when they
+    are the same IRI or one is ``owl:sameAs`` the other in the links graph; two are one institution when
+    the gold set says so. Also the groups of the gold set the graph does not have."""
+    base = kg.minter.base
+    same = {r[0].value[len(base):]: r[1].value[len(base):] for r in kg.query(
+        f"SELECT ?g ?t WHERE {{ GRAPH <{base}graph/links> {{ ?g owl:sameAs ?t FILTER(STRSTARTS(STR(?t), \"{base}org/\")) }} }}",
+        prefixes=True)}
+    present = {r[0].value[len(base):] for r in kg.query("SELECT DISTINCT ?g WHERE { ?g a crm:E74_Group }", prefixes=True)}
+    missing = [g.group for g in gold if g.group not in present]
+    rows = [g for g in gold if g.group in present]
+    gold_groups: dict[str, list[int]] = defaultdict(list)
+    predicted: dict[str, list[int]] = defaultdict(list)
+    for i, g in enumerate(rows):
+        gold_groups[g.institution if g.institution != "none" else f"none:{i}"].append(i)
+        predicted[same.get(g.group, g.group)].append(i)
+    truth, made = _pairs(gold_groups), _pairs(predicted)
+    right = len(truth & made)
+    precision = right / len(made) if made else 1.0
+    recall = right / len(truth) if truth else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Scores(precision, recall, f1, len(made), len(truth)), missing

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graph.store import KnowledgeGraph
-from link_gold import FILES, assignments, errors, load_files, read_gold, score
+from link_gold import FILES, assignments, errors, institution_scores, load_files, read_gold, read_institutions, score
 from patrimoine import link
 
 
@@ -57,3 +57,14 @@ def test_namesakes_and_families_stay_apart(linked) -> None:
     assert not by_person["lalaing-famille"] & by_person["lalaing-antoine-de"]
     assert not by_person["klein-jean-1923"] & by_person["klein-jean-1940"]
     assert not by_person["breton-jules-louis"] & by_person["breton-jules"]
+
+
+def test_institutions_named_differently_are_found_and_namesakes_are_not(linked) -> None:
+    kg, _, _ = linked
+    scores, missing = institution_scores(kg, read_institutions())
+    assert missing == []
+    assert scores.precision == 1.0 and scores.pairs_predicted >= 5  # "Musée Sandelin", "Archives du Nord"...
+    base = kg.minter.base
+    linked_to = {r[0].value for r in kg.query(f"""SELECT ?t WHERE {{ GRAPH <{base}graph/links> {{
+        <{base}org/name/musee-des-beaux-arts> owl:sameAs ?t }} }}""", prefixes=True)}
+    assert linked_to == set()  # one name, three towns' museums: none of them
