@@ -22,7 +22,7 @@ What is brought in, for a record that passes:
 * a CIDOC-CRM view of the CHO (``E22_Human-Made_Object``, ``E31_Document`` for
   TEXT), from which the shared alignment derives the EDM view as for every other
   source. The provider's ``ore:Aggregation`` becomes the derived one
-  (``{cho}#aggregation``), so the CHO has exactly one aggregation: its data
+  (``{cho}#{dataset}/aggregation``), so the CHO has exactly one aggregation per dataset: its data
   provider, rights, landing page and images are carried by the CRM view (keeper,
   ``dcterms:rights``, ``foaf:page``, representations) and derived again; its other
   statements are kept, its ``edm:provider`` as ``edm:intermediateProvider``.
@@ -445,7 +445,7 @@ class _Mapper:
 
     Terms are written with the graph's IRIs: the provider's relative IRIs under
     ``{base}edm/``, blank nodes as parts of the CHO (``{cho}#node-1``...), the
-    aggregation as ``{cho}#aggregation``.
+    aggregation as ``{cho}#{dataset}/aggregation``.
     """
 
     def __init__(self, view: View, ctx: MappingContext) -> None:
@@ -454,7 +454,7 @@ class _Mapper:
         self.blank: dict[str, str] = {}
         self.renamed: dict[str, str] = {}
         self.cho = self.term(view.cho)
-        self.aggregation = Minter.part(self.cho, "aggregation")
+        self.aggregation = self.b.part(self.cho, "aggregation")
         self.renamed = {a: self.aggregation for a in view.aggregations}
 
     def term(self, value: Term | str) -> str:

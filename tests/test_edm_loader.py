@@ -10,6 +10,7 @@ import pytest
 from patrimoine.pipeline import LoadOptions, load
 from graph.records import InputError
 from graph.settings import Settings
+from graph.iri import dataset_name_for
 from graph.store import KnowledgeGraph
 from loaders import detect
 from test_lido import entity_trap, load_file, rows, values
@@ -64,7 +65,8 @@ def test_skara_brae_keeps_one_provided_cho_and_one_aggregation(skara_brae):
     [(agg, rights, provider, intermediate, at)] = rows(skara_brae, f"""SELECT ?agg ?r ?p ?i ?at WHERE {{
         ?agg a ore:Aggregation ; edm:aggregatedCHO {cho} ; edm:rights ?r ; edm:provider ?p ;
         edm:intermediateProvider ?i ; edm:isShownAt ?at }}""")
-    assert agg == f"{cho[1:-1]}#aggregation"  # the provider's CMC_HA/936#ORE, renamed: one aggregation, not two
+    # the provider's CMC_HA/936#ORE, renamed: one aggregation per dataset describing the CHO, not two
+    assert agg == f"{cho[1:-1]}#{dataset_name_for(SKARA_BRAE.stem)}/aggregation"
     assert rights == "http://rightsstatements.org/vocab/InC/1.0/"
     assert (provider, intermediate) == (Settings.provider, "CARARE")
     assert at == "http://cmcassociates.co.uk/Skara_Brae/landing/sb_h10_lidar.html"  # leading spaces trimmed
@@ -94,7 +96,7 @@ def test_internal_form_is_brought_back_to_the_providers_view():
         "Panoramic Photography of link path 7-8 at Skara Brae"}
     assert values(kg, "SELECT ?x WHERE { { ?x a ore:Proxy } UNION { ?x a edm:EuropeanaAggregation } "
                       "UNION { ?x ore:proxyFor ?y } }") == set()
-    assert values(kg, "SELECT ?a WHERE { ?a a ore:Aggregation }") == {f"{cho[1:-1]}#aggregation"}
+    assert values(kg, "SELECT ?a WHERE { ?a a ore:Aggregation }") == {f"{cho[1:-1]}#{report.dataset}/aggregation"}
 
 
 def test_iiif_sample_web_resources_and_services(iiif):

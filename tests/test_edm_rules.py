@@ -215,3 +215,18 @@ def test_bc_years_are_xsd_1_1_years_which_xsd_1_0_tools_read_otherwise():
         b'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="d" type="xs:dateTime"/></xs:schema>'))
     assert not xsd10.validate(etree.fromstring(f"<d>{one_bc}</d>".encode()))  # libxml2: XSD 1.0, no year zero
     assert xsd10.validate(etree.fromstring(b"<d>-0499-01-01T00:00:00</d>"))  # valid in both, read a year apart
+
+
+def test_a_record_two_datasets_describe_has_one_aggregation_from_each():
+    # The same POP records loaded as two datasets: each provides its own aggregation of the shared CHO,
+    # so neither aggregation gets the other's landing page, rights or data provider.
+    sample = SAMPLES / "pop" / "constructed-hdf-merimee-opendata.csv"
+    kg = KnowledgeGraph(None)
+    for name in ("one", "two"):
+        load(kg, [sample], LoadOptions(dataset=name, region=None, progress=False))
+    per_cho = rows(kg, """SELECT ?cho (COUNT(DISTINCT ?agg) AS ?n) WHERE { ?agg edm:aggregatedCHO ?cho }
+                           GROUP BY ?cho""")
+    assert per_cho and {n for _, n in per_cho} == {"2"}
+    assert rows(kg, """SELECT ?agg WHERE { ?agg a ore:Aggregation ; edm:isShownAt ?a , ?b FILTER(?a != ?b) }""") == set()
+    assert {agg.rsplit("#", 1)[1] for (agg,) in rows(kg, "SELECT ?agg WHERE { ?agg a ore:Aggregation }")} == {
+        "one/aggregation", "two/aggregation"}
