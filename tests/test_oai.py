@@ -10,7 +10,6 @@ from click.testing import CliRunner
 from lxml import etree
 
 from patrimoine.cli import main
-from graph.iri import Minter
 from patrimoine.harvest import HarvestError, HarvestOptions, HarvestState, harvest
 from patrimoine.pipeline import LoadOptions, load
 from graph.records import InputError
@@ -150,7 +149,7 @@ def test_a_photograph_record_keeps_its_image_page_rights_and_date(kg: KnowledgeG
     assert r["page"] == dc_values(GETRECORD, "identifier")[0][0]
     assert r["rights"] == dc_values(GETRECORD, "rights")[0][0]
     assert r["begin"].startswith("1942-01-01") and r["end"].startswith("1942-12-31")
-    assert rows(kg, f"SELECT ?a WHERE {{ {Minter.part(o, 'aggregation')} edm:isShownBy ?a }}") == [{"a": r["img"]}]
+    assert rows(kg, f"SELECT ?a WHERE {{ ?g edm:aggregatedCHO {o} ; edm:isShownBy ?a }}") == [{"a": r["img"]}]
 
 
 def test_deleted_headers_are_skipped_and_headers_without_identifier_rejected(kg: KnowledgeGraph):
