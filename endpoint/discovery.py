@@ -34,8 +34,9 @@ from graph.store import Dataset, KnowledgeGraph
 
 from . import dumps, formats
 from .pool import gated, read_own_store
-from .html import Markup, join, link, page, tag
-from .pages import dataset_box, licence_of
+from .html import Markup, page, render, word
+from .language import language, remember, switch_url
+from .pages import dataset_fields, licence_of
 from .vocabulary import publication
 
 ALL = "all"
@@ -254,12 +255,17 @@ def _description_response(request: Request, triples: list[ox.Triple], title: str
         offered = ", ".join(f.media_type for f in OFFERED)
         return PlainTextResponse(f"406 Not Acceptable: offered {offered}\n", status_code=406, headers={"Vary": "Accept"})
     if fmt is formats.HTML:
+        lang = language(request)
         turtle = formats.serialize(triples, formats.TURTLE, PREFIXES).decode("utf-8")
         path = urlsplit(str(request.url)).path
-        links = [link(f"{path}?format={f.ext}", f.media_type) for f in formats.RDF_ONLY]
-        body = Markup(tag("h1", title) + tag("p", Markup("As data: " + join(links, " · ")))
-                      + tag("pre", turtle, class_="rdf"))
-        return HTMLResponse(page(title, body), headers={"Vary": "Accept"})
+        title = word(title, lang)
+        body = Markup(render("description.html", lang, title=title, turtle=turtle,
+                             data_formats=[{"href": f"{path}?format={f.ext}", "type": f.media_type}
+                                           for f in formats.RDF_ONLY]))
+        response = HTMLResponse(page(title, body, lang=lang, switch=switch_url(request, lang)),
+                                headers={"Vary": "Accept"})
+        remember(response, request)
+        return response
     return Response(formats.serialize(triples, fmt, PREFIXES), media_type=fmt.content_type, headers={"Vary": "Accept"})
 
 
@@ -277,7 +283,7 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
 
     @r.get("/void", summary="VoID description of the datasets (Turtle, N-Triples, JSON-LD, RDF/XML by negotiation)")
     async def void(request: Request) -> Response:
-        return await described(request, disc.void, "VoID description")
+        return await described(request, disc.void, "void_title")
 
     @r.get("/.well-known/void", include_in_schema=False)
     async def well_known_void() -> Response:
@@ -285,7 +291,7 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
 
     @r.get("/dcat", summary="DCAT catalogue of the datasets and their distributions")
     async def dcat(request: Request) -> Response:
-        return await described(request, disc.dcat, "DCAT catalogue")
+        return await described(request, disc.dcat, "dcat_title")
 
     @r.get("/dumps", include_in_schema=False)
     async def dumps_redirect() -> Response:
@@ -293,15 +299,12 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
 
     @r.get("/dumps/", response_class=HTMLResponse, summary="The datasets and their downloads")
     async def dump_list(request: Request) -> HTMLResponse:
+        lang = language(request)
         datasets = await read_own_store(request, disc.datasets)
-        whole = tag("p", Markup("Everything (every dataset and the catalogue): "
-                                + link(f"/dumps/{ALL}.nt.gz", "N-Triples (gzip)") + " · "
-                                + link(f"/dumps/{ALL}.ttl", "Turtle")
-                                + ". Descriptions: " + link("/void", "VoID") + " · " + link("/dcat", "DCAT") + "."))
-        boxes = [Markup(tag("h2", d.name) + dataset_box(d, kg)) for d in datasets]
-        empty = tag("p", "No dataset is loaded yet.") if not datasets else ""
-        body = Markup(tag("h1", "Datasets and downloads") + whole + empty + join(boxes, "\n"))
-        return HTMLResponse(page("Datasets and downloads", body))
+        body = Markup(render("dumps.html", lang, all=ALL, datasets=[dataset_fields(d, kg) for d in datasets]))
+        response = HTMLResponse(page(word("datasets_title", lang), body, lang=lang, switch=switch_url(request, lang)))
+        remember(response, request)
+        return response
 
     @r.head("/dumps/{filename}", include_in_schema=False)
     @r.get("/dumps/{filename}",

@@ -1,38 +1,29 @@
-"""HTML for people: templates in endpoint/templates/ filled with values escaped by default.
+"""HTML for people: Jinja2 templates in endpoint/templates/, autoescaped, in French or English.
 
-A template is an HTML file with ``$name`` placeholders (:class:`string.Template`).
-Every value is escaped unless it is :class:`Markup`, which only the helpers
-below produce (from escaped parts), so text from the data can never inject
-markup: ``render("x.html", title="<b>")`` writes ``&lt;b&gt;``.
+Every value a template writes is escaped unless it is :class:`Markup`
+(MarkupSafe's), which only the helpers below produce (from escaped parts), so
+text from the data can never inject markup: ``render("x.html", title="<b>")``
+writes ``&lt;b&gt;``. The words of the pages are in words.json, per language
+(:mod:`endpoint.language` chooses it).
 """
 
 from __future__ import annotations
 
-import html
+import json
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from string import Template
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from markupsafe import escape as _escape
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-
-class Markup(str):
-    """HTML that is already safe: inserted as is."""
-
-    __slots__ = ()
-
-    def __add__(self, other: object) -> "Markup":
-        return Markup(str.__add__(self, escape(other)))
-
-    def __radd__(self, other: object) -> "Markup":
-        return Markup(str.__add__(escape(other), self))
+WORDS = Path(__file__).resolve().parent / "words.json"
 
 
 def escape(value: object) -> Markup:
-    if isinstance(value, Markup):
-        return value
-    return Markup(html.escape("" if value is None else str(value), quote=True))
+    return _escape("" if value is None else value)
 
 
 def join(parts: Iterable[object], sep: str = "") -> Markup:
@@ -79,15 +70,27 @@ def link(href: str, text: object, **attrs: object) -> Markup:
 
 
 @cache
-def _template(name: str) -> Template:
-    return Template((TEMPLATES / name).read_text(encoding="utf-8"))
+def words() -> dict[str, dict[str, str]]:
+    return json.loads(WORDS.read_text(encoding="utf-8"))
 
 
-def render(name: str, **values: object) -> str:
-    """The template ``name`` with every ``$placeholder`` filled (escaped unless Markup)."""
-    return _template(name).substitute({k: escape(v) for k, v in values.items()})
+def word(key: str, lang: str = "en") -> str:
+    return words()[lang][key]
 
 
-def page(title: str, body: Markup, *, base: str = "/", head: Markup = Markup(""), main_class: str = "") -> str:
-    """A complete page in the site's layout (templates/layout.html)."""
-    return render("layout.html", title=title, body=body, root=base, head=head, main_class=main_class)
+@cache
+def environment() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def render(name: str, lang: str = "en", **values: object) -> str:
+    """The template ``name`` with ``values`` (escaped unless Markup) and the words of ``lang`` as ``w``."""
+    return environment().get_template(name).render(w=words()[lang], lang=lang, **values)
+
+
+def page(title: str, body: Markup, *, base: str = "/", head: Markup = Markup(""), main_class: str = "",
+         lang: str = "en", switch: str | None = None) -> str:
+    """A complete page in the site's layout (templates/layout.html); ``switch``: this page in the other language."""
+    return render("layout.html", lang, title=title, body=body, root=base, head=head, main_class=main_class,
+                  switch=switch)

@@ -44,7 +44,8 @@ from graph.store import Dataset, KnowledgeGraph
 
 from . import formats, placemap
 from .description import Description, Reader, label_in
-from .html import Markup, escape, join, link, page, render, tag
+from .html import Markup, escape, join, link, page, render, safe_url, tag, word
+from .language import language, remember, switch_url
 from .vocabulary import Vocabulary, prefixed, publication
 
 # First path segments that belong to the endpoint's other routes, never to minted IRIs.
@@ -121,12 +122,19 @@ class LinkedDataPages:
         return await read_own_store(request, self._answer, request, rel)
 
     def _answer(self, request: Request, rel: str) -> Response:
+        response = self._negotiated(request, rel)
+        if response.media_type is not None and response.media_type.startswith("text/html"):
+            remember(response, request)
+        return response
+
+    def _negotiated(self, request: Request, rel: str) -> Response:
         accept = request.headers.get("accept")
+        lang, switch = language(request), switch_url(request, language(request))
         iri = self.base + rel
         try:
             ox.NamedNode(iri)
         except ValueError:  # characters no IRI may hold: nothing minted can have them
-            return self._not_found(iri, rel, accept)
+            return self._not_found(iri, rel, accept, lang, switch)
         if self.reader.exists(iri):
             fmt = formats.negotiate(accept)
             if fmt is None:
@@ -139,16 +147,17 @@ class LinkedDataPages:
             limit = INCOMING_IN_HTML if fmt is formats.HTML else INCOMING_IN_RDF
             desc = self.reader.describe(self.base + stem, limit)
             if desc:
-                return self._document(desc, stem, fmt)
-        return self._not_found(iri, rel, accept)
+                return self._document(desc, stem, fmt, lang, switch)
+        return self._not_found(iri, rel, accept, lang, switch)
 
     def _alternates(self, stem: str) -> str:
         return ", ".join(f'</{stem}.{f.ext}>; rel="alternate"; type="{f.media_type}"' for f in formats.ALL)
 
-    def _document(self, desc: Description, stem: str, fmt: formats.DocFormat) -> Response:
+    def _document(self, desc: Description, stem: str, fmt: formats.DocFormat, lang: str = "en",
+                  switch: str | None = None) -> Response:
         headers = {"Link": self._alternates(stem) + f', <{desc.iri}>; rel="describes"'}
         if fmt is formats.HTML:
-            return HTMLResponse(self.html(desc, stem), headers=headers)
+            return HTMLResponse(self.html(desc, stem, lang, switch), headers=headers)
         doc = ox.NamedNode(f"{desc.iri}.{fmt.ext}")
         triples = [*desc.triples, *desc.incoming, ox.Triple(doc, PRIMARY_TOPIC, ox.NamedNode(desc.iri))]
         try:
@@ -164,14 +173,14 @@ class LinkedDataPages:
                                  f" (or ask /{rel}.ttl, .jsonld, .nt, .rdf, .html)\n",
                                  status_code=406, headers={"Vary": "Accept"})
 
-    def _not_found(self, iri: str, rel: str, accept: str | None) -> Response:
+    def _not_found(self, iri: str, rel: str, accept: str | None, lang: str = "en", switch: str | None = None) -> Response:
         if formats.negotiate(accept) is not formats.HTML:
             return PlainTextResponse(f"404 Not Found: the graph has nothing about <{iri}>\n", status_code=404)
         needle = unquote(rel.rsplit("/", 1)[-1]).rsplit(".", 1)[0][:80]
-        examples = [tag("li", link("/" + e[len(self.base):], e)) for e in self.example_iris()]
-        body = Markup(render("not_found.html", iri=iri, base=self.base, needle=needle, root="/",
-                             examples=join(examples, "\n"), search=search_link(needle)))
-        return HTMLResponse(page("Not found", body), status_code=404)
+        examples = [{"href": "/" + e[len(self.base):], "iri": e} for e in self.example_iris()]
+        body = Markup(render("not_found.html", lang, iri=iri, base=self.base, needle=needle, root="/",
+                             examples=examples, search=search_link(needle)))
+        return HTMLResponse(page(word("not_found_title", lang), body, lang=lang, switch=switch), status_code=404)
 
     def example_iris(self, n: int = 3) -> list[str]:
         q = f"SELECT DISTINCT ?s WHERE {{ ?s <{IN_DATASET}> ?d }} LIMIT {n}"
@@ -185,28 +194,23 @@ class LinkedDataPages:
             return "/" + quote(rest, safe="/%#:@!$&'()*+,;=-._~")
         return iri
 
-    def html(self, desc: Description, stem: str) -> str:
+    def html(self, desc: Description, stem: str, lang: str = "en", switch: str | None = None) -> str:
         labels = self._labels(desc)
         title = labels.get(desc.iri) or unquote(stem.rsplit("/", 1)[-1])
         own = [t for t in desc.triples if _subject(t) == desc.iri]
         types = [t.object.value for t in own if t.predicate.value == TYPE and isinstance(t.object, ox.NamedNode)]
-        parts: list[Markup] = [
-            tag("h1", title),
-            tag("p", Markup(tag("code", desc.iri) + " " + join((self._type_chip(c) for c in types), " "))),
-            self._formats(stem),
-            self._images(desc, labels),
-            placemap.section(placemap.points(desc.triples), labels),
-            self._datasets(desc, own),
-            self._graph(desc.iri),
-            tag("section", Markup(tag("h2", "Description") + self._properties(desc, own, labels, skip_types=True))),
-        ]
-        if desc.parts:
-            parts.append(tag("section", Markup(tag("h2", "Parts of this record") + join(
-                (self._part(desc, p, labels) for p in desc.parts), "\n")), class_="parts"))
-        parts.append(self._incoming(desc, labels))
+        names = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdf": "RDF/XML"}
+        body = Markup(render(
+            "resource.html", lang, title=title, iri=desc.iri, chips=[self._type_chip(c) for c in types],
+            data_formats=[{"href": f"/{stem}.{f.ext}", "type": f.media_type, "name": names[f.ext]}
+                          for f in formats.RDF_ONLY],
+            map=placemap.section(placemap.points(desc.triples), labels),
+            **self._images(desc, labels), **self._datasets(desc, own), graph=self._graph(desc.iri),
+            properties=self._properties(desc, own, labels, skip_types=True),
+            parts=[self._part(desc, p, labels) for p in desc.parts], incoming=self._incoming(desc, labels)))
         head = Markup("".join(f'<link rel="alternate" type="{f.media_type}" href="/{escape(stem)}.{f.ext}">'
                               for f in formats.RDF_ONLY))
-        return page(title, join(parts, "\n"), head=head)
+        return page(title, body, head=head, lang=lang, switch=switch)
 
     def _labels(self, desc: Description) -> dict[str, str]:
         labels: dict[str, str] = {}
@@ -230,11 +234,6 @@ class LinkedDataPages:
     def _type_chip(self, cls: str) -> Markup:
         term = self.vocabulary.term(cls)
         return link(cls, term.label, class_="chip", title=term.prefixed)
-
-    def _formats(self, stem: str) -> Markup:
-        names = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdf": "RDF/XML"}
-        links = [link(f"/{stem}.{f.ext}", names[f.ext], type=f.media_type) for f in formats.RDF_ONLY]
-        return tag("p", Markup("This description as data: " + join(links, " · ")), class_="formats")
 
     def value(self, term: object, labels: dict[str, str], own: set[str]) -> Markup:
         if isinstance(term, ox.NamedNode):
@@ -298,66 +297,43 @@ class LinkedDataPages:
                       if label else f"#{fragment}")
         return tag("section", Markup(heading + self._properties(desc, triples, labels)), id=fragment, class_="part")
 
-    def _images(self, desc: Description, labels: dict[str, str]) -> Markup:
+    def _images(self, desc: Description, labels: dict[str, str]) -> dict[str, object]:
         urls = [t.object.value for t in desc.triples
                 if t.predicate.value in IMAGE_PROPERTIES and isinstance(t.object, ox.NamedNode)]
         urls += [url for _, url in _reached(desc.triples, SHOWN_BY)]
         urls = list(dict.fromkeys(u for u in urls if u.startswith(("http://", "https://"))))
-        if not urls:
-            return Markup("")
-        figures = []
-        for url in urls[:IMAGES_SHOWN]:
-            caption = labels.get(url, "")
-            img = Markup(f'<img src="{escape(thumbnail(url))}" alt="{escape(caption or "image")}" loading="lazy"'
-                         f' referrerpolicy="no-referrer">')
-            figures.append(tag("figure", Markup(link(url, img, rel="nofollow")
-                                                + (tag("figcaption", caption) if caption else ""))))
-        more = tag("p", f"{len(urls) - IMAGES_SHOWN} more images in the data.") if len(urls) > IMAGES_SHOWN else ""
-        return tag("section", Markup(tag("h2", "Images") + tag("div", join(figures), class_="images") + more))
+        images = [{"url": url, "thumbnail": thumbnail(url), "caption": labels.get(url, "")} for url in urls[:IMAGES_SHOWN]]
+        return {"images": images, "more_images": max(0, len(urls) - IMAGES_SHOWN)}
 
-    def _datasets(self, desc: Description, own: list[ox.Triple]) -> Markup:
+    def _datasets(self, desc: Description, own: list[ox.Triple]) -> dict[str, object]:
         """The record's source: the catalogue's description of the dataset it was loaded from."""
         wanted = {t.object.value for t in own if t.predicate.value == IN_DATASET and isinstance(t.object, ox.NamedNode)}
         wanted.add(desc.iri)  # a dataset's own page
-        boxes = [dataset_box(d, self.kg) for d in self.kg.datasets()
-                 if Minter.plain(self.kg.minter.dataset(d.name)) in wanted]
-        if not boxes:
-            return Markup("")
+        datasets = [dataset_fields(d, self.kg) for d in self.kg.datasets()
+                    if Minter.plain(self.kg.minter.dataset(d.name)) in wanted]
         pages = list(dict.fromkeys(url for node, url in _reached(desc.triples, SUBJECT_OF) if node == desc.iri))
-        at_source = tag("p", Markup("Record at the source: " + join((link(p, p, rel="nofollow") for p in pages), ", "))) \
-            if pages else ""
-        return tag("section", Markup(tag("h2", "Source") + at_source + join(boxes)), class_="source")
+        return {"datasets": datasets, "source_pages": [p for p in pages if safe_url(p)]}
 
-    def _graph(self, iri: str) -> Markup:
+    def _graph(self, iri: str) -> dict[str, object] | None:
         if not self.reader.is_graph(iri):
-            return Markup("")
+            return None
         dataset = next((d for d in self.kg.datasets() if d.graph == iri), None)
-        dumps = ""
         if dataset is not None:  # its size is in the catalogue; counting a large graph would take a while
-            n = dataset.triples
-            dumps = Markup(" Download it: " + link(f"/dumps/{dataset.name}.nt.gz", "N-Triples (gzip)") + " · "
-                           + link(f"/dumps/{dataset.name}.ttl", "Turtle") + ".")
-        else:
-            n = self.kg.count(f"<{iri}>")
-        return tag("section", Markup(tag("h2", "Named graph") + tag("p", Markup(
-            f"This is a named graph of the store, with {n:,} triples." + dumps))))
+            return {"triples": f"{dataset.triples:,}", "name": dataset.name}
+        return {"triples": f"{self.kg.count(f'<{iri}>'):,}", "name": None}
 
-    def _incoming(self, desc: Description, labels: dict[str, str]) -> Markup:
+    def _incoming(self, desc: Description, labels: dict[str, str]) -> dict[str, object] | None:
         if not desc.incoming:
-            return Markup("")
+            return None
         rows = []
         for t in desc.incoming:
             term = self.vocabulary.term(t.predicate.value)
-            rows.append(tag("tr", Markup(tag("td", self.value(t.subject, labels, set()))
-                                         + tag("td", link(t.predicate.value, term.label, title=term.prefixed)))))
+            rows.append((self.value(t.subject, labels, set()), link(t.predicate.value, term.label, title=term.prefixed)))
         total = f"{desc.incoming_total:,}" + ("" if desc.incoming_complete else "+")
-        note = ""
+        query = None
         if desc.incoming_total > len(desc.incoming):
-            q = f"SELECT ?s ?p WHERE {{ ?s ?p <{desc.iri}> }}"
-            note = tag("p", Markup(f"{len(desc.incoming)} of {total} shown; "
-                                   + link("/?" + urlencode({"query": q}), "all of them with SPARQL") + "."))
-        return tag("section", Markup(tag("h2", f"Links to this resource ({total})")
-                                     + tag("table", join(rows, "\n"), class_="incoming") + note))
+            query = "/?" + urlencode({"query": f"SELECT ?s ?p WHERE {{ ?s ?p <{desc.iri}> }}"})
+        return {"rows": rows, "total": total, "shown": len(desc.incoming), "query": query}
 
 
 def _subject(t: ox.Triple) -> str | None:
@@ -386,25 +362,15 @@ def licence_of(dataset: Dataset) -> dict | None:
     return found[0] if found[0] is not None and all(f == found[0] for f in found) else None
 
 
-def dataset_box(d: Dataset, kg: KnowledgeGraph) -> Markup:
+def dataset_fields(d: Dataset, kg: KnowledgeGraph) -> dict[str, object]:
+    """What templates/dataset.html shows of a dataset."""
     iri = Minter.plain(kg.minter.dataset(d.name))
     local = "/" + iri[len(kg.minter.base):] if iri.startswith(kg.minter.base) else iri
     lic = licence_of(d)
-    rows = [
-        ("Dataset", link(local, d.name)),
-        ("Source files", d.source),
-        ("Source format", d.format),
-        ("Loaded", d.loaded_at),
-        ("Records", f"{d.records_loaded:,} loaded of {d.records_read:,} read ({d.records_rejected:,} rejected"
-                    + (f", {d.records_skipped:,} outside region {d.region})" if d.region != "all"
-                       else "; no region filter)")),
-        ("Triples", f"{d.triples:,}"),
-        ("Licence", link(lic["iri"], lic["label"]) if lic else "not stated by the source"),
-        ("Download", Markup(link(f"/dumps/{d.name}.nt.gz", "N-Triples (gzip)") + " · "
-                            + link(f"/dumps/{d.name}.ttl", "Turtle"))),
-    ]
-    body = join((tag("tr", Markup(tag("th", k, scope="row") + tag("td", v))) for k, v in rows), "\n")
-    return tag("table", body, class_="dataset")
+    return {"name": d.name, "local": local, "source": d.source, "format": d.format, "loaded_at": d.loaded_at,
+            "loaded": f"{d.records_loaded:,}", "read": f"{d.records_read:,}", "rejected": f"{d.records_rejected:,}",
+            "skipped": f"{d.records_skipped:,}", "region": d.region, "triples": f"{d.triples:,}",
+            "licence": lic if lic and safe_url(lic["iri"]) else None}
 
 
 def search_link(needle: str) -> str:

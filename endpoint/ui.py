@@ -24,7 +24,8 @@ from starlette.staticfiles import StaticFiles
 from graph.namespaces import PREFIXES
 from graph.store import KnowledgeGraph
 
-from .html import Markup, join, page, render, tag
+from .html import Markup, page, render, word
+from .language import language, remember, switch_url
 
 STATIC = Path(__file__).resolve().parent / "static"
 QUERIES = STATIC / "queries.json"
@@ -51,10 +52,10 @@ def full_query(body: str, base: str) -> str:
     return head + prefix_lines(body, DEFAULT_PREFIXES) + body
 
 
-def example_queries(base: str) -> list[dict[str, str]]:
-    """Every example with its full text, as the UI shows and runs it."""
+def example_queries(base: str, lang: str = "en") -> list[dict[str, str]]:
+    """Every example with its full text and its title in ``lang``, as the UI shows and runs it."""
     source = _examples_source()
-    return [{"id": q["id"], "audience": q["audience"], "title": q["title"], "query": full_query(q["query"], base)}
+    return [{"id": q["id"], "audience": q["audience"], "title": q["title"][lang], "query": full_query(q["query"], base)}
             for q in source["queries"]]
 
 
@@ -69,14 +70,10 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
     sparql_path = getattr(settings, "sparql_path", "/sparql")
     r = APIRouter()
 
-    def examples_nav(examples: list[dict[str, str]]) -> Markup:
-        groups = []
-        for audience, heading in _examples_source()["audiences"].items():
-            buttons = [tag("li", tag("button", e["title"], type="button", data_example=e["id"]))
-                       for e in examples if e["audience"] == audience]
-            if buttons:
-                groups.append(tag("div", Markup(tag("h2", heading) + tag("ul", join(buttons)))))
-        return join(groups, "\n")
+    def groups(examples: list[dict[str, str]], lang: str) -> list[tuple[str, list[dict[str, str]]]]:
+        return [(heading[lang], [e for e in examples if e["audience"] == audience])
+                for audience, heading in _examples_source()["audiences"].items()
+                if any(e["audience"] == audience for e in examples)]
 
     def counts() -> tuple[int, int]:
         datasets = [d for d in kg.datasets() if d.status == "loaded"]
@@ -84,17 +81,22 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
 
     @r.get("/", response_class=HTMLResponse, tags=["query UI"], summary="The SPARQL query UI (YASGUI)")
     async def query_ui(request: Request) -> HTMLResponse:
+        lang = language(request)
         n_datasets, n_triples = await read_own_store(request, counts)
         endpoint = str(request.base_url).rstrip("/") + sparql_path
-        examples = example_queries(base)
+        examples = example_queries(base, lang)
         default = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in DEFAULT_PREFIXES) + \
             "\nSELECT * WHERE {\n  ?s ?p ?o\n}\nLIMIT 10\n"
         config = {"endpoint": sparql_path, "examples": examples, "defaultQuery": examples[0]["query"] if examples
                   else default, "emptyQuery": default, "prefixes": PREFIXES}
-        body = Markup(render("ui.html", endpoint=endpoint, triples=f"{n_triples:,}", datasets=n_datasets,
-                             base=base, examples=examples_nav(examples), config=script_json(config), root="/"))
+        triples = f"{n_triples:,}".replace(",", "\u202f") if lang == "fr" else f"{n_triples:,}"
+        body = Markup(render("ui.html", lang, endpoint=endpoint, triples=triples, datasets=n_datasets,
+                             base=base, groups=groups(examples, lang), config=script_json(config), root="/"))
         head = Markup('<link rel="stylesheet" href="/ui/yasgui/yasgui.min.css">')
-        return HTMLResponse(page("SPARQL query", body, head=head, main_class="wide"))
+        response = HTMLResponse(page(word("ui_title", lang), body, head=head, main_class="wide", lang=lang,
+                                     switch=switch_url(request, lang)))
+        remember(response, request)
+        return response
 
     r.mount("/ui", StaticFiles(directory=STATIC), name="ui")
     return r
