@@ -301,7 +301,7 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
     async def dump_list(request: Request) -> HTMLResponse:
         lang = language(request)
         datasets = await read_own_store(request, disc.datasets)
-        body = Markup(render("dumps.html", lang, all=ALL, datasets=[dataset_fields(d, kg) for d in datasets]))
+        body = Markup(render("dumps.html", lang, all=ALL, datasets=[dataset_fields(d, kg, lang) for d in datasets]))
         response = HTMLResponse(page(word("datasets_title", lang), body, lang=lang, switch=switch_url(request, lang)))
         remember(response, request)
         return response

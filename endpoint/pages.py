@@ -29,6 +29,7 @@ search.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from collections.abc import Iterable
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
@@ -100,13 +101,21 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
     return r
 
 
+_LANGUAGE: ContextVar[str] = ContextVar("page_language", default="en")
+
+
 class LinkedDataPages:
     def __init__(self, kg: KnowledgeGraph, settings: object = None) -> None:
         self.kg = kg
         self.base = kg.minter.base
         self.base_path = urlsplit(self.base).path or "/"
         self.reader = Reader(kg)
-        self.vocabulary = Vocabulary.default()
+        Vocabulary.default()  # read once, before the first request
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The vocabulary's labels in the language of the page being made (set per request)."""
+        return Vocabulary.default(_LANGUAGE.get())
 
     # -- routing -------------------------------------------------------------
     def relative_path(self, request: Request) -> str:
@@ -130,6 +139,7 @@ class LinkedDataPages:
     def _negotiated(self, request: Request, rel: str) -> Response:
         accept = request.headers.get("accept")
         lang, switch = language(request), switch_url(request, language(request))
+        _LANGUAGE.set(lang)
         iri = self.base + rel
         try:
             ox.NamedNode(iri)
@@ -204,7 +214,7 @@ class LinkedDataPages:
             "resource.html", lang, title=title, iri=desc.iri, chips=[self._type_chip(c) for c in types],
             data_formats=[{"href": f"/{stem}.{f.ext}", "type": f.media_type, "name": names[f.ext]}
                           for f in formats.RDF_ONLY],
-            map=placemap.section(placemap.points(desc.triples), labels),
+            map=placemap.section(placemap.points(desc.triples), labels, word("location", lang)),
             **self._images(desc, labels), **self._datasets(desc, own), graph=self._graph(desc.iri),
             properties=self._properties(desc, own, labels, skip_types=True),
             parts=[self._part(desc, p, labels) for p in desc.parts], incoming=self._incoming(desc, labels)))
@@ -309,7 +319,7 @@ class LinkedDataPages:
         """The record's source: the catalogue's description of the dataset it was loaded from."""
         wanted = {t.object.value for t in own if t.predicate.value == IN_DATASET and isinstance(t.object, ox.NamedNode)}
         wanted.add(desc.iri)  # a dataset's own page
-        datasets = [dataset_fields(d, self.kg) for d in self.kg.datasets()
+        datasets = [dataset_fields(d, self.kg, _LANGUAGE.get()) for d in self.kg.datasets()
                     if Minter.plain(self.kg.minter.dataset(d.name)) in wanted]
         pages = list(dict.fromkeys(url for node, url in _reached(desc.triples, SUBJECT_OF) if node == desc.iri))
         return {"datasets": datasets, "source_pages": [p for p in pages if safe_url(p)]}
@@ -319,8 +329,8 @@ class LinkedDataPages:
             return None
         dataset = next((d for d in self.kg.datasets() if d.graph == iri), None)
         if dataset is not None:  # its size is in the catalogue; counting a large graph would take a while
-            return {"triples": f"{dataset.triples:,}", "name": dataset.name}
-        return {"triples": f"{self.kg.count(f'<{iri}>'):,}", "name": None}
+            return {"triples": number(dataset.triples, _LANGUAGE.get()), "name": dataset.name}
+        return {"triples": number(self.kg.count(f"<{iri}>"), _LANGUAGE.get()), "name": None}
 
     def _incoming(self, desc: Description, labels: dict[str, str]) -> dict[str, object] | None:
         if not desc.incoming:
@@ -329,7 +339,7 @@ class LinkedDataPages:
         for t in desc.incoming:
             term = self.vocabulary.term(t.predicate.value)
             rows.append((self.value(t.subject, labels, set()), link(t.predicate.value, term.label, title=term.prefixed)))
-        total = f"{desc.incoming_total:,}" + ("" if desc.incoming_complete else "+")
+        total = number(desc.incoming_total, _LANGUAGE.get()) + ("" if desc.incoming_complete else "+")
         query = None
         if desc.incoming_total > len(desc.incoming):
             query = "/?" + urlencode({"query": f"SELECT ?s ?p WHERE {{ ?s ?p <{desc.iri}> }}"})
@@ -362,14 +372,20 @@ def licence_of(dataset: Dataset) -> dict | None:
     return found[0] if found[0] is not None and all(f == found[0] for f in found) else None
 
 
-def dataset_fields(d: Dataset, kg: KnowledgeGraph) -> dict[str, object]:
+def number(n: int, lang: str = "en") -> str:
+    """``1,548`` in English, ``1 548`` in French."""
+    return f"{n:,}".replace(",", "\u202f") if lang == "fr" else f"{n:,}"
+
+
+def dataset_fields(d: Dataset, kg: KnowledgeGraph, lang: str = "en") -> dict[str, object]:
     """What templates/dataset.html shows of a dataset."""
     iri = Minter.plain(kg.minter.dataset(d.name))
     local = "/" + iri[len(kg.minter.base):] if iri.startswith(kg.minter.base) else iri
     lic = licence_of(d)
     return {"name": d.name, "local": local, "source": d.source, "format": d.format, "loaded_at": d.loaded_at,
-            "loaded": f"{d.records_loaded:,}", "read": f"{d.records_read:,}", "rejected": f"{d.records_rejected:,}",
-            "skipped": f"{d.records_skipped:,}", "region": d.region, "triples": f"{d.triples:,}",
+            "loaded": number(d.records_loaded, lang), "read": number(d.records_read, lang),
+            "rejected": number(d.records_rejected, lang), "skipped": number(d.records_skipped, lang), "region": d.region,
+            "triples": number(d.triples, lang),
             "licence": lic if lic and safe_url(lic["iri"]) else None}
 
 

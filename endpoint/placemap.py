@@ -108,7 +108,7 @@ def svg(pts: list[Point], labels: dict[str, str]) -> Markup:
                   f'height="{height}" viewBox="0 0 {WIDTH} {height}" aria-label="map">{"".join(parts)}</svg>')
 
 
-def section(pts: list[Point], labels: dict[str, str]) -> Markup:
+def section(pts: list[Point], labels: dict[str, str], heading: str = "Location") -> Markup:
     if not pts:
         return Markup("")
     items = []
@@ -117,5 +117,5 @@ def section(pts: list[Point], labels: dict[str, str]) -> Markup:
         items.append(tag("li", Markup(f"{escape(labels.get(p.place) or '')} "
                                       f"<span class=\"coords\">{p.lat:.5f}, {p.lon:.5f}</span> — ")
                      + link(osm, "OpenStreetMap", rel="nofollow")))
-    return tag("section", Markup(tag("h2", "Location") + svg(pts, labels) + tag("ul", Markup("".join(items)))),
+    return tag("section", Markup(tag("h2", heading) + svg(pts, labels) + tag("ul", Markup("".join(items)))),
                class_="map-section")

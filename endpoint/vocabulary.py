@@ -23,7 +23,8 @@ VOCABULARY_FILES = (
     (ROOT / "ontology" / "vocabularies" / "edm.ttl", ox.RdfFormat.TURTLE),
     (ROOT / "ontology" / "profile.ttl", ox.RdfFormat.TURTLE),
 )
-LANGUAGES = ("en", "", "fr")  # the pages are in English; a label in another language beats none
+# the labels shown in each language of the pages, in order of preference (a label in another language beats none)
+LANGUAGES = {"en": ("en", "", "fr"), "fr": ("fr", "", "en")}
 
 
 @cache
@@ -54,7 +55,7 @@ class Vocabulary:
 
     @classmethod
     @cache
-    def default(cls) -> "Vocabulary":
+    def default(cls, lang: str = "en") -> "Vocabulary":
         store = ox.Store()
         for path, fmt in VOCABULARY_FILES:
             if path.exists():
@@ -63,9 +64,11 @@ class Vocabulary:
         for quad in store.quads_for_pattern(None, ox.NamedNode(RDFS.iri("label")), None, None):
             if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal):
                 found.setdefault(quad.subject.value, {}).setdefault(quad.object.language or "", quad.object.value)
-        labels = {iri: next((by_lang[lang] for lang in LANGUAGES if lang in by_lang), next(iter(by_lang.values())))
+        order = LANGUAGES[lang]
+        labels = {iri: next((by_lang[tag] for tag in order if tag in by_lang), next(iter(by_lang.values())))
                   for iri, by_lang in found.items()}
-        labels.update(publication()["labels"])
+        if lang == "en":  # the site's own labels (publication.json) are English
+            labels.update(publication()["labels"])
         return cls(labels)
 
     def term(self, iri: str) -> Term:
