@@ -3,20 +3,20 @@
 Each query returns the focus nodes (``?this``) that violate one constraint,
 with the offending value (``?value``) where SHACL reports one, so running the
 queries on the store *is* the validation: no graph leaves the store, nothing
-is evaluated per triple in Python. Constraints nested in logical or shape-based
-constraints (``sh:or``, ``sh:not``, ``sh:node``...) become violation patterns
-inside ``EXISTS``. The semantics follow SHACL (and pySHACL where SHACL leaves
-room: one result per duplicated language for ``sh:uniqueLang``, none with a
-value for ``sh:minCount``, ``sh:maxCount`` and ``sh:hasValue``).
+is evaluated per triple in Python. Shapes used by other constraints
+(``sh:or``, ``sh:and``, ``sh:not``, ``sh:xone``, ``sh:node``) are compiled the
+same way into subqueries giving the nodes that do not conform, combined as
+sets (join, union, MINUS). The semantics follow SHACL (and pySHACL where SHACL
+leaves room: one result per duplicated language for ``sh:uniqueLang``, none
+with a value for ``sh:minCount``, ``sh:maxCount`` and ``sh:hasValue``).
 
 Comparisons (``sh:lessThan``, ``sh:lessThanOrEquals``, ranges) use SPARQL's
 operators, so dates before year 1 (``-0099-01-01T00:00:00``) compare as the
 years they are; values that cannot be compared are violations, as SHACL says.
 
 What this compiler does not handle (qualified value shapes, recursive shapes,
-``$shapesGraph`` in SPARQL constraints, SPARQL constraints nested in other
-constraints) raises :class:`Unsupported`: the engine then runs that shape with
-pySHACL and says so in the report.
+``$shapesGraph`` in SPARQL constraints) raises :class:`Unsupported`: the
+engine then runs that shape with pySHACL and says so in the report.
 """
 
 from __future__ import annotations
@@ -53,6 +53,13 @@ SHAPE_COMPONENTS = frozenset({"NotConstraintComponent", "AndConstraintComponent"
                               "XoneConstraintComponent", "NodeConstraintComponent"})
 
 Focus = Callable[[str], str]  # variable name -> a group pattern binding it to the focus nodes
+NOTHING = "SELECT ?this WHERE { FILTER(false) }"  # a constraint that cannot fail (sh:minCount 0...)
+# the Compiler's method making the query of each other component
+CHECKS = {"MinCountConstraintComponent": "min_count", "MaxCountConstraintComponent": "max_count",
+          "HasValueConstraintComponent": "has_value", "UniqueLangConstraintComponent": "unique_lang",
+          "LessThanConstraintComponent": "less_than", "LessThanOrEqualsConstraintComponent": "less_than",
+          "EqualsConstraintComponent": "equals", "DisjointConstraintComponent": "disjoint",
+          "ClosedConstraintComponent": "closed", "SPARQLConstraintComponent": "sparql_check"}
 
 
 class Unsupported(Exception):
@@ -186,99 +193,103 @@ class Compiler:
         focus nodes: joining every focus node with its values would look each one up on disk.
         Two scans are joined as subqueries, which the engine joins by hashing.
         """
-        comp, F = c.component, focus("?this")
-        path = shape.path.sparql if shape.path else None
+        comp = c.component
         if comp in SHAPE_COMPONENTS:
             return self.shape_check(shape, c, focus, stack)
         if comp in VALUE_COMPONENTS:
-            if comp == "ClassConstraintComponent":
-                classes = self.classes(c.params["class"].value)
-                cls = self.fresh("class")
-                typed = f"MINUS {{ ?value a {cls} . VALUES {cls} {{ {' '.join(f'<{x}>' for x in classes)} }} }}"
-                if path is None:
-                    return Check(shape, c, f"SELECT DISTINCT ?this WHERE {{ {F} BIND(?this AS ?value) {typed} }}",
-                                 "focus")
-                failing = f"?this {path} ?value . {typed}"
-            else:
-                cond = self.condition(c, "?value")
-                if path is None:
-                    return Check(shape, c, f"SELECT DISTINCT ?this WHERE {{ {F} BIND(?this AS ?value) FILTER({cond}) }}",
-                                 "focus")
-                failing = f"?this {path} ?value . FILTER({cond})"
-            q = f"SELECT DISTINCT ?this ?value WHERE {{ {{ SELECT ?this ?value WHERE {{ {failing} }} }} {F} }}"
-            return Check(shape, c, q, "value")
-        if comp == "MinCountConstraintComponent":
-            n = int(c.params["minCount"].value)
-            if path is None:
-                raise Unsupported("sh:minCount on a node shape")
-            if n == 0:
-                q = "SELECT ?this WHERE { FILTER(false) }"
-            elif n == 1:
-                q = f"SELECT DISTINCT ?this WHERE {{ {F} MINUS {{ ?this {path} ?v }} }}"
-            else:
-                q = (f"SELECT DISTINCT ?this WHERE {{ {F} MINUS {{ SELECT ?this WHERE {{ ?this {path} ?v }} "
-                     f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) >= {n}) }} }}")
-            return Check(shape, c, q, "")
-        if comp == "MaxCountConstraintComponent":
-            n = int(c.params["maxCount"].value)
-            if path is None:
-                raise Unsupported("sh:maxCount on a node shape")
-            q = (f"SELECT DISTINCT ?this WHERE {{ {{ SELECT ?this WHERE {{ ?this {path} ?v . }} "
-                 f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {n}) }} {F} }}")
-            return Check(shape, c, q, "")
-        if comp == "HasValueConstraintComponent":
-            h = term(c.params["hasValue"])
-            if path is None:
-                q = f"SELECT DISTINCT ?this WHERE {{ {F} FILTER(!sameTerm(?this, {h})) }}"
-            else:
-                q = f"SELECT DISTINCT ?this WHERE {{ {F} MINUS {{ ?this {path} {h} }} }}"
-            return Check(shape, c, q, "")
-        if comp == "UniqueLangConstraintComponent":
-            if path is None:
-                raise Unsupported("sh:uniqueLang on a node shape")
-            if c.params["uniqueLang"].value != "true":
-                return Check(shape, c, "SELECT ?this WHERE { FILTER(false) }", "")
-            q = (f"SELECT ?this ?lang WHERE {{ {{ SELECT ?this ?lang WHERE {{ ?this {path} ?v . "
-                 f"FILTER(isLiteral(?v) && LANG(?v) != \"\") BIND(LCASE(LANG(?v)) AS ?lang) }} "
-                 f"GROUP BY ?this ?lang HAVING (COUNT(DISTINCT ?v) > 1) }} {{ SELECT DISTINCT ?this WHERE {{ {F} }} }} }}")
-            return Check(shape, c, q, "")
-        if comp in ("LessThanConstraintComponent", "LessThanOrEqualsConstraintComponent"):
-            other = term(c.params["lessThan" if comp.startswith("LessThanC") else "lessThanOrEquals"])
-            op = "<" if comp.startswith("LessThanC") else "<="
-            if path is None:
-                values = f"{F} BIND(?this AS ?value) ?this {other} ?other ."
-            else:
-                values = (f"{{ SELECT ?this ?value WHERE {{ ?this {path} ?value }} }} "
-                          f"{{ SELECT ?this ?other WHERE {{ ?this {other} ?other }} }} {F}")
-            q = f"SELECT DISTINCT ?this ?value ?other WHERE {{ {values} FILTER(!COALESCE(?value {op} ?other, false)) }}"
-            return Check(shape, c, q, "value")
-        if comp == "EqualsConstraintComponent":
-            other = term(c.params["equals"])
-            V = self.value_nodes(shape, "?this", "?value")
-            q = (f"SELECT DISTINCT ?this ?value WHERE {{ {F} {{ {V} MINUS {{ ?this {other} ?value }} }} "
-                 f"UNION {{ ?this {other} ?value . MINUS {{ {V} }} }} }}")
-            return Check(shape, c, q, "value")
-        if comp == "DisjointConstraintComponent":
-            other = term(c.params["disjoint"])
-            if path is None:
-                q = f"SELECT DISTINCT ?this ?value WHERE {{ {F} BIND(?this AS ?value) ?this {other} ?value . }}"
-            else:
-                q = (f"SELECT DISTINCT ?this ?value WHERE {{ {{ SELECT ?this ?value WHERE {{ ?this {path} ?value . "
-                     f"?this {other} ?value . }} }} {F} }}")
-            return Check(shape, c, q, "value")
-        if comp == "ClosedConstraintComponent":
-            if shape.path is not None:
-                raise Unsupported("sh:closed on a property shape")
-            if c.params["closed"].value != "true":
-                return Check(shape, c, "SELECT ?this WHERE { FILTER(false) }", "")
-            allowed = [p.path.predicate for p in shape.properties if p.path and p.path.predicate]
-            allowed += [t.value for t in c.params.get("ignoredProperties", [])]
-            listed = ", ".join(f"<{a}>" for a in allowed) or "<urn:x-none>"
-            q = f"SELECT DISTINCT ?this ?path ?value WHERE {{ {F} ?this ?path ?value . FILTER(?path NOT IN ({listed})) }}"
-            return Check(shape, c, q, "value")
-        if comp == "SPARQLConstraintComponent":
-            return Check(shape, c, self.sparql(shape, c, F), "sparql")
-        raise Unsupported(f"sh:{comp}")
+            return self.value_check(shape, c, focus("?this"))
+        name = CHECKS.get(comp)
+        if name is None:
+            raise Unsupported(f"sh:{comp}")
+        path = shape.path.sparql if shape.path else None
+        query, value = getattr(self, name)(shape, c, focus("?this"), path)
+        return Check(shape, c, query, value)
+
+    def value_check(self, shape: Shape, c: Constraint, F: str) -> Check:
+        """A constraint on each value node: the failing values of the path, then their focus nodes."""
+        path = shape.path.sparql if shape.path else None
+        if c.component == "ClassConstraintComponent":
+            classes = self.classes(c.params["class"].value)
+            cls = self.fresh("class")
+            failing = f"MINUS {{ ?value a {cls} . VALUES {cls} {{ {' '.join(f'<{x}>' for x in classes)} }} }}"
+        else:
+            failing = f"FILTER({self.condition(c, '?value')})"
+        if path is None:
+            return Check(shape, c, f"SELECT DISTINCT ?this WHERE {{ {F} BIND(?this AS ?value) {failing} }}", "focus")
+        q = (f"SELECT DISTINCT ?this ?value WHERE {{ {{ SELECT ?this ?value WHERE {{ ?this {path} ?value . {failing} }} }} "
+             f"{F} }}")
+        return Check(shape, c, q, "value")
+
+    def min_count(self, shape: Shape, c: Constraint, F: str, path: str | None) -> tuple[str, str]:
+        n = int(c.params["minCount"].value)
+        if path is None:
+            raise Unsupported("sh:minCount on a node shape")
+        if n == 0:
+            return NOTHING, ""
+        if n == 1:
+            return f"SELECT DISTINCT ?this WHERE {{ {F} MINUS {{ ?this {path} ?v }} }}", ""
+        return (f"SELECT DISTINCT ?this WHERE {{ {F} MINUS {{ SELECT ?this WHERE {{ ?this {path} ?v }} "
+                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) >= {n}) }} }}"), ""
+
+    def max_count(self, shape: Shape, c: Constraint, F: str, path: str | None) -> tuple[str, str]:
+        n = int(c.params["maxCount"].value)
+        if path is None:
+            raise Unsupported("sh:maxCount on a node shape")
+        return (f"SELECT DISTINCT ?this WHERE {{ {{ SELECT ?this WHERE {{ ?this {path} ?v . }} "
+                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {n}) }} {F} }}"), ""
+
+    def has_value(self, shape: Shape, c: Constraint, F: str, path: str | None) -> tuple[str, str]:
+        h = term(c.params["hasValue"])
+        if path is None:
+            return f"SELECT DISTINCT ?this WHERE {{ {F} FILTER(!sameTerm(?this, {h})) }}", ""
+        return f"SELECT DISTINCT ?this WHERE {{ {F} MINUS {{ ?this {path} {h} }} }}", ""
+
+    def unique_lang(self, shape: Shape, c: Constraint, F: str, path: str | None) -> tuple[str, str]:
+        if path is None:
+            raise Unsupported("sh:uniqueLang on a node shape")
+        if c.params["uniqueLang"].value != "true":
+            return NOTHING, ""
+        return (f"SELECT ?this ?lang WHERE {{ {{ SELECT ?this ?lang WHERE {{ ?this {path} ?v . "
+                f"FILTER(isLiteral(?v) && LANG(?v) != \"\") BIND(LCASE(LANG(?v)) AS ?lang) }} "
+                f"GROUP BY ?this ?lang HAVING (COUNT(DISTINCT ?v) > 1) }} {{ SELECT DISTINCT ?this WHERE {{ {F} }} }} }}"), ""
+
+    def less_than(self, shape: Shape, c: Constraint, F: str, path: str | None) -> tuple[str, str]:
+        strict = c.component == "LessThanConstraintComponent"
+        other, op = term(c.params["lessThan" if strict else "lessThanOrEquals"]), "<" if strict else "<="
+        if path is None:
+            values = f"{F} BIND(?this AS ?value) ?this {other} ?other ."
+        else:
+            values = (f"{{ SELECT ?this ?value WHERE {{ ?this {path} ?value }} }} "
+                      f"{{ SELECT ?this ?other WHERE {{ ?this {other} ?other }} }} {F}")
+        return (f"SELECT DISTINCT ?this ?value ?other WHERE {{ {values} "
+                f"FILTER(!COALESCE(?value {op} ?other, false)) }}"), "value"
+
+    def equals(self, shape: Shape, c: Constraint, F: str, path: str | None) -> tuple[str, str]:
+        other = term(c.params["equals"])
+        V = self.value_nodes(shape, "?this", "?value")
+        return (f"SELECT DISTINCT ?this ?value WHERE {{ {F} {{ {V} MINUS {{ ?this {other} ?value }} }} "
+                f"UNION {{ ?this {other} ?value . MINUS {{ {V} }} }} }}"), "value"
+
+    def disjoint(self, shape: Shape, c: Constraint, F: str, path: str | None) -> tuple[str, str]:
+        other = term(c.params["disjoint"])
+        if path is None:
+            return f"SELECT DISTINCT ?this ?value WHERE {{ {F} BIND(?this AS ?value) ?this {other} ?value . }}", "value"
+        return (f"SELECT DISTINCT ?this ?value WHERE {{ {{ SELECT ?this ?value WHERE {{ ?this {path} ?value . "
+                f"?this {other} ?value . }} }} {F} }}"), "value"
+
+    def closed(self, shape: Shape, c: Constraint, F: str, path: str | None) -> tuple[str, str]:
+        if path is not None:
+            raise Unsupported("sh:closed on a property shape")
+        if c.params["closed"].value != "true":
+            return NOTHING, ""
+        allowed = [p.path.predicate for p in shape.properties if p.path and p.path.predicate]
+        allowed += [t.value for t in c.params.get("ignoredProperties", [])]
+        listed = ", ".join(f"<{a}>" for a in allowed) or "<urn:x-none>"
+        return (f"SELECT DISTINCT ?this ?path ?value WHERE {{ {F} ?this ?path ?value . "
+                f"FILTER(?path NOT IN ({listed})) }}"), "value"
+
+    def sparql_check(self, shape: Shape, c: Constraint, F: str, path: str | None) -> tuple[str, str]:
+        return self.sparql(shape, c, F), "sparql"
 
     def shape_check(self, shape: Shape, c: Constraint, focus: Focus, stack: list[Shape]) -> Check:
         """sh:not, sh:and, sh:or, sh:xone, sh:node: the value nodes' conformance to other shapes."""
