@@ -104,7 +104,12 @@ def _describe(kg: KnowledgeGraph, batch: list[Record]) -> None:
 def _label(kg: KnowledgeGraph, term: ox.NamedNode | ox.BlankNode) -> str:
     for row in kg.query(f"SELECT ?l WHERE {{ {term} {RDFS.label}|{SKOS.prefLabel} ?l }} LIMIT 1", dataset_clause=False):
         return row["l"].value
-    return term.value if isinstance(term, ox.NamedNode) else ""
+    return _unnamed(kg, term.value) if isinstance(term, ox.NamedNode) else ""
+
+
+def _unnamed(kg: KnowledgeGraph, iri: str) -> str:
+    """An institution the graph has no name for, by its IRI without the base (``org/rcr/800219901``)."""
+    return iri[len(kg.minter.base):] if iri.startswith(kg.minter.base) else iri
 
 
 def _place(kg: KnowledgeGraph, records: dict[str, Record]) -> None:
@@ -135,5 +140,5 @@ def institutions(kg: KnowledgeGraph, datasets: Iterable[str]) -> dict[str, str]:
         }} GROUP BY ?name ORDER BY DESC(?n) ?name LIMIT 1"""
         for row in kg.query(q, dataset_clause=False):
             if row["name"] is not None:
-                out[name] = row["name"].value
+                out[name] = _unnamed(kg, row["name"].value)
     return out
