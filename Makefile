@@ -10,6 +10,10 @@ PORT ?= 8000
 SAMPLES = samples/pop/constructed-hdf-merimee-opendata.csv samples/pop/constructed-hdf-palissy-opendata.csv \
           samples/pop/constructed-hdf-joconde-opendata.csv samples/pop/constructed-hdf-museo-opendata.csv
 
+# Records written for the linking gold set (marked as such: tests/data/gold/PROVENANCE.md): the same
+# persons, museums and buildings across museums, monuments, archives and libraries.
+GOLD = $(sort $(wildcard tests/data/gold/constructed-gold-*))
+
 .PHONY: install demo load serve test test-attacks bench clean
 
 $(BIN)/patrimoine: pyproject.toml constraints.txt
@@ -28,6 +32,8 @@ load: install
 	$(BIN)/patrimoine --store $(STORE) load --dataset ad62-fonds-james-gates samples/ead/FRAD062_ir_9fi_02_permaliens.xml
 	$(BIN)/patrimoine --store $(STORE) load --dataset am-armentieres samples/ead/FRAM059017_data_archives_anciennes.csv
 	$(BIN)/patrimoine --store $(STORE) load --dataset sudoc-upjv samples/marc/sudoc-24276858X.marcxml.xml
+	$(BIN)/patrimoine --store $(STORE) load --region all $(GOLD)
+	$(BIN)/patrimoine --store $(STORE) link
 	$(BIN)/patrimoine --store $(STORE) datasets
 
 demo: load
