@@ -47,6 +47,7 @@ from . import formats, placemap
 from .description import Description, Reader, label_in
 from .html import Markup, escape, join, link, page, render, safe_url, tag, word
 from .language import language, remember, switch_url
+from .linked import Linked
 from .vocabulary import Vocabulary, prefixed, publication
 
 # First path segments that belong to the endpoint's other routes, never to minted IRIs.
@@ -111,6 +112,7 @@ class LinkedDataPages:
         self.base_path = urlsplit(self.base).path or "/"
         self.reader = Reader(kg)
         Vocabulary.default()  # read once, before the first request
+        self.linked = Linked(kg, self.local)
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -217,6 +219,7 @@ class LinkedDataPages:
             map=placemap.section(placemap.points(desc.triples), labels, word("location", lang)),
             **self._images(desc, labels), **self._datasets(desc, own), graph=self._graph(desc.iri),
             properties=self._properties(desc, own, labels, skip_types=True),
+            linked=self.linked.sections(desc.iri, lang),  # a commune's, a person's, an institution's links
             parts=[self._part(desc, p, labels) for p in desc.parts], incoming=self._incoming(desc, labels)))
         head = Markup("".join(f'<link rel="alternate" type="{f.media_type}" href="/{escape(stem)}.{f.ext}">'
                               for f in formats.RDF_ONLY))

@@ -442,6 +442,7 @@ def link_triples(result: Result, mentions: list[Mention], persons: list[str], la
     for code, rule in rules().items():
         concept = concepts[code]
         for p, o in ((a_, CRM.E55_Type), (a_, SKOS.Concept), (SKOS.prefLabel, literal(rule["label"], "fr")),
+                     (SKOS.prefLabel, literal(rule["label_en"], "en")),
                      (label_, literal(rule["label"], "fr")), (SKOS.notation, literal(code)),
                      (SKOS.definition, literal(rule["comment"], "en")),
                      (SKOS.inScheme, minter.concept("scheme", "link-rule"))):

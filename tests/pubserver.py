@@ -1,7 +1,7 @@
 """A real ``patrimoine serve`` on 127.0.0.1 whose base IRI is its own address, for the publication tests.
 
 The samples (every file of samples/pop/, as tests/server.py loads them) are
-loaded by the ``patrimoine`` command with ``--base-iri http://127.0.0.1:PORT/``
+loaded and linked (``patrimoine link``) by the ``patrimoine`` command with ``--base-iri http://127.0.0.1:PORT/``
 and served on that PORT, so the server answers for the IRIs it minted. One
 server per test session, shared by test_pages, test_discovery and
 test_ui_browser; it is started by tests/server.py's ``start_server`` and runs
@@ -47,6 +47,10 @@ def load_samples(store: Path, base: str) -> None:
                            *map(str, sample_files())], capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
         raise RuntimeError(f"loading the samples failed: {done.stderr.strip()}")
+    done = subprocess.run([PATRIMOINE, "--store", str(store), "--base-iri", base, "link"],
+                          capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise RuntimeError(f"linking the samples failed: {done.stderr.strip()}")
 
 
 @cache

@@ -68,7 +68,7 @@ def test_links_join_sources_in_their_own_graph_with_the_evidence(kg: KnowledgeGr
     # why: the decision, its rule, score and evidence, readable with SPARQL
     [(rule, label, score)] = rows(kg, f"""SELECT ?rule ?label ?score WHERE {{
         ?e a crm:E13_Attribute_Assignment ; crm:P141_assigned <{luzarches}> ; pkg:rule ?rule ;
-           crm:P2_has_type/skos:prefLabel ?label ; pkg:score ?score }}""")
+           crm:P2_has_type/skos:prefLabel ?label ; pkg:score ?score FILTER(LANG(?label) = "fr") }}""")
     assert (rule, label) == ("name-evidence", "même nom et indices concordants")
     assert float(score) >= 0.75
     evidence = {e for (e,) in rows(kg, f"SELECT ?e WHERE {{ ?x crm:P141_assigned <{luzarches}> ; pkg:evidence ?e }}")}

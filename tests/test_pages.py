@@ -169,7 +169,7 @@ def test_the_html_page_shows_the_images(srv: PublicationServer) -> None:
     assert f'<img src="{escape(row["img"].value)}"' in html
 
 
-@pytest.mark.parametrize("kind", ["place/commune", "concept/denomination", "org/museofile", "dataset", "graph"])
+@pytest.mark.parametrize("kind", ["place/commune", "concept/denomination", "person", "org/museofile", "dataset", "graph"])
 def test_every_kind_of_minted_iri_dereferences(srv: PublicationServer, kind: str) -> None:
     iri = one(srv, f"""SELECT ?s WHERE {{ {{ ?s ?p ?o }} UNION {{ ?x ?p ?s }}
         FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{srv.url}{kind}/") && !CONTAINS(STR(?s), "#")) }}
