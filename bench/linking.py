@@ -113,6 +113,8 @@ def generate(directory: Path, mentions: int, datasets: int = 8, seed: int = 32) 
     written = n = 0
     while written < mentions:
         authors = rng.choices(people, weights, k=1 if rng.random() < 0.5 else 2)
+        if len(authors) == 2 and (authors[0]["surname"], authors[0]["forename"]) == (authors[1]["surname"], authors[1]["forename"]):
+            authors = authors[:1]  # one name twice in a record is one mention
         first = authors[0]
         commune = rng.choice(first["communes"])
         year = rng.randint(*first["active"])
