@@ -290,6 +290,46 @@ def validate(state: State, dataset: str | None, shapes_dir: Path | None, fmt: st
     sys.exit(1 if c["violation"] else 0)
 
 
+@main.command("edm")
+@click.argument("dataset")
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The ZIP of EDM RDF/XML files to write (one file per record), as Europeana ingests it.")
+@click.option("--report", type=click.Path(path_type=Path, dir_okay=False),
+              help="CSV of every record with its status and reasons (default: the ZIP's name with .csv).")
+@click.option("--include-invalid", is_flag=True,
+              help="Also write the records that fail Europeana's schema or mandatory rules (marked in the report).")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+              help="Language of the report.")
+@click.pass_obj
+def edm(state: State, dataset: str, output: Path, report: Path | None, include_invalid: bool, lang: str) -> None:
+    """Export DATASET's records as EDM RDF/XML for Europeana: a ZIP of one file per record.
+
+    Each record is checked against Europeana's XML Schema and mandatory rules; the
+    records that fail are left out (unless --include-invalid) and listed with their
+    reasons in the report, beside the ZIP. Exit status 0 when every record passes,
+    1 when some fail, 2 on usage errors.
+    """
+    from graph.store import require_store
+
+    from .edmexport import export
+
+    require_store(state.store_path)
+    for path, hint in ((output, "--output"), (report, "--report")):
+        if path is not None and not path.parent.is_dir():
+            raise click.BadParameter(f"{path.parent} is not a directory", param_hint=hint)
+    report = report or output.with_suffix(".csv")
+    s = export(state.open(read_only=True), dataset, output, report, include_invalid=include_invalid, lang=lang)
+    if lang == "fr":
+        click.echo(f"{s.records} notices, {s.failing} en échec ({s.failing_schema} au schéma XML, "
+                   f"{s.failing_rules} aux règles obligatoires), {s.written} écrites dans {output} ; "
+                   f"rapport : {report}", err=True)
+    else:
+        click.echo(f"{s.records} records, {s.failing} failing ({s.failing_schema} the XML Schema, "
+                   f"{s.failing_rules} the mandatory rules), {s.written} written to {output}; "
+                   f"report: {report}", err=True)
+    sys.exit(1 if s.failing else 0)
+
+
 from endpoint.settings import click_options as _endpoint_options  # noqa: E402 (serve's options: one per setting)
 
 
