@@ -11,6 +11,7 @@ the public graph holds only records that pass.
 
 from __future__ import annotations
 
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,10 +50,20 @@ def check_load(minter: Minter, name: str, dataset_nt: Path, shared_nt: Path, rec
                shapes: Path | None, quarantine: Path | None) -> LoadCheck:
     """Validate a load's N-Triples; with ``quarantine`` (a file path), move flagged records' triples there.
 
-    ``record_lines`` are (file name, pkg:recordLines text) of the load's sources.
+    ``record_lines`` are (file name, pkg:recordLines text) of the load's sources. The scratch store is
+    on disk, beside the load's own temporary files, so memory stays bounded whatever the dataset's size.
     """
+    with tempfile.TemporaryDirectory(prefix=".check-", dir=dataset_nt.parent) as scratch:
+        store = ox.Store(scratch)
+        try:
+            return _check(store, minter, name, dataset_nt, shared_nt, record_lines, shapes, quarantine)
+        finally:
+            del store
+
+
+def _check(store: ox.Store, minter: Minter, name: str, dataset_nt: Path, shared_nt: Path,
+           record_lines: list[tuple[str, str]], shapes: Path | None, quarantine: Path | None) -> LoadCheck:
     graph = ox.NamedNode(Minter.plain(minter.graph(name)))
-    store = ox.Store()
     store.bulk_load(path=str(dataset_nt), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
     if shared_nt.stat().st_size:
         store.bulk_load(path=str(shared_nt), format=ox.RdfFormat.N_TRIPLES,
