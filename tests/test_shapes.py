@@ -414,6 +414,7 @@ def test_shapes_run_in_pyshacl_on_bc_time_spans_and_catch_a_span_ending_before_i
     import pyshacl
 
     from graph.store import KnowledgeGraph
+    from graph.validation.compare import queries_parsed_once
     from patrimoine.pipeline import LoadOptions, load
 
     kg = KnowledgeGraph(None)
@@ -430,7 +431,7 @@ def test_shapes_run_in_pyshacl_on_bc_time_spans_and_catch_a_span_ending_before_i
             sg.parse(f, format="turtle")
         data = rdflib.Graph().parse(data=store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()),
                                     format="nt")
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), queries_parsed_once():
             warnings.simplefilter("ignore")
             _, report, _ = pyshacl.validate(data, shacl_graph=sg, allow_warnings=True)
         SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
