@@ -40,6 +40,9 @@ from graph.xml import iter_elements, localname, parse_bytes, text
 from .dc import map_dc, read_dc
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
+# Some repositories write the protocol's namespace with https (the Service historique de la Défense...):
+# the same protocol, read the same way.
+OAI_NAMESPACES = (OAI_NS, "https://www.openarchives.org/OAI/2.0/")
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 VERBS = ("ListRecords", "GetRecord", "ListIdentifiers", "ListSets", "ListMetadataFormats", "Identify")
 # Payload root namespace → metadata format; formats other loaders map (format name = loader name).
@@ -53,8 +56,15 @@ DELEGATED = ("ead", "lido")
 _IN_DATASET = f" {VOID.inDataset} "
 
 
-def q(local: str) -> str:
-    return f"{{{OAI_NS}}}{local}"
+def q(local: str, ns: str = OAI_NS) -> str:
+    return f"{{{ns}}}{local}"
+
+
+def namespace_of(element: etree._Element) -> str:
+    """The OAI-PMH namespace an element of a response is written in (``OAI_NS`` when it is none of them)."""
+    tag = element.tag if isinstance(element.tag, str) else ""
+    ns = tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+    return ns if ns in OAI_NAMESPACES else OAI_NS
 
 
 class OaiError(InputError):
@@ -122,16 +132,17 @@ def payload_format(payload: etree._Element) -> str:
 
 
 def parse_record(element: etree._Element) -> OaiRecord:
-    header = element.find(q("header"))
+    ns = namespace_of(element)
+    header = element.find(q("header", ns))
     identifier = datestamp = None
     sets: list[str] = []
     deleted = False
     if header is not None:
-        identifier = text(header.find(q("identifier")))
-        datestamp = text(header.find(q("datestamp")))
-        sets = [s for e in header.findall(q("setSpec")) if (s := text(e))]
+        identifier = text(header.find(q("identifier", ns)))
+        datestamp = text(header.find(q("datestamp", ns)))
+        sets = [s for e in header.findall(q("setSpec", ns)) if (s := text(e))]
         deleted = header.get("status") == "deleted"
-    metadata = element.find(q("metadata"))
+    metadata = element.find(q("metadata", ns))
     payload = None
     if metadata is not None:
         payload = next((c for c in metadata if isinstance(c.tag, str)), None)
@@ -148,19 +159,20 @@ def _int(value: str | None) -> int | None:
 def parse_page(data: bytes, where: str) -> Page:
     """One whole OAI-PMH response; :class:`InputError` when it is not one."""
     root = parse_bytes(data, where)
-    if root.tag != q("OAI-PMH"):
+    ns = namespace_of(root)
+    if root.tag != q("OAI-PMH", ns):
         raise InputError(f"{where}: not an OAI-PMH response (root element <{localname(root)}>)")
-    request = root.find(q("request"))
+    request = root.find(q("request", ns))
     page = Page(verb=request.get("verb") if request is not None else None,
-                request_url=text(request), response_date=text(root.find(q("responseDate"))))
-    page.errors = [(e.get("code") or "unknown", text(e)) for e in root.findall(q("error"))]
+                request_url=text(request), response_date=text(root.find(q("responseDate", ns))))
+    page.errors = [(e.get("code") or "unknown", text(e)) for e in root.findall(q("error", ns))]
     for verb in VERBS:
-        body = root.find(q(verb))
+        body = root.find(q(verb, ns))
         if body is None:
             continue
         page.verb = verb
-        page.records = [parse_record(r) for r in body.findall(q("record"))]
-        token = body.find(q("resumptionToken"))
+        page.records = [parse_record(r) for r in body.findall(q("record", ns))]
+        token = body.find(q("resumptionToken", ns))
         if token is not None:
             page.token = text(token)
             page.complete_size = _int(token.get("completeListSize"))
@@ -172,7 +184,8 @@ def parse_page(data: bytes, where: str) -> Page:
 def read_file(path: Path) -> Iterator[tuple[OaiRecord, str | None]]:
     """The records of a saved response, streamed, with the repository slug its ``<request>`` names."""
     repository: str | None = None
-    tags = (q("request"), q("error"), q("record"), *(q(v) for v in VERBS if v not in ("ListRecords", "GetRecord")))
+    tags = tuple(q(name, ns) for ns in OAI_NAMESPACES
+                 for name in ("request", "error", "record", *(v for v in VERBS if v not in ("ListRecords", "GetRecord"))))
     for element in iter_elements(path, tags):
         name = localname(element)
         if name == "request":
@@ -286,7 +299,7 @@ class OaiPmhLoader:
     data_provider = "Entrepôt OAI-PMH"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return b"<OAI-PMH" in head and OAI_NS.encode() in head
+        return b"<OAI-PMH" in head and any(ns.encode() in head for ns in OAI_NAMESPACES)
 
     def records(self, path: Path, encoding: str | None) -> Iterator[SourceRecord]:
         for index, (oai, repository) in enumerate(read_file(path), 1):

@@ -212,7 +212,7 @@ class OaiClient:
 
     def granularity(self) -> str:
         """The repository's datestamp granularity (``Identify``); day granularity when it does not say."""
-        from loaders.oai import q
+        from loaders.oai import namespace_of, q
 
         from graph.xml import parse_bytes, text
 
@@ -221,7 +221,8 @@ class OaiClient:
             root = parse_bytes(body, self.url) if _looks_like_xml(body) else None
         except (InputError, HarvestError):
             return DAY
-        found = text(root.find(f"{q('Identify')}/{q('granularity')}")) if root is not None else None
+        ns = namespace_of(root) if root is not None else ""
+        found = text(root.find(f"{q('Identify', ns)}/{q('granularity', ns)}")) if root is not None else None
         return found if found in (DAY, "YYYY-MM-DDThh:mm:ssZ") else DAY
 
     def _get(self, params: dict[str, str]) -> bytes:
