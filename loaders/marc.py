@@ -69,10 +69,14 @@ from graph.namespaces import CRM, OWL
 from graph.records import InputError, RecordError, SourceRecord
 
 PROFILE_PATH = Path(__file__).with_name("marc_profile.json")
-LABELS = {"unimarc": "UNIMARC", "marc21": "MARC 21"}
+LABELS = {"unimarc": "UNIMARC", "marc21": "MARC 21", "intermarc": "INTERMARC"}
 MARCXML_NAMESPACES = frozenset({
     "http://www.loc.gov/MARC21/slim", "info:lc/xmlns/marcxchange-v1", "info:lc/xmlns/marcxchange-v2",
 })
+# Answers that wrap MARCXML records: SRU searchRetrieve (the BnF's and the Sudoc's catalogues)
+RECORD_CONTAINERS = frozenset({"searchRetrieveResponse"})
+INTERMARC_UNREAD = ("INTERMARC, the BnF's own MARC format, is not read: take the records in UNIMARC "
+                    "(the BnF catalogue exports them, its SRU gives them with recordSchema=unimarcxchange)")
 HEAD_BYTES = 64 * 1024
 READ_CHUNK = 1 << 20
 MAX_RECORD = 99_999  # five digits of record length
@@ -202,10 +206,14 @@ def dialect_of(tags: Iterable[str], leader: str = "", hint: str | None = None) -
     """
     if hint:
         h = hint.lower().replace(" ", "")
+        if "intermarc" in h:
+            return "intermarc"
         if "unimarc" in h:
             return "unimarc"
         if "marc21" in h or "usmarc" in h:
             return "marc21"
+    if len(leader) >= 24 and leader[20:22] == "45" and "a" <= leader[22] <= "z":
+        return "intermarc"  # MARC 21 writes 4500 there, UNIMARC "450 "; INTERMARC a letter (its record status)
     tags = set(tags)
     unimarc = sum(w for t, w in _UNIMARC_EVIDENCE.items() if t in tags)
     marc21 = sum(w for t, w in _MARC21_EVIDENCE.items() if t in tags)
@@ -225,7 +233,12 @@ def sniff_dialect(head: bytes) -> str | None:
     body = body.lstrip()
     if body.startswith(b"<"):
         root = xml_root(body)
-        if root is None or root[0] not in ("record", "collection") or (root[1] and root[1] not in MARCXML_NAMESPACES):
+        if root is None:
+            return None
+        if root[0] in RECORD_CONTAINERS:
+            if not any(ns.encode() in body for ns in MARCXML_NAMESPACES):
+                return None
+        elif root[0] not in ("record", "collection") or (root[1] and root[1] not in MARCXML_NAMESPACES):
             return None
         tags = {m.group(1).decode() for m in _XML_TAGS.finditer(body)}
         if not tags:
@@ -438,13 +451,15 @@ def _iso2709(path: Path, dialect: str, encoding: str | None) -> Iterator[SourceR
 
 def _marcxml(path: Path, dialect: str, head: bytes) -> Iterator[SourceRecord]:
     root = xml_root(head)
-    if root is None or root[0] not in ("record", "collection"):
+    if root is not None and root[0] in RECORD_CONTAINERS:
+        tag: str | tuple[str, ...] = tuple(f"{{{ns}}}record" for ns in sorted(MARCXML_NAMESPACES))
+    elif root is None or root[0] not in ("record", "collection"):
         name = f"<{root[0]}>" if root else "no element"
         raise InputError(f"{path.name}: not MARCXML (the document element is {name}, not <collection> or <record>)")
-    ns = root[1]
-    if ns and ns not in MARCXML_NAMESPACES:
+    elif (ns := root[1]) and ns not in MARCXML_NAMESPACES:
         raise InputError(f"{path.name}: not MARCXML (namespace {ns})")
-    tag = f"{{{ns}}}record" if ns else "record"
+    else:
+        tag = f"{{{ns}}}record" if ns else "record"
     for index, element in enumerate(safexml.iter_elements(path, tag), 1):
         line = element.sourceline
         try:
@@ -507,6 +522,8 @@ def read_marc(path: Path, dialect: str, encoding: str | None = None) -> Iterator
     for record in records:
         if not checked and record.error is None:
             checked = True
+            if record.kind == "intermarc":
+                raise InputError(f"{path.name}: {INTERMARC_UNREAD}")
             if record.kind != dialect:
                 raise InputError(f"{path.name}: holds {LABELS[record.kind]} records, not {LABELS[dialect]}; "
                                  f"load it with --format {record.kind}")
@@ -591,8 +608,23 @@ def authority(value: str, kind: str, source: str) -> Authority | None:
         found = authorities.entity("idref", v)
         return Authority("idref", v.upper(), found.iri if found else None)
     if source == "bnf" and re.match(auth["bnf_number"], v):
-        return Authority("bnf", v, None)
+        found = authorities.entity("bnf", bnf_ark_name(v))
+        return Authority("bnf", v, found.iri if found else None)
     return None
+
+
+_NOID_DIGITS = "0123456789bcdfghjkmnpqrstvwxz"
+
+
+def bnf_ark_name(number: str) -> str:
+    """The ark name of a BnF record number (``$3`` of the BnF's own records): ``11907966`` → ``cb11907966z``.
+
+    BnF arks end with a NOID check character: the sum of each character's position (from 1) times
+    its value in the NOID alphabet (0 for the letters outside it), modulo 29.
+    """
+    name = "cb" + number
+    total = sum(i * max(_NOID_DIGITS.find(c), 0) for i, c in enumerate(name, 1))
+    return name + _NOID_DIGITS[total % len(_NOID_DIGITS)]
 
 
 # ---------------------------------------------------------------------------
@@ -918,18 +950,30 @@ class RecordMapping:
                     self.b.page(self.term, url)
 
     def keepers(self) -> None:
+        """The copies and the libraries that hold them (930: the RCR of the copy's ``$5``, else ``$b``; 801
+        ISIL), each copy with its call number."""
         seen: set[str] = set()
         for spec in self.p["keepers"]:
-            pattern = spec.get("pattern")
-            for value in self.r.values(spec["tag"], spec["code"]):
-                if value in seen or (pattern and not re.match(pattern, value)):
+            pattern, item = spec.get("pattern"), spec.get("item_code")
+            for f in self.r.fields(spec["tag"]):
+                # the copy's own code ($5 "FR-751041001:…", the library site) before the record's ($b)
+                m = re.match(item["pattern"], f.get(item["code"]) or "") if item else None
+                value = m.group(1) if m else f.get(spec["code"])
+                if value is None or (pattern and not re.match(pattern, value)):
                     continue
-                seen.add(value)
-                if (group := self.ctx.institution(ids=[(spec["scheme"], value)])) is not None:
-                    self.b.keeper(self.b.copy(self.term, f"{spec['scheme']}-{value}"), group)
+                if (group := self.ctx.institution(ids=[(spec["scheme"], value)])) is None:
+                    continue
+                copy = self.b.copy(self.term, f"{spec['scheme']}-{value}")  # one per library
+                if value not in seen:
+                    seen.add(value)
+                    self.b.keeper(copy, group)
+                for mark in f.all(spec["call_number"]) if spec.get("call_number") else ():
+                    self.b.identifier(copy, mark, "cote")
 
 
 def map_record(record: SourceRecord, ctx: MappingContext, dialect: str) -> None:
+    if record.kind == "intermarc":
+        raise RecordError(INTERMARC_UNREAD)
     if record.kind != dialect:
         raise RecordError(f"a {LABELS.get(record.kind or '', 'non-MARC')} record, not {LABELS[dialect]}; "
                           f"load it with --format {record.kind}")
@@ -949,7 +993,9 @@ class MarcLoader:
         self.data_provider = data_provider
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return sniff_dialect(head) == self.name
+        dialect = sniff_dialect(head)
+        # an INTERMARC file is claimed by the UNIMARC loader, whose reader says why it is not read
+        return dialect == self.name or (dialect == "intermarc" and self.name == "unimarc")
 
     def records(self, path: Path, encoding: str | None) -> Iterator[SourceRecord]:
         return read_marc(path, self.name, encoding)
