@@ -55,7 +55,7 @@ EAD_NAMESPACE = "urn:isbn:1-931666-22-9"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 COMPONENTS = frozenset({"c", *(f"c{n:02d}" for n in range(1, 13))})
 UNKNOWN_AGENCY = "unknown"
-_TAGS = tuple("{*}" + name for name in ("ead", "eadheader", "archdesc", *sorted(COMPONENTS)))
+_TAGS = tuple("{*}" + name for name in ("ead", "eadheader", "control", "archdesc", *sorted(COMPONENTS)))
 _HEAD_BYTES = 1 << 16
 _URL = re.compile(r"^https?://[^\s]+$", re.I)
 _PROLOG_ITEM = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)", re.S)
@@ -86,6 +86,7 @@ class Unit:
     parent: str | None = None
     linked: bool = True
     repository: str | None = None
+    components: int = 0  # how many components it is made of (a unit that groups others)
 
     def term(self, m: Minter) -> str:
         return m.record("archives", self.agency, self.finding_aid, *filter(None, [self.component]))
@@ -206,7 +207,7 @@ class _Stream:
                 self.fa = _FindingAid()
             else:
                 element.clear(keep_tail=True)
-        elif name == "eadheader":
+        elif name in ("eadheader", "control"):  # EAD 2002, EAD3
             if event == "end":
                 self._header(element)
                 element.clear(keep_tail=True)
@@ -227,6 +228,9 @@ class _Stream:
     def _header(self, header: etree._Element) -> None:
         fa = self.fa
         eadid = _child(header, "eadid")
+        if eadid is None and (eadid := _child(header, "recordid")) is not None:  # EAD3
+            code = _descendant(header, "agencycode")
+            eadid.set("mainagencycode", text(code) or "" if code is not None else "")
         if eadid is not None:
             fa.eadid = text(eadid)
             fa.agency = (eadid.get("mainagencycode") or "").strip().upper() or None
@@ -263,9 +267,11 @@ class _Stream:
         fa.repository = text(_child(did, "repository"))
         if not fa.eadid and archdesc is not None:
             fa.eadid = (archdesc.get("id") or "").strip() or None
+        if not fa.eadid:  # an empty <eadid/>: the finding aid is named by its fonds' cote
+            fa.eadid = text(_child(did, "unitid")) if did is not None else None
         if not fa.eadid:
-            raise InputError(f"{self.label}: line {element.sourceline}: the finding aid has no <eadid>; "
-                             "its records cannot be named")
+            raise InputError(f"{self.label}: line {element.sourceline}: the finding aid has no <eadid> and its fonds "
+                             "no <unitid>; its records cannot be named")
         fa.agency = fa.agency or agency_in_name(fa.eadid) or _repository_code(did) or UNKNOWN_AGENCY
         fa.resolved = True
 
@@ -284,7 +290,7 @@ class _Stream:
             fields["langusage"] = fa.langusage
         source_id = fa.eadid if frame.cid is None else f"{fa.eadid}/{frame.cid}"
         unit = Unit(fa.agency or UNKNOWN_AGENCY, fa.eadid or "", frame.cid, parent,
-                    repository=fa.repository or fa.publisher)
+                    repository=fa.repository or fa.publisher, components=frame.children)
         return SourceRecord(self.index, frame.line, source_id, fields, unit, kind=level)
 
 
@@ -362,6 +368,10 @@ def _did(did: etree._Element, fields: dict[str, list[str]]) -> None:
             if value := text(child):
                 fields.setdefault("unitdate", []).append(value)
                 fields.setdefault("unitdate.normal", []).append((child.get("normal") or "").strip())
+        elif name == "unitdatestructured":  # EAD3: datesingle, or daterange from/to, each with @standarddate
+            for written, normal in _structured_dates(child):
+                fields.setdefault("unitdate", []).append(written)
+                fields.setdefault("unitdate.normal", []).append(normal)
         elif name == "repository":
             _add(fields, "repository", text(child))
         elif name == "origination":
@@ -392,8 +402,21 @@ def _index_terms(element: etree._Element, fields: dict[str, list[str]], only: tu
         if value := text(term):
             name = localname(term)
             fields.setdefault(name, []).append(value)
-            authority = (term.get("authfilenumber") or "").strip() or (term.get("normal") or "").strip()
+            authority = next((v for key in ("authfilenumber", "identifier", "normal")  # identifier: EAD3
+                              if (v := (term.get(key) or "").strip())), "")
             fields.setdefault(f"{name}.authority", []).append(authority)
+
+
+def _structured_dates(element: etree._Element) -> Iterator[tuple[str, str]]:
+    """(as written, ISO 8601 ``from/to``) of each date of an EAD3 ``unitdatestructured``."""
+    for date in element.iter("{*}datesingle", "{*}daterange"):
+        if localname(date) == "datesingle":
+            yield text(date) or "", (date.get("standarddate") or "").strip()
+            continue
+        ends = [date.find(f"{{*}}{end}") for end in ("fromdate", "todate")]
+        written = [text(e) or "" for e in ends if e is not None]
+        normal = [(e.get("standarddate") or "").strip() if e is not None else "" for e in ends]
+        yield "-".join(w for w in written if w), "/".join(normal) if all(normal) else ""
 
 
 def _daos(element: etree._Element, fields: dict[str, list[str]]) -> None:
@@ -451,12 +474,14 @@ def map_unit(record: SourceRecord, ctx: MappingContext) -> None:
     f = record.fields
     ctx.require_region(keep_unknown=True, **agency_clues(unit.agency))
     titles, cotes = f.get("unittitle", []), f.get("unitid", [])
-    if not titles and not cotes:
+    if not titles and not cotes and not unit.components:
         raise RecordError("no <unittitle> and no <unitid>: nothing names or identifies this unit")
     b = ctx.b
     term = unit.term(ctx.m)
     cls = _class(record.kind, unit)
-    b.entity(term, cls, (titles or cotes)[0], ctx.dataset)
+    # a unit without title that groups components (a BnF "section") still holds them together
+    label = (titles or cotes or [f"{(f.get('level') or ['unité'])[0]} {profile()['untitled']}"])[0]
+    b.entity(term, cls, label, ctx.dataset)
     for level in f.get("level", []):
         b.classify(term, "archival-level", level)
     for cote in dict.fromkeys(cotes):

@@ -61,3 +61,33 @@ def test_intermarc_is_refused_in_one_line_not_read_as_marc_21():
         for fmt in (None, "unimarc", "marc21"):
             with pytest.raises(InputError, match="INTERMARC, the BnF's own MARC format, is not read"):
                 load_file(path, fmt=fmt)
+
+
+def test_an_untitled_section_of_a_bnf_finding_aid_still_holds_its_items():
+    # BnF archives et manuscrits: <c level="otherlevel" otherlevel="section"> with an empty <unittitle/>
+    kg, report = load_file(OUTSIDE / "FRBNF_EAD000096744.extract.xml", fmt=None)
+    assert (report.counts.records_read, report.counts.records_loaded, report.counts.records_rejected) == (5, 5, 0)
+    base = f"{kg.minter.base}archives/FRBNF/FRBNFEAD000096744"
+    assert rows(kg, f"""SELECT ?l ?item WHERE {{ <{base}/a59868314846092> rdfs:label ?l ;
+        crm:P46_is_composed_of ?item ; crm:P46i_forms_part_of <{base}/a59868314846089> }}""") == {
+        ("section (sans intitulé)", f"{base}/d0e109945"), ("section (sans intitulé)", f"{base}/d0e109363")}
+    assert values(kg, f"SELECT ?t WHERE {{ <{base}/a59868314846092> crm:P102_has_title ?t }}") == set()
+
+
+def test_a_finding_aid_with_an_empty_eadid_is_named_after_its_fonds():
+    # <eadid/> empty and no archdesc @id: the fonds' <unitid> (a versement number) names the finding aid
+    kg, report = load_file(OUTSIDE / "tnah-ciup-20090013-empty-eadid.xml", fmt=None)
+    assert (report.counts.records_read, report.counts.records_loaded) == (32, 32)
+    assert "Répertoire" in values(kg, f"""SELECT ?t WHERE {{ <{kg.minter.base}archives/unknown/20090013>
+        crm:P102_has_title/crm:P190_has_symbolic_content ?t }}""")
+
+
+def test_an_ead3_finding_aid_is_read_with_its_record_id_structured_dates_and_authorities():
+    kg, report = load_file(OUTSIDE / "ead3_multi_level_optimum.xml", fmt=None)
+    assert (report.counts.records_read, report.counts.records_loaded) == (6, 6)
+    fonds = f"<{kg.minter.base}archives/NPKMC/1.1>"
+    assert rows(kg, f"""SELECT ?b ?e WHERE {{ {fonds} crm:P108i_was_produced_by/crm:P4_has_time-span ?ts .
+        ?ts crm:P82a_begin_of_the_begin ?b ; crm:P82b_end_of_the_end ?e }}""") == {
+        ("1789-01-01T00:00:00", "1996-12-31T23:59:59")}
+    assert "http://id.loc.gov/authorities/subjects/sh85070753" in values(
+        kg, f"SELECT ?s WHERE {{ {fonds} crm:P128_carries/crm:P129_is_about/skos:exactMatch ?s }}")
