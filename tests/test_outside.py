@@ -37,7 +37,7 @@ def test_a_harvested_page_in_the_https_namespace_gives_its_records():
 
 def test_a_bnf_sru_answer_in_unimarc_is_read_with_its_authorities_and_call_numbers():
     # The BnF catalogue's SRU (recordSchema=unimarcxchange): MarcXchange records inside searchRetrieveResponse
-    path = OUTSIDE / "bnf-sru-unimarc-hugo.extract.xml"
+    path = SAMPLES / "marc" / "bnf-sru-unimarc-hugo.extract.xml"
     assert detect(path).name == "unimarc"
     kg, report = load_file(path, fmt=None)
     assert (report.counts.records_read, report.counts.records_loaded) == (4, 4)
@@ -56,7 +56,7 @@ def test_intermarc_is_refused_in_one_line_not_read_as_marc_21():
     import pytest
 
     for name in ("bnf-intermarc-utf8.extract.iso2709", "bnf-sru-intermarc-hugo.extract.xml"):
-        path = OUTSIDE / "invalid" / name
+        path = SAMPLES / "marc" / "invalid" / name
         assert detect(path).name == "unimarc"  # claimed, so that the reader says why it is not read
         for fmt in (None, "unimarc", "marc21"):
             with pytest.raises(InputError, match="INTERMARC, the BnF's own MARC format, is not read"):
