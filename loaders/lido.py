@@ -424,6 +424,12 @@ def _events(descs: list[etree._Element], obj: str, ctx: MappingContext) -> None:
         for place in event.findall("lido:eventPlace", NS):
             if (term_ := _event_place(place, ctx)) is not None:
                 b.link(node, CRM("P7_took_place_at"), term_)
+        for period in event.findall("lido:periodName", NS):  # "17de eeuw": the period the event falls within
+            if t := term(period):
+                b.link(node, CRM("P10_falls_within"), _concept(ctx, p.schemes["period"], t, "E4_Period"))
+        for culture in event.findall("lido:culture", NS):  # "atelier: Roma": the culture the object is of
+            if t := term(culture):
+                b.link(obj, P2, _concept(ctx, p.schemes["culture"], t))
         if node.endswith("/production>") or node.endswith("#production>"):
             _materials(event, obj, node, ctx)
 

@@ -91,3 +91,21 @@ def test_an_ead3_finding_aid_is_read_with_its_record_id_structured_dates_and_aut
         ("1789-01-01T00:00:00", "1996-12-31T23:59:59")}
     assert "http://id.loc.gov/authorities/subjects/sh85070753" in values(
         kg, f"SELECT ?s WHERE {{ {fonds} crm:P128_carries/crm:P129_is_about/skos:exactMatch ?s }}")
+
+
+def test_a_lido_period_name_is_the_period_the_production_falls_within():
+    # Koninklijk Museum voor Schone Kunsten Antwerpen (Flemish Arthub LIDO): <lido:periodName> 17de eeuw
+    kg, report = load_file(OUTSIDE / "kmska_lido.xml", fmt=None)
+    assert report.counts.records_loaded == 1
+    assert rows(kg, """SELECT ?l ?c WHERE { ?o crm:P108i_was_produced_by/crm:P10_falls_within ?p .
+        ?p a ?c ; skos:prefLabel ?l FILTER(?c = crm:E4_Period) }""") == {
+        ("17de eeuw", "http://www.cidoc-crm.org/cidoc-crm/E4_Period")}
+
+
+def test_a_lido_culture_classifies_the_object():
+    # Institutul Național al Patrimoniului (CIMEC) export: <lido:culture> in English and Romanian
+    kg, report = load_file(OUTSIDE / "inp-clasate-cimec.extract.lido.xml", fmt=None)
+    assert (report.counts.records_read, report.counts.records_loaded) == (2, 2)
+    cultures = values(kg, f"""SELECT ?l WHERE {{ ?o a crm:E22_Human-Made_Object ; crm:P2_has_type ?c .
+        ?c skos:inScheme <{kg.minter.base}concept/scheme/culture> ; skos:prefLabel ?l }}""")
+    assert "workshop: Necunoscut" in cultures
