@@ -130,7 +130,7 @@ class FileGraph:
     statements: dict[str, list[tuple[str, Term]]] = field(default_factory=dict)  # subject → (predicate, object)
     inverse: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # object → (subject, predicate)
     problems: dict[str, list[str]] = field(default_factory=dict)  # subject → what Europeana forbids in it
-    notes: dict[str, list[str]] = field(default_factory=dict)  # subject → values dropped from it (unsafe links)
+    notes: dict[str, list[str]] = field(default_factory=dict)  # subject → values dropped from it (unsafe links...)
     lines: dict[str, int] = field(default_factory=dict)
     seen: set[tuple[str, str, str]] = field(default_factory=set)
 
@@ -267,9 +267,10 @@ def _normalise(root: etree._Element, graph: FileGraph) -> None:
                 dropped.append(el)
             elif resource is not None:
                 el.set(RESOURCE, _fix_iri(resource))
-                if (el.text or "").strip():
-                    graph.problems.setdefault(key, []).append(
-                        f"{name} at line {el.sourceline} has both an rdf:resource and a text")
+                if (el.text or "").strip():  # not RDF/XML: the resource is kept, the text noted as dropped
+                    graph.notes.setdefault(key, []).append(
+                        f"{el.prefix + ':' if el.prefix else ''}{name} at line {el.sourceline} has both an "
+                        f"rdf:resource and a text; the text is dropped: {' '.join(el.text.split())[:200]}")
                     el.text = None
             if el.get(XML_LANG) == "":
                 graph.problems.setdefault(key, []).append(f"empty xml:lang in {name} at line {el.sourceline}")

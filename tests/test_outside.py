@@ -109,3 +109,10 @@ def test_a_lido_culture_classifies_the_object():
     cultures = values(kg, f"""SELECT ?l WHERE {{ ?o a crm:E22_Human-Made_Object ; crm:P2_has_type ?c .
         ?c skos:inScheme <{kg.minter.base}concept/scheme/culture> ; skos:prefLabel ?l }}""")
     assert "workshop: Necunoscut" in cultures
+
+
+def test_an_edm_property_with_both_a_resource_and_a_text_keeps_the_record():
+    # A Europeana record (University College Dublin) whose dc:rights has rdf:resource and a text
+    kg, report = load_file(OUTSIDE / "europeana-ucd-rights-resource-and-text.edm.xml", fmt=None)
+    assert (report.counts.records_loaded, report.counts.records_rejected, report.counts.values_dropped) == (1, 0, 1)
+    assert "http://creativecommons.org/licenses/by-nc-sa/4.0/" in values(kg, "SELECT ?r WHERE { ?s dc:rights ?r }")
