@@ -17,6 +17,9 @@ from graph.ntriples import iri
 from graph.periods import parse_period
 from graph.records import RecordError, SourceRecord
 
+from .coordinates import Coordinates
+from .coordinates import read as read_lambert
+
 _REF = re.compile(r"^[A-Za-z0-9_]{4,40}$")
 # "1862 : classé MH", "1926/05/21 : inscrit MH", "classé MH : 1862"
 _PROTECTION = re.compile(r"^\s*(?P<date>[0-9][0-9/.\- ]*[0-9])\s*:\s*(?P<text>.+?)\s*$")
@@ -197,12 +200,30 @@ def _commune(record: SourceRecord, ctx: MappingContext) -> str | None:
     return None
 
 
-def _coordinates(record: SourceRecord) -> tuple[float, float] | None:
+def _coordinates(record: SourceRecord) -> tuple[tuple[float, float] | None, Coordinates | None]:
+    """The record's point (lat, lon), and its Lambert coordinates as written when it has some.
+
+    POP's own WGS84 point comes first (``POP_COORDONNEES``; ``0, 0`` means none), then the
+    open-data column, then ``COOR``/``COORM`` read in ``ZONE`` (what POP computes its point from).
+    """
+    lambert = read_lambert(" ; ".join(record.all("COOR")), " ; ".join(record.all("COORM")),  # split on ";" as read
+                           record.first("ZONE"), profile()["coordinates"])
     lat, lon = record.first("POP_COORDONNEES.lat"), record.first("POP_COORDONNEES.lon")
-    if lat and lon:
-        return MappingContext.coordinates(f"{lat}, {lon}")
-    text = record.first("WGS84")
-    return MappingContext.coordinates(text) if text else None
+    point = MappingContext.coordinates(f"{lat}, {lon}") if lat and lon else None
+    if point is None and (text := record.first("WGS84")):
+        point = MappingContext.coordinates(text)
+    return (point or (lambert.point if lambert else None)), lambert
+
+
+def _place_point(place: str, point: tuple[float, float] | None, lambert: Coordinates | None,
+                 ctx: MappingContext) -> None:
+    """The place's point, and its Lambert coordinates kept as written (reported when unread)."""
+    if point is not None:
+        ctx.b.point(place, *point)
+    if lambert is not None:
+        ctx.b.identifier(place, lambert.written, "lambert-coordinates", "coordonnées Lambert (COOR, ZONE)")
+        if lambert.problem and point is None:
+            ctx.note_unread("coordinates", f"{lambert.written} ({lambert.problem})", place)
 
 
 def _location(record: SourceRecord, obj: str, ctx: MappingContext) -> str | None:
@@ -215,7 +236,7 @@ def _location(record: SourceRecord, obj: str, ctx: MappingContext) -> str | None
     """
     b = ctx.b
     commune = _commune(record, ctx)
-    point = _coordinates(record)
+    point, lambert = _coordinates(record)
     site = record.first("ADRS") or record.first("LIEU")
     building = record.first("EDIF")
     spot = record.first("EMPL")
@@ -229,15 +250,14 @@ def _location(record: SourceRecord, obj: str, ctx: MappingContext) -> str | None
         within = b.place(b.part(obj, "building"), building, "édifice", commune)
     if spot:
         site = spot
-    if site is None and point is None:
+    if site is None and point is None and lambert is None:
         if within:
             b.location(obj, within)
         return commune
     place = b.part(obj, "location")
     label = site or building or record.first("TICO") or record.first("TITR")
     b.place(place, label, "emplacement" if spot else "site", within if site else commune)
-    if point is not None:
-        b.point(place, *point)
+    _place_point(place, point, lambert, ctx)
     b.location(obj, place)
     return commune
 
@@ -295,12 +315,11 @@ def _museum(record: SourceRecord, ref: str, ctx: MappingContext) -> None:
             b.text_note(org, text, kind, n)
     commune = _commune(record, ctx)
     address = next((a for code in p["address"] for a in f.get(code, [])), None)
-    point = _coordinates(record)
-    if address or point:
+    point, lambert = _coordinates(record)
+    if address or point or lambert:
         site = b.part(org, "location")
         b.place(site, address, "adresse", commune)
-        if point is not None:
-            b.point(site, *point)
+        _place_point(site, point, lambert, ctx)
         b.out.add(org, CRM("P74_has_current_or_former_residence"), site)
     elif commune:
         b.out.add(org, CRM("P74_has_current_or_former_residence"), commune)
