@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 
@@ -13,7 +14,7 @@ from loaders.pop.coordinates import read
 from loaders.pop.mapper import profile
 from patrimoine.pipeline import LoadOptions, load
 
-from conftest import SAMPLES
+from conftest import ROOT, SAMPLES
 
 PALISSY = SAMPLES / "pop" / "pop-api-palissy-search-response.json"  # real POP API answer, Haute-Marne
 
@@ -117,6 +118,10 @@ def test_zones_as_written(coor, zone, expected):
     assert found.problem is None and found.point == pytest.approx(expected, abs=1e-3)
 
 
+def test_zero_zero_is_no_coordinates_as_pop_means_it():
+    assert read("0 ; 0", None, "Lambert1", profile()["coordinates"]) is None
+
+
 def test_coorm_gives_the_centroid_of_the_outline():
     square = "652419 ; 6861985 / 652519 ; 6861985 / 652519 ; 6862085 / 652419 ; 6862085"
     found = read(None, square, "Lambert93", profile()["coordinates"])
@@ -128,8 +133,19 @@ def test_coorm_gives_the_centroid_of_the_outline():
 @pytest.mark.parametrize(("coor", "zone", "problem"), [
     ("652469 ; 6862035", "", "no ZONE names the projection"),
     ("1 ; 2", "Lambert93", "outside France in Lambert93"),
-    ("0 ; 0", "Lambert1", "outside France in Lambert1"),
+    ("1029705 ; 5272723", "Lambert1", "outside France in Lambert1"),
     ("652469 ; 6862035 ; 12", "Lambert93", "not X ; Y in metres")])
 def test_what_cannot_be_read_says_why(coor, zone, problem):
     found = read(coor, None, zone, profile()["coordinates"])
     assert found.point is None and found.problem == problem
+
+
+def test_lambert_iii_as_the_toulouse_inventory_wrote_it_meets_the_ministry_wgs84_within_metres():
+    """Real Mérimée records (Toulouse, 24 of 2,885): COOR in 'Lambert3 sud' against the WGS84 the export gives."""
+    with open(ROOT / "tests" / "data" / "lambert" / "toulouse-merimee-lambert3.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter=";"))
+    assert len(rows) == 24
+    for row in rows:
+        found = read(row["chpcoor"], None, row["chpzone"], profile()["coordinates"])
+        given = tuple(float(v) for v in row["chpcoorwgs84"].split(","))
+        assert found.problem is None and km(found.point, given) * 1000 < 3.0, row  # the 3-parameter shift: ~1.7 m

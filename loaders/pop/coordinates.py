@@ -75,7 +75,7 @@ def _in_france(point: tuple[float, float], france: dict) -> bool:
 
 
 def read(coor: str | None, coorm: str | None, zone: str | None, profile: dict) -> Coordinates | None:
-    """The point of ``COOR`` (else the centroid of ``COORM``) in ``ZONE``; None when neither is written."""
+    """The point of ``COOR`` (else the centroid of ``COORM``) in ``ZONE``; None when neither is written (or 0 ; 0)."""
     coor, coorm = (coor or "").strip(), (coorm or "").strip()
     if not coor and not coorm:
         return None
@@ -89,6 +89,8 @@ def read(coor: str | None, coorm: str | None, zone: str | None, profile: dict) -
     pairs = [_pair(part) for part in text.split("/")] if field == "COORM" else [_pair(text)]
     if not pairs or any(p is None for p in pairs):
         return Coordinates(written, problem="not X ; Y in metres")
+    if all(p == (0.0, 0.0) for p in pairs):  # POP's "unknown", as for POP_COORDONNEES
+        return None
     for projection in projections:
         xy = [(x, _zone_prefixed(y, projection)) for x, y in pairs]  # type: ignore[misc]
         x, y = _centroid(xy) if len(xy) > 1 else xy[0]
