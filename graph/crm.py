@@ -32,6 +32,7 @@ P190 = CRM("P190_has_symbolic_content")
 A = RDF.type
 LABEL = RDFS.label
 DATETIME = XSD.dateTime
+INTEGER = XSD.integer
 
 
 class Triples:
@@ -83,6 +84,11 @@ class Builder:
         self.record: str | None = None  # the record being mapped: persons it names are its own mentions
         self.scope = scope
         self._sharing = 0  # > 0 while a shared node is declared (its parts are not the dataset's)
+        # the département each place lies in (pkg:department): shared places for the load, the record's parts
+        # until the record is taken
+        self._department: dict[str, str] = {}
+        self._part_department: dict[str, str] = {}
+        self._made: dict[str, str] = {}  # the record's production or creation → the record
 
     # -- bookkeeping -------------------------------------------------------
     def take(self) -> list[str]:
@@ -90,6 +96,8 @@ class Builder:
         lines, self.out.lines = self.out.lines, []
         self.entities.clear()
         self.record = None
+        self._part_department.clear()
+        self._made.clear()
         return lines
 
     def take_entities(self) -> list[str]:
@@ -331,6 +339,7 @@ class Builder:
     # -- events ------------------------------------------------------------
     def production(self, subject: str) -> str:
         node = self.part(subject, "production")
+        self._made[node] = subject
         if self._first_time(node):
             self.out.add(subject, CRM("P108i_was_produced_by"), node)
             self.out.add(node, A, CRM("E12_Production"))
@@ -352,6 +361,13 @@ class Builder:
                                 ("P81b_begin_of_the_end", period.inner_end_datetime())):
                 if value is not None:
                     out.add(node, CRM(prop), typed(value, DATETIME))
+            if (made := self._made.get(event)) is not None:
+                # shortcuts for queries (ontology/profile.ttl): on the thing made, the years its production's outer
+                # bounds begin and end, as YEAR() reads them, integers that compare without reading strings
+                if period.start is not None:
+                    out.add(made, PKG.productionBeginYear, typed(str(period.start[0]), INTEGER))
+                if period.stop is not None:
+                    out.add(made, PKG.productionEndYear, typed(str(period.stop[0]), INTEGER))
             if period.uncertain:
                 out.add(node, PKG.uncertain, '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>')
         return node
@@ -461,7 +477,12 @@ class Builder:
         """An ``E53_Place`` of a kind (commune, department, region, address), declared once.
 
         ``point`` is its (lat, lon), ``same_as`` the entity IRIs of the authorities that know it (GeoNames).
+        A place within a département (at any depth), and a département itself, get the shortcut
+        ``pkg:department`` to it.
         """
+        department = term if kind == "department" else self._department_of(within)
+        if department is not None:
+            (self._part_department if "#" in term else self._department)[term] = department
         with self._declaring(term) as first:
             if first:
                 out = self.out
@@ -470,6 +491,8 @@ class Builder:
                 out.add(term, P2, self.concept("place-type", kind))
                 if within:
                     out.add(term, CRM("P89_falls_within"), within)
+                if department is not None:
+                    out.add(term, PKG.department, department)
                 if identifier:
                     self.identifier(term, identifier[1], identifier[0])
                 if point is not None:
@@ -477,6 +500,11 @@ class Builder:
                 for uri in same_as:
                     out.add(term, OWL.sameAs, iri(uri))
         return term
+
+    def _department_of(self, place: str | None) -> str | None:
+        if place is None:
+            return None
+        return self._part_department.get(place) or self._department.get(place)
 
     def point(self, place: str, lat: float, lon: float) -> None:
         """WGS84 coordinates as a WKT point (``P168_place_is_defined_by``)."""
@@ -512,7 +540,10 @@ class Builder:
         self.out.add(subject, CRM("P72_has_language"), term)
 
     def location(self, subject: str, place: str) -> None:
+        """``P55_has_current_location``; with the shortcut ``pkg:department`` to the place's département."""
         self.out.add(subject, CRM("P55_has_current_location"), place)
+        if (department := self._department_of(place)) is not None:
+            self.out.add(subject, PKG.department, department)
 
     def link(self, subject: str, prop: str, target: str) -> None:
         self.out.add(subject, prop, target)
@@ -520,6 +551,7 @@ class Builder:
     def creation(self, subject: str) -> str:
         """``P94i_was_created_by`` an ``E65_Creation``: the production of a conceptual object (E31_Document...)."""
         node = self.part(subject, "creation")
+        self._made[node] = subject
         if self._first_time(node):
             self.out.add(subject, CRM("P94i_was_created_by"), node)
             self.out.add(node, A, CRM("E65_Creation"))

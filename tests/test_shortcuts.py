@@ -1,0 +1,84 @@
+"""The query shortcuts written at load (pkg:productionBeginYear, pkg:productionEndYear, pkg:department) say exactly
+what the CIDOC-CRM paths they repeat say, on every bundled sample; the README's example queries that use them give
+the rows of the queries the README wrote before them through the CRM paths alone (bench/queries/); and the
+records bench/popgen.py generates for bench/scale.py and bench/soak.py load without a rejection.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from graph.store import KnowledgeGraph
+from patrimoine.pipeline import LoadOptions, load
+from samples import all_samples
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from popgen import generate, national_counts  # noqa: E402
+from scale import QUERIES_DIR, readme_queries  # noqa: E402
+
+
+def rows(kg: KnowledgeGraph, query: str) -> Counter:
+    return Counter(tuple(str(t) for t in row) for row in kg.query(query, prefixes=True))
+
+
+def test_production_years_are_the_years_of_the_production_time_span():
+    kg, _ = all_samples()
+    shortcut = rows(kg, """SELECT ?o ?from ?to WHERE {
+        ?o pkg:productionBeginYear ?from . OPTIONAL { ?o pkg:productionEndYear ?to } }""")
+    through_crm = rows(kg, """SELECT ?o ?from ?to WHERE {
+        ?o crm:P108i_was_produced_by|crm:P94i_was_created_by ?event . ?event crm:P4_has_time-span ?ts .
+        ?ts crm:P82a_begin_of_the_begin ?b BIND(YEAR(?b) AS ?from)
+        OPTIONAL { ?ts crm:P82b_end_of_the_end ?e BIND(YEAR(?e) AS ?to) } }""")
+    assert len(shortcut) > 100
+    # a record two datasets describe has the years of each description
+    for column in (1, 2):
+        assert {(r[0], r[column]) for r in shortcut} == {(r[0], r[column]) for r in through_crm}
+    only_end = rows(kg, """SELECT ?o WHERE { ?o pkg:productionEndYear ?to FILTER NOT EXISTS { ?o pkg:productionBeginYear ?f } }""")
+    open_begin = rows(kg, """SELECT ?o WHERE { ?o crm:P108i_was_produced_by|crm:P94i_was_created_by ?e .
+        ?e crm:P4_has_time-span ?ts . ?ts crm:P82b_end_of_the_end ?x FILTER NOT EXISTS { ?ts crm:P82a_begin_of_the_begin ?b } }""")
+    assert set(only_end) == set(open_begin)  # 'avant 1789': an end year only
+
+
+def test_department_is_the_end_of_the_falls_within_path():
+    kg, _ = all_samples()
+    places = rows(kg, "SELECT ?p ?d WHERE { ?p a crm:E53_Place ; pkg:department ?d }")
+    through_crm = rows(kg, """SELECT ?p ?d WHERE { ?p a crm:E53_Place ; crm:P89_falls_within* ?d .
+        ?d crm:P2_has_type/skos:prefLabel "department"@fr }""")
+    assert len(places) > 100
+    assert set(places) == set(through_crm)
+    things = rows(kg, "SELECT ?o ?d WHERE { ?o crm:P55_has_current_location ?l ; pkg:department ?d }")
+    located = rows(kg, """SELECT ?o ?d WHERE { ?o crm:P55_has_current_location/crm:P89_falls_within* ?d .
+        ?d crm:P2_has_type/skos:prefLabel "department"@fr }""")
+    assert len(things) > 20
+    assert {o for o, _ in things} <= {o for o, _ in located}
+    assert set(things) == {(o, d) for o, d in located if o in {x for x, _ in things}}
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_readme_queries_give_the_rows_of_the_crm_paths(n):
+    kg, _ = all_samples()
+    now = readme_queries()[f"readme-{n}"]
+    [before] = QUERIES_DIR.glob(f"before-{n}-*.rq")
+    expected = rows(kg, before.read_text(encoding="utf-8"))
+    assert expected, f"{before.name} finds nothing in the samples: the comparison would prove nothing"
+    assert set(rows(kg, now)) == set(expected)  # the order aside (a computed sort key)
+
+
+def test_generated_national_records_load_without_rejection(tmp_path):
+    counts = national_counts(400)
+    paths = generate(tmp_path / "input", counts, seed=3)
+    kg = KnowledgeGraph(None)
+    reports = load(kg, list(paths.values()), LoadOptions(region=None, progress=False, rejects=tmp_path / "r.jsonl"))
+    assert {r.dataset: r.counts.records_loaded for r in reports} == counts
+    assert all(r.counts.records_rejected == 0 and r.counts.reconciles() for r in reports)
+    kinds = rows(kg, "SELECT ?base (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o crm:P2_has_type ?t . ?t skos:prefLabel ?base "
+                     "FILTER(REGEX(STR(?base), '^(Mérimée|Palissy|Joconde) [(]')) } GROUP BY ?base")
+    assert sorted(int(n.split('"')[1]) for _, n in kinds) == sorted(counts.values())
+    housed = rows(kg, "SELECT ?o WHERE { ?o pkg:housedIn ?b . ?b pkg:department ?d }")
+    assert housed, "Palissy objects are housed in generated Mérimée buildings"
