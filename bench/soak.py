@@ -1,0 +1,539 @@
+"""Soak: the endpoint under a long mixed load, with a load of data in the middle.
+
+    python bench/soak.py [--minutes 10] [--clients 16] [--records 20000] [--work DIR]
+
+A store of generated POP records (bench/popgen.py: Mérimée, Palissy and Joconde of all France) is
+served by a real ``patrimoine serve`` on 127.0.0.1 (default settings but ``--rate-limit 0`` and a
+10 s query time limit), and ``--clients`` concurrent clients on loopback send, for ``--minutes``:
+
+* lookups: a record's triples through /sparql (answered by the server process), its page, its Turtle;
+* heavy queries: the README's example queries, class counts, a text filter over every label;
+* runaway queries: a three-way cross product, stopped at the time limit (503);
+* malformed requests: bad syntax, a wrong content type, broken percent-encoding, unknown routes;
+* malicious requests (tests/test_attacks.py, tests/test_endpoint_safety.py): SERVICE and LOAD to outside
+  hosts, queries nested 10,000 deep, oversized queries and headers, updates without the token, path
+  traversal, script IRIs, forged X-Forwarded-For, connections that send their headers too slowly.
+
+Halfway, ``patrimoine load`` adds a new dataset to the same store while it is served (``--load-into
+copy`` loads a copy of the store instead, for servers that cannot take live updates), and the clients
+look for the new records until the server answers with them.
+
+Every answer is checked against what its request should get; a 5xx that is not the documented
+answer (503 with Retry-After for a query stopped at the time limit or refused for lack of a free
+worker) is unexpected. A separate process asks /health every 50 ms on its own connection and
+times it. The resident memory of every process of the server (the server processes, the query
+workers) and of the load is sampled every 5 s. Figures are printed per minute and in total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import multiprocessing as mp
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+PATRIMOINE = str(Path(sys.executable).parent / "patrimoine")
+BASE = "https://w3id.org/patrimoine-kg/"
+QUERY_TIMEOUT = 10
+LIVE_DATASET = "soak-live"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+HEAVY = [
+    "SELECT ?class (COUNT(*) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY DESC(?n)",
+    "SELECT ?s ?l WHERE { ?s rdfs:label ?l FILTER(CONTAINS(LCASE(STR(?l)), 'saint')) } LIMIT 200",
+    "SELECT ?type (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o crm:P2_has_type ?type } GROUP BY ?type ORDER BY DESC(?n) LIMIT 50",
+]
+# (category, weight): what a client does, drawn at random for each request
+MIX = [("lookup", 40), ("page", 12), ("heavy", 10), ("runaway", 2), ("malformed", 16), ("malicious", 16), ("slow", 1),
+       ("live", 3)]
+SLOW_HOLD = 12.0  # a slow client holds its connection this long, past the server's 10 s header timeout
+
+
+# -- what each request should get -----------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    category: str
+    name: str
+    status: int  # 0: no answer (connection error)
+    seconds: float
+    expected: bool
+    note: str = ""
+    at: float = 0.0  # time.time() when the answer came
+
+
+def _shed(r) -> bool:
+    """The documented 503: a query stopped at the time limit, or refused for lack of a worker (Retry-After)."""
+    return r.status_code == 503 and "retry-after" in {k.lower() for k in r.headers}
+
+
+class Client:
+    """One client: a session of its own, requests drawn from MIX."""
+
+    def __init__(self, url: str, records: list[str], seed: int) -> None:
+        import requests
+
+        self.url = url
+        self.records = records
+        self.rng = random.Random(seed)
+        self.http = requests.Session()
+        self.prefixes = "".join(f"PREFIX {p}: <{u}>\n" for p, u in _prefixes().items())
+        self.readme = _readme_queries()
+
+    def sparql(self, query: str, method: str = "GET", **kw):
+        if method == "GET":
+            return self.http.get(self.url + "/sparql", params={"query": query}, timeout=60, **kw)
+        return self.http.post(self.url + "/sparql", data={"query": query}, timeout=60, **kw)
+
+    def one(self, category: str) -> Outcome:
+        started = time.monotonic()
+        try:
+            name, status, expected, note = getattr(self, "do_" + category)()
+        except Exception as e:  # noqa: BLE001 - a failed request is a figure, not a crash of the soak
+            name, status, expected, note = category, 0, False, f"{type(e).__name__}: {str(e)[:160]}"
+        return Outcome(category, name, status, time.monotonic() - started, expected, note, time.time())
+
+    # lookups and pages
+    def do_lookup(self):
+        iri = self.rng.choice(self.records)
+        r = self.sparql(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}",
+                        headers={"Accept": "application/sparql-results+json"})
+        ok = r.status_code == 200 and len(r.json()["results"]["bindings"]) > 0
+        return "record triples", r.status_code, ok, "" if ok else r.text[:160]
+
+    def do_page(self):
+        iri = self.rng.choice(self.records)
+        local = iri[len(BASE):]
+        if self.rng.random() < 0.5:
+            r = self.http.get(f"{self.url}/{local}", headers={"Accept": "text/html"}, timeout=60)
+            return "record page", r.status_code, r.status_code == 200 and "<html" in r.text[:500].lower(), ""
+        r = self.http.get(f"{self.url}/{local}", headers={"Accept": "text/turtle"}, timeout=60)
+        return "record turtle", r.status_code, r.status_code == 200 and bool(r.text.strip()), ""
+
+    # heavy and runaway
+    def do_heavy(self):
+        if self.rng.random() < 0.5:
+            name, query = self.rng.choice(list(self.readme.items()))
+        else:
+            name, query = "heavy", self.rng.choice(HEAVY)
+        r = self.sparql(self.prefixes + query, method="POST", headers={"Accept": "application/sparql-results+json"})
+        return name, r.status_code, r.status_code == 200 or _shed(r), "" if r.status_code == 200 else r.text[:160]
+
+    def do_runaway(self):
+        r = self.sparql(RUNAWAY, method="POST")
+        return "runaway", r.status_code, _shed(r), r.text[:160]
+
+    def do_live(self):
+        """Whether the dataset loaded halfway is served yet (before the load: it must not be)."""
+        r = self.sparql(f"ASK {{ GRAPH <{BASE}graph/{LIVE_DATASET}> {{ ?s ?p ?o }} }}",
+                        headers={"Accept": "application/sparql-results+json"})
+        if r.status_code != 200:
+            return "live dataset visible?", r.status_code, _shed(r), r.text[:160]
+        return "live dataset visible?", r.status_code, True, "yes" if r.json()["boolean"] else "no"
+
+    # malformed
+    def do_malformed(self):
+        kind = self.rng.randrange(7)
+        if kind == 0:
+            r = self.sparql("SELECT * WHERE { ?s ?p }")
+            return "syntax error", r.status_code, r.status_code == 400, ""
+        if kind == 1:
+            r = self.http.post(self.url + "/sparql", data="SELECT * WHERE { ?s ?p ?o }",
+                               headers={"Content-Type": "text/csv"}, timeout=60)
+            return "wrong content type", r.status_code, r.status_code in (400, 415), ""
+        if kind == 2:
+            r = self.http.get(self.url + "/sparql?query=%ZZ%E0%80", timeout=60)
+            return "broken percent-encoding", r.status_code, r.status_code == 400, ""
+        if kind == 3:
+            r = self.http.get(self.url + "/sparql", params={"query": "ASK {}", "default-graph-uri": "not an iri"},
+                              timeout=60)
+            return "bad default-graph-uri", r.status_code, r.status_code in (200, 400), ""
+        if kind == 4:
+            r = self.http.get(self.url + f"/no/such/route/{self.rng.randrange(10**6)}", timeout=60)
+            return "unknown route", r.status_code, r.status_code == 404, ""
+        if kind == 5:
+            r = self.http.post(self.url + "/sparql", data=b"\xff\xfe\x00garbage", timeout=60,
+                               headers={"Content-Type": "application/sparql-query"})
+            return "binary body", r.status_code, r.status_code == 400, ""
+        r = self.http.get(self.url + "/sparql", params={"query": "ASK {}"},
+                          headers={"Accept": "application/x-no-such-format"}, timeout=60)
+        return "unknown Accept", r.status_code, r.status_code in (200, 406), ""
+
+    # malicious (the attacks of tests/test_attacks.py and tests/test_endpoint_safety.py)
+    def do_malicious(self):
+        kind = self.rng.randrange(10)
+        if kind == 0:
+            r = self.sparql("SELECT * WHERE { SERVICE <http://203.0.113.7/sparql> { ?s ?p ?o } }")
+            return "SERVICE to an outside host", r.status_code, r.status_code == 403, ""
+        if kind == 1:
+            r = self.http.post(self.url + "/update", data={"update": "LOAD <http://203.0.113.7/x.ttl>"}, timeout=60)
+            return "LOAD without the token", r.status_code, r.status_code in (401, 403), ""
+        if kind == 2:
+            deep = "SELECT * WHERE " + "{" * 10_000 + "}" * 10_000
+            r = self.sparql(deep, method="POST")
+            return "nested 10,000 deep", r.status_code, r.status_code == 400, ""
+        if kind == 3:
+            r = self.sparql("#" + "x" * 120_000 + "\nASK {}", method="POST")
+            return "oversized query", r.status_code, r.status_code == 413, ""
+        if kind == 4:
+            r = self.http.get(self.url + "/health", headers={f"X-Filler-{i}": "y" * 8000 for i in range(10)}, timeout=60)
+            return "oversized headers", r.status_code, r.status_code == 431, ""
+        if kind == 5:
+            r = self.http.post(self.url + "/update", data={"update": f"DROP GRAPH <{BASE}graph/catalogue>"},
+                               headers={"Authorization": "Bearer guessed"}, timeout=60)
+            return "update with a wrong token", r.status_code, r.status_code in (401, 403), ""
+        if kind == 6:
+            r = self.http.get(self.url + "/dumps/..%2f..%2f..%2fetc%2fpasswd", timeout=60)
+            return "path traversal", r.status_code, r.status_code in (400, 404), ""
+        if kind == 7:
+            r = self.sparql('SELECT ?x WHERE { BIND(IRI("javascript:alert(document.cookie)") AS ?x) }',
+                            headers={"Accept": "text/html"})
+            return "script IRI in results", r.status_code, r.status_code in (200, 406) and "<script" not in r.text, ""
+        if kind == 8:
+            forged = ", ".join(f"198.51.100.{self.rng.randrange(256)}" for _ in range(3))
+            r = self.sparql("ASK { ?s ?p ?o }", headers={"X-Forwarded-For": forged})
+            return "forged X-Forwarded-For", r.status_code, r.status_code == 200, ""
+        r = self.http.put(self.url + "/store?graph=" + BASE + "graph/evil", data="<a:b> <a:c> <a:d> .",
+                          headers={"Content-Type": "application/n-triples"}, timeout=60)
+        return "Graph Store PUT without the token", r.status_code, r.status_code in (401, 403, 405), ""
+
+    def do_slow(self):
+        """Send half a request's headers and hold the connection: the server must close it at its header timeout."""
+        host, port = self.url.removeprefix("http://").split(":")
+        sock = socket.create_connection((host, int(port)), timeout=SLOW_HOLD + 5)
+        try:
+            sock.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            deadline = time.monotonic() + SLOW_HOLD
+            closed = False
+            sock.settimeout(0.5)
+            while time.monotonic() < deadline and not closed:
+                try:
+                    closed = sock.recv(65536) == b""
+                except TimeoutError:
+                    with contextlib.suppress(OSError):
+                        sock.sendall(b"X-Slow: 1\r\n")
+                except OSError:
+                    closed = True
+        finally:
+            sock.close()
+        return "headers sent too slowly", 0, closed, "closed by the server" if closed else "still open after 12 s"
+
+
+def _prefixes() -> dict[str, str]:
+    from graph.namespaces import PREFIXES
+
+    return PREFIXES
+
+
+def _readme_queries() -> dict[str, str]:
+    from scale import readme_queries
+
+    return readme_queries()
+
+
+def client_process(url: str, records: list[str], seed: int, threads: int, until: float, out: mp.Queue) -> None:
+    """``threads`` clients in one process until ``until`` (time.time()); their outcomes go to ``out``."""
+    categories = [c for c, _ in MIX]
+    weights = [w for _, w in MIX]
+
+    def run(n: int) -> None:
+        client = Client(url, records, seed * 100 + n)
+        batch: list[Outcome] = []
+        while time.time() < until:
+            batch.append(client.one(client.rng.choices(categories, weights)[0]))
+            if len(batch) >= 20:
+                out.put([(o.at, o.__dict__) for o in batch])
+                batch = []
+        out.put([(o.at, o.__dict__) for o in batch])
+
+    workers = [threading.Thread(target=run, args=(n,), daemon=True) for n in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+
+
+def health_process(url: str, until: float, out: mp.Queue) -> None:
+    """Ask /health every 50 ms on one keep-alive connection: (time, seconds, status) of each."""
+    import requests
+
+    http = requests.Session()
+    samples = []
+    while time.time() < until:
+        started = time.monotonic()
+        try:
+            status = http.get(url + "/health", timeout=10).status_code
+        except Exception:  # noqa: BLE001
+            status = 0
+        samples.append((time.time(), time.monotonic() - started, status))
+        time.sleep(max(0.0, 0.05 - (time.monotonic() - started)))
+    out.put(samples)
+
+
+# -- memory ---------------------------------------------------------------------------------------
+
+def rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def role(pid: int, server_pid: int) -> str:
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "gone"
+    if "endpoint.worker" in cmd:
+        return "query worker"
+    if " load " in cmd:
+        return "patrimoine load"
+    return "server" if pid == server_pid else "server process"
+
+
+@dataclass
+class Memory:
+    samples: dict[int, list[tuple[float, float]]] = field(default_factory=lambda: defaultdict(list))
+    roles: dict[int, str] = field(default_factory=dict)
+
+
+def sample_memory(server, extra: list[subprocess.Popen], memory: Memory, stop: threading.Event, start: float) -> None:
+    while not stop.is_set():
+        pids = [server.proc.pid, *server.child_pids()] + [p.pid for p in extra if p.poll() is None]
+        for pid in pids:
+            mb = rss_mb(pid)
+            if mb is None:
+                continue
+            memory.roles.setdefault(pid, role(pid, server.proc.pid))
+            memory.samples[pid].append((time.time() - start, mb))
+        stop.wait(5)
+
+
+# -- the load in the middle -----------------------------------------------------------------------
+
+def live_load(store: Path, work: Path, records: int, into: str) -> tuple[subprocess.Popen, Path]:
+    from popgen import generate
+
+    paths = generate(work / "live", {"merimee": records}, seed=7)
+    target = store
+    if into == "copy":
+        target = work / "store-copy"
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(store, target)
+    log = work / "live-load.log"
+    proc = subprocess.Popen([PATRIMOINE, "--store", str(target), "load", "--region", "all", "--dataset", LIVE_DATASET,
+                             str(paths["merimee"])], stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    return proc, log
+
+
+# -- figures --------------------------------------------------------------------------------------
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def report(outcomes: list[tuple[float, dict]], health: list[tuple[float, float, int]], memory: Memory,
+           start: float, minutes: float, load: dict) -> dict:
+    say("\n== requests ==")
+    by_cat: dict[str, Counter] = defaultdict(Counter)
+    unexpected: list[tuple[float, dict]] = []
+    times: dict[str, list[float]] = defaultdict(list)
+    for t, o in outcomes:
+        by_cat[o["category"]][o["status"]] += 1
+        times[o["category"]].append(o["seconds"])
+        if not o["expected"]:
+            unexpected.append((t, o))
+    total = sum(sum(c.values()) for c in by_cat.values())
+    for cat, counts in sorted(by_cat.items()):
+        statuses = ", ".join(f"{s or 'no answer'}: {n:,}" for s, n in sorted(counts.items()))
+        say(f"  {cat:<10} {sum(counts.values()):>7,}  p50 {percentile(times[cat], 50) * 1000:7.0f} ms"
+            f"  p99 {percentile(times[cat], 99) * 1000:7.0f} ms   {statuses}")
+    five = [(t, o) for t, o in unexpected if o["status"] >= 500]
+    say(f"  {total:,} requests ({total / (minutes * 60):,.0f}/s), {len(unexpected):,} with an answer other than"
+        f" expected, of which {len(five):,} unexpected 5xx")
+    for t, o in unexpected[:15]:
+        say(f"    at {(t - start) / 60:4.1f} min  {o['category']}/{o['name']}: {o['status'] or 'no answer'} {o['note'][:120]}")
+
+    say("\n== /health, asked every 50 ms (goal: p99 under 100 ms throughout) ==")
+    per_minute: dict[int, list[float]] = defaultdict(list)
+    failures: Counter = Counter()
+    for t, seconds, status in health:
+        per_minute[int((t - start) // 60)].append(seconds)
+        if status != 200:
+            failures[status or "no answer"] += 1
+    worst = 0.0
+    for minute, values in sorted(per_minute.items()):
+        p99 = percentile(values, 99) * 1000
+        worst = max(worst, p99)
+        mark = "  <- load running" if load.get("minutes") and load["minutes"][0] <= minute + 1 and minute <= load["minutes"][1] else ""
+        say(f"  minute {minute + 1:>2}: {len(values):>5} asks  p50 {percentile(values, 50) * 1000:6.1f} ms"
+            f"  p99 {p99:6.1f} ms  max {max(values) * 1000:7.1f} ms{mark}")
+    all_health = [s for _, s, _ in health]
+    say(f"  all: p50 {percentile(all_health, 50) * 1000:.1f} ms, p99 {percentile(all_health, 99) * 1000:.1f} ms,"
+        f" worst minute's p99 {worst:.1f} ms, "
+        + (", ".join(f"{n} answered {s}" for s, n in failures.items()) if failures else "every answer 200"))
+
+    say("\n== resident memory (MB), sampled every 5 s: max of each minute ==")
+    columns = range(int(minutes) + 1)
+    say("  " + f"{'process':<22}" + "".join(f"{m + 1:>6}" for m in columns) + "   first→last")
+    growth = {}
+    workers_max: dict[int, float] = {}
+    workers_alive: dict[int, set[int]] = defaultdict(set)
+    for pid, samples in sorted(memory.samples.items(), key=lambda kv: (memory.roles[kv[0]], kv[1][0][0])):
+        cells: dict[int, float] = {}
+        for t, mb in samples:
+            cells[int(t // 60)] = max(cells.get(int(t // 60), 0), mb)
+        growth[pid] = (memory.roles[pid], samples[0][1], samples[-1][1], max(mb for _, mb in samples))
+        if memory.roles[pid] == "query worker":
+            for m, mb in cells.items():
+                workers_max[m] = max(workers_max.get(m, 0), mb)
+                workers_alive[m].add(pid)
+            continue
+        line = "".join(f"{cells[m]:6.0f}" if m in cells else "      " for m in columns)
+        say(f"  {memory.roles[pid][:15]:<15} {pid:>6}{line}   {samples[0][1]:.0f}→{samples[-1][1]:.0f}")
+    say(f"  {'query workers, max':<22}" + "".join(f"{workers_max.get(m, 0):6.0f}" for m in columns))
+    say(f"  {'query workers seen':<22}" + "".join(f"{len(workers_alive.get(m, ())):6d}" for m in columns))
+    workers = [g for g in growth.values() if g[0] == "query worker"]
+    servers = [g for g in growth.values() if g[0].startswith("server")]
+    say(f"  {len(workers)} query worker processes over the run (one is replaced when a query is stopped at the"
+        f" time limit or a worker dies); largest server process {max((g[3] for g in servers), default=0):.0f} MB,"
+        f" largest query worker {max((g[3] for g in workers), default=0):.0f} MB")
+    return {"requests": total, "unexpected": len(unexpected), "unexpected_5xx": len(five),
+            "health_p99_ms": percentile(all_health, 99) * 1000, "health_worst_minute_p99_ms": worst,
+            "health_failures": dict(failures), "load": load,
+            "memory": {str(pid): {"role": g[0], "first": g[1], "last": g[2], "max": g[3]} for pid, g in growth.items()}}
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+# -- main -----------------------------------------------------------------------------------------
+
+def build_store(work: Path, records: int) -> tuple[Path, list[str]]:
+    from popgen import generate, national_counts
+
+    store = work / "store"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    paths = generate(work / "input", national_counts(records))
+    started = time.monotonic()
+    subprocess.run([PATRIMOINE, "--store", str(store), "load", "--region", "all", *map(str, paths.values())],
+                   check=True, capture_output=True)
+    say(f"store: {records:,} generated records loaded in {time.monotonic() - started:.0f} s")
+    import pyoxigraph as ox
+
+    s = ox.Store.read_only(str(store))
+    refs = [r["o"].value for r in s.query(
+        "SELECT DISTINCT ?o WHERE { ?o <http://rdfs.org/ns/void#inDataset> ?d }", use_default_graph_as_union=True)]
+    del s
+    shutil.rmtree(work / "input", ignore_errors=True)
+    return store, refs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--records", type=int, default=20_000, help="records of the served store")
+    ap.add_argument("--live-records", type=int, default=5_000, help="records of the dataset loaded halfway")
+    ap.add_argument("--load-into", choices=("same", "copy"), default="same",
+                    help="load halfway into the served store (live update) or into a copy of it")
+    ap.add_argument("--work", type=Path, default=ROOT / "bench" / "out" / "soak")
+    ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    a = ap.parse_args()
+    from server import start_server
+
+    say(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the start")
+    store, records = build_store(a.work, a.records)
+    with start_server(store, "--rate-limit", "0", "--query-timeout", str(QUERY_TIMEOUT)) as server:
+        say(f"serving {server.url} ({len(server.server_pids())} server processes, {len(server.worker_pids())} query"
+            f" workers); {a.clients} clients for {a.minutes:g} minutes")
+        start = time.time()
+        until = start + a.minutes * 60
+        queue: mp.Queue = mp.Queue()
+        processes = max(1, min(4, a.clients))
+        per = [a.clients // processes + (i < a.clients % processes) for i in range(processes)]
+        clients = [mp.Process(target=client_process, args=(server.url, records, i + 1, n, until, queue))
+                   for i, n in enumerate(per)]
+        prober = mp.Process(target=health_process, args=(server.url, until, queue))
+        for p in [prober, *clients]:
+            p.start()
+        memory, stop, extra = Memory(), threading.Event(), []
+        sampler = threading.Thread(target=sample_memory, args=(server, extra, memory, stop, start), daemon=True)
+        sampler.start()
+        outcomes: list[tuple[float, dict]] = []
+        health: list[tuple[float, float, int]] = []
+        load: dict = {"into": a.load_into}
+        load_proc = load_log = None
+        load_started = start + a.minutes * 30
+        while any(p.is_alive() for p in clients) or not queue.empty():
+            with contextlib.suppress(Exception):
+                item = queue.get(timeout=1)
+                if item and len(item[0]) == 3:
+                    health.extend(item)
+                else:
+                    outcomes.extend(item)
+            now = time.time()
+            if load_proc is None and now >= load_started:
+                say(f"{(now - start) / 60:.1f} min: patrimoine load of {a.live_records:,} records into"
+                    f" {'the served store' if a.load_into == 'same' else 'a copy of the store'}")
+                load_proc, load_log = live_load(store, a.work, a.live_records, a.load_into)
+                extra.append(load_proc)
+                load["started_min"] = (now - start) / 60
+            if load_proc is not None and "ended_min" not in load and load_proc.poll() is not None:
+                load["ended_min"] = (now - start) / 60
+                load["returncode"] = load_proc.returncode
+                say(f"{load['ended_min']:.1f} min: load ended (exit status {load_proc.returncode}) after"
+                    f" {(load['ended_min'] - load['started_min']) * 60:.0f} s")
+        prober.join()
+        while not queue.empty():
+            item = queue.get()
+            (health if item and len(item[0]) == 3 else outcomes).extend(item)
+        stop.set()
+        sampler.join()
+        if load_proc is not None and load_proc.poll() is None:
+            load_proc.wait()
+            load.setdefault("ended_min", (time.time() - start) / 60)
+        visible = [t for t, o in outcomes if o["name"] == "live dataset visible?" and o["note"] == "yes"]
+        if "ended_min" in load:
+            load["minutes"] = (int(load["started_min"]), int(load["ended_min"]))
+            load["visible_after_s"] = (min(visible) - start) - load["ended_min"] * 60 if visible else None
+            before = [o for t, o in outcomes if o["name"] == "live dataset visible?" and o["note"] == "yes"
+                      and (t - start) / 60 < load["started_min"]]
+            say(f"load: {load['started_min']:.1f} → {load['ended_min']:.1f} min, exit status {load.get('returncode')};"
+                + (f" its records served {load['visible_after_s']:.1f} s after it ended" if visible
+                   else " its records were not served before the end of the run")
+                + (f"; {len(before)} answers saw them before the load (wrong)" if before else ""))
+            if load_log is not None and load.get("returncode"):
+                say("  " + load_log.read_text(errors="replace")[-500:])
+    figures = report(outcomes, health, memory, start, a.minutes, load)
+    say(f"load average {os.getloadavg()[0]:.1f} at the end")
+    if a.json:
+        a.json.write_text(json.dumps(figures, indent=1))
+
+
+if __name__ == "__main__":
+    main()
