@@ -45,9 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # ahead of bench/, whose endpoint.py is not the package
+sys.path.append(str(ROOT / "bench"))
 
 PATRIMOINE = str(Path(sys.executable).parent / "patrimoine")
 BASE = "https://w3id.org/patrimoine-kg/"

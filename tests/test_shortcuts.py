@@ -17,7 +17,7 @@ from patrimoine.pipeline import LoadOptions, load
 from samples import all_samples
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.append(str(ROOT / "bench"))  # last: its endpoint.py must not hide the package
 
 from popgen import generate, national_counts  # noqa: E402
 from scale import QUERIES_DIR, readme_queries  # noqa: E402
