@@ -2,6 +2,7 @@
 and queried, with time, peak memory and store size per step, and how each grows with size.
 
     python bench/scale.py [--sizes 1M,10M,50M] [--work DIR] [--keep] [--no-raw] [--no-validate]
+                          [--link-timeout SECONDS]
 
 For each size, Mérimée, Palissy and Joconde records of all France are generated in their open-data
 export shapes (bench/popgen.py) in the national bases' proportions, as many as the target number of
@@ -9,7 +10,7 @@ triples takes (triples per record measured by a small calibration load through t
 Then, each step in its own process (its peak memory is its own, read from the kernel when it ends):
 
 * load: ``patrimoine load --region all`` of the three exports (three datasets);
-* link: ``patrimoine link`` (when the installed ``patrimoine`` has it);
+* link: ``patrimoine link`` (when the installed ``patrimoine`` has it), stopped after ``--link-timeout``;
 * settle: the store opened once more and compacted (``Store.optimize``), as RocksDB does by itself
   in the background a few seconds after a bulk load: sizes compare settled stores;
 * validate: ``patrimoine validate --format json``;
@@ -229,7 +230,7 @@ def run_size(label: str, triples: int, per_record: float, work: Path, a: argpars
         shutil.rmtree(here / "input", ignore_errors=True)
 
     if subprocess.run([PATRIMOINE, "link", "--help"], capture_output=True).returncode == 0:
-        step = run_step([PATRIMOINE, "--store", str(store), "link"])
+        step = run_step([PATRIMOINE, "--store", str(store), "link"], timeout=a.link_timeout)
         step["bytes"] = store_bytes(store)
         result["link"] = step
         say(f"[{label}] link: {_step(step)}")
@@ -331,6 +332,8 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep generated inputs and stores")
     ap.add_argument("--no-raw", action="store_true", help="skip the raw bulk-load baseline")
     ap.add_argument("--no-validate", action="store_true", help="skip patrimoine validate")
+    ap.add_argument("--link-timeout", type=float, default=3600,
+                    help="seconds patrimoine link may take per size before it is stopped (default 3600)")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)
