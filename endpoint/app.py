@@ -35,7 +35,7 @@ from .security import (Networks, RateLimiter, apply_forwarded, client_address, r
 from .sparql import (OPENAPI_PATHS, OPENAPI_SECURITY_SCHEMES, PROTOCOL_PATHS, ROWS_HEADER, TRUNCATED_HEADER, Protocol,
                      text_response)
 
-OPTIONAL_ROUTERS = ("quality", "pages", "discovery", "ui")
+OPTIONAL_ROUTERS = ("quality", "reconcile", "pages", "discovery", "ui")  # reconcile before pages' catch-all
 DESCRIPTION = """The knowledge graph of the cultural heritage of Hauts-de-France (CIDOC-CRM and EDM), as
 linked open data.
 
