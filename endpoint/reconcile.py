@@ -14,11 +14,10 @@ lengths, body size) and stopped at the time limit; data extension runs its one S
 query worker, killed at the time limit like any query. Every error is a JSON object
 ``{"error": ..., "status": ...}`` with status 400 (413 for a body over 1 MiB), never 500.
 
-Answers carry ``Access-Control-Allow-Origin: *``: the data is public and read-only and no answer
-depends on credentials, and OpenRefine's browser side asks for the manifest, suggestions and
-previews from its own origin. JSONP (``callback=``) is refused: it would run our answer as a script
-in the caller's page, the callback name would have to be policed against injection, and
-OpenRefine 3.x tries CORS first, which this service answers.
+OpenRefine's browser side asks for the manifest, suggestions and previews from its own origin:
+the endpoint's CORS setting (``--cors-origins``, any origin by default) lets it. JSONP
+(``callback=``) is refused: it would run our answer as a script in the caller's page, the callback
+name would have to be policed against injection, and OpenRefine 3.x tries CORS first.
 
 The preview is a small HTML card (every value escaped by Jinja2) under the pages' policy, except
 that any site may frame it (``frame-ancestors *``): OpenRefine shows it in an iframe, and the card
@@ -54,7 +53,6 @@ from .quality import style_policy
 
 MAX_BODY = 1024 * 1024
 PREVIEW_WIDTH, PREVIEW_HEIGHT = 420, 150
-CORS = {"Access-Control-Allow-Origin": "*"}
 PREVIEW_STYLE = ("body{margin:0;font:14px/1.35 system-ui,sans-serif;color:#1b1b1b;background:#fff}"
                  ".card{padding:8px 12px}.name{font-size:16px;font-weight:600;margin:0 0 2px}"
                  ".name a{color:#0b4f9c;text-decoration:none}.type{margin:0;color:#555;font-size:12px}"
@@ -72,11 +70,11 @@ class Refused(Exception):
 
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message, "status": status}, status_code=status, headers={**CORS, **(headers or {})})
+    return JSONResponse({"error": message, "status": status}, status_code=status, headers=headers)
 
 
 def answer(body: dict) -> JSONResponse:
-    return JSONResponse(body, headers=CORS)
+    return JSONResponse(body)
 
 
 class Service:
@@ -257,13 +255,6 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
         except Refused as e:
             return error(e.status, str(e), e.headers)
 
-    @r.options("/reconcile", include_in_schema=False)
-    @r.options("/reconcile/{rest:path}", include_in_schema=False)
-    async def preflight(request: Request) -> Response:
-        return Response(status_code=204, headers={**CORS, "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                                                  "Access-Control-Allow-Headers": "Content-Type",
-                                                  "Access-Control-Max-Age": "3600"})
-
     @r.get("/reconcile/suggest/entity", tags=["reconciliation"], summary="Entities whose name starts with ?prefix=")
     async def suggest_entity(request: Request) -> Response:
         try:
@@ -351,7 +342,7 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
                       "identifier": thing.iri, "page": root(request) + "/" + short(thing.iri) if thing.in_graph else None}
         html = _TEMPLATES.get_template("reconcile_preview.html").render(style=PREVIEW_STYLE, **values)
         policy = style_policy(html).replace("frame-ancestors 'none'", "frame-ancestors *")
-        return HTMLResponse(html, status_code=status, headers={**CORS, "Content-Security-Policy": policy})
+        return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": policy})
 
     return r
 

@@ -205,7 +205,11 @@ class Reconciler:
                         found.labels += tuple(x for x in ref.labels if x not in found.labels)
                     things[ref.iri] = found
                 found.resolved |= ref.resolved
-                found.former_name |= ref.former_name and not ref.resolved
+                found.namesake |= ref.namesake and not ref.resolved
+        if any(t.resolved for t in things.values()):  # the place the resolution designates; namesakes are not it
+            for t in things.values():
+                if not t.resolved and "place" in t.types:
+                    t.namesake = True
         candidates = []
         for thing in things.values():
             if not self._typed(thing, query):
@@ -265,7 +269,7 @@ class Reconciler:
         name = _name_score(qkey, thing) if qkey else 0.0
         if thing.resolved:
             name = 1.0
-        elif thing.former_name and name >= EXACT:
+        elif thing.namesake and name >= EXACT:
             name = 0.95
         given = agree = disagree = 0
         id_agree = id_disagree = False

@@ -35,7 +35,7 @@ class Thing:
     canonical: bool = False
     in_graph: bool = True
     resolved: bool = False  # the place resolution designates it: an exact answer
-    former_name: bool = False  # known by this name before (a former or delegated commune's)
+    namesake: bool = False  # a former name of it, or a namesake of the place the resolution chose
 
 
 class ReferencePlaces:
@@ -68,7 +68,7 @@ class ReferencePlaces:
                 thing = self.commune(m.commune.code)
                 if thing.iri not in out:
                     if m.kind != "c":
-                        thing.former_name = True
+                        thing.namesake = True
                         thing.labels += (qkey,)
                     out[thing.iri] = thing
             department = self.geo.department_named(name)

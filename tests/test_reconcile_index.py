@@ -1,0 +1,73 @@
+"""The reconciliation index and ranking on small real stores: canonical persons of the links graph first, keys."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from graph.reconciliation.index import EntityIndex
+from graph.reconciliation.keys import key, years_in
+from graph.reconciliation.match import Reconciler, read_query
+from graph.reconciliation.reference import ReferencePlaces
+from graph.reconciliation.schema import schema
+from graph.store import KnowledgeGraph
+
+BASE = "https://w3id.org/patrimoine-kg/"
+CRM = "http://www.cidoc-crm.org/cidoc-crm/"
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+MENTIONS = f"""
+<{BASE}pop/PA1#merimee/person-viollet-le-duc-eugene> a <{CRM}E21_Person> ; <{LABEL}> "Viollet-le-Duc Eugène" ;
+    <{CRM}P98i_was_born> <{BASE}pop/PA1#merimee/person-viollet-le-duc-eugene-birth> .
+<{BASE}pop/PA1#merimee/person-viollet-le-duc-eugene-birth> <{CRM}P4_has_time-span> <{BASE}pop/PA1#merimee/ts> .
+<{BASE}pop/PA1#merimee/ts> <{CRM}P82a_begin_of_the_begin> "1814-01-27T00:00:00"^^<http://www.w3.org/2001/XMLSchema#dateTime> .
+<{BASE}sudoc/1#sudoc/person-viollet-le-duc-eugene-1814-1879> a <{CRM}E21_Person> ;
+    <{LABEL}> "Viollet-le-Duc, Eugène (1814-1879)" ; <http://www.w3.org/2002/07/owl#sameAs> <http://www.idref.fr/026950650/id> .
+<{BASE}pop/PA2#merimee/person-martin-jean> a <{CRM}E21_Person> ; <{LABEL}> "Martin Jean" .
+"""
+LINKS = f"""
+<{BASE}person/idref/026950650> a <{CRM}E21_Person> ; <{LABEL}> "Viollet-le-Duc, Eugène (1814-1879)" ;
+    <https://w3id.org/patrimoine-kg/ontology#hasMention> <{BASE}pop/PA1#merimee/person-viollet-le-duc-eugene>,
+        <{BASE}sudoc/1#sudoc/person-viollet-le-duc-eugene-1814-1879> .
+"""
+
+
+def store(*graphs: tuple[str, str]) -> KnowledgeGraph:
+    kg = KnowledgeGraph()
+    for name, data in graphs:
+        kg.store.load(data.encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(f"{BASE}graph/{name}"))
+    return kg
+
+
+def reconciler(kg: KnowledgeGraph) -> Reconciler:
+    return Reconciler(EntityIndex.build(kg, schema(BASE)), ReferencePlaces(kg.minter))
+
+
+def ask(r: Reconciler, text: str, **query) -> list:
+    return r.reconcile(read_query({"query": text, **query}, r.schema))
+
+
+def test_without_links_each_mention_is_a_candidate_and_none_a_match():
+    r = reconciler(store(("merimee", MENTIONS)))
+    found = ask(r, "Eugène Viollet-le-Duc", type="person")
+    assert len([c for c in found if c.score >= 98]) == 2 and not any(c.match for c in found)
+
+
+def test_with_links_the_canonical_person_stands_for_its_mentions():
+    r = reconciler(store(("merimee", MENTIONS), ("links", LINKS)))
+    found = ask(r, "Viollet-le-Duc, Eugène", type="person")
+    assert found[0].thing.iri == f"{BASE}person/idref/026950650" and found[0].match and found[0].thing.canonical
+    assert all("viollet" not in c.thing.iri for c in found[1:])  # the mentions are not candidates of their own
+    assert found[0].thing.years["birth-year"] == (1814, 1814)  # from a mention's birth
+    assert found[0].thing.years["death-year"] == (1879, 1879)  # from a mention's name
+    by_idref = ask(r, "", properties=[{"pid": "idref", "v": "https://www.idref.fr/026950650"}])
+    assert by_idref[0].thing.iri == f"{BASE}person/idref/026950650" and by_idref[0].match
+    dates = ask(r, "Viollet-le-Duc", type="person", properties=[{"pid": "death-year", "v": "1879"}])
+    assert dates[0].thing.iri == f"{BASE}person/idref/026950650" and not dates[0].match  # the name is not whole
+
+
+def test_keys_ignore_case_accents_order_articles_and_qualifiers():
+    assert key("Viollet-le-Duc, Eugène").sorted == key("Eugène VIOLLET-LE-DUC").sorted
+    assert key("Quesnoy (Le)").text == key("Le Quesnoy").text == key("Quesnoy, Le").text == "quesnoy"
+    assert key("St-Omer").text == key("Saint Omer").text == "saint omer"
+    assert key("Omer (saint ; 0600-0670)").text == "omer"
+    assert years_in("Erkembode (saint ; ....-0742)") == (None, (742, 742))
+    assert years_in("Gates, James (12..-1929)") == ((1200, 1299), (1929, 1929))
