@@ -27,8 +27,10 @@ holds no form, no script and no action to trick a user into.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -56,7 +58,7 @@ PREVIEW_WIDTH, PREVIEW_HEIGHT = 420, 150
 PREVIEW_STYLE = ("body{margin:0;font:14px/1.35 system-ui,sans-serif;color:#1b1b1b;background:#fff}"
                  ".card{padding:8px 12px}.name{font-size:16px;font-weight:600;margin:0 0 2px}"
                  ".name a{color:#0b4f9c;text-decoration:none}.type{margin:0;color:#555;font-size:12px}"
-                 ".description{margin:4px 0 0}.other{margin:4px 0 0;color:#555;font-size:12px}"
+                 ".description{margin:4px 0 0}"
                  ".id{margin:4px 0 0;color:#777;font-size:11px;word-break:break-all}")
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
                          autoescape=select_autoescape(default=True))
@@ -75,6 +77,21 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> J
 
 def answer(body: dict) -> JSONResponse:
     return JSONResponse(body)
+
+
+def refusals(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """A route whose refusals (a query it cannot read, a limit) are JSON errors with their status."""
+
+    @functools.wraps(handler)
+    async def route(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except QueryError as e:
+            return error(400, str(e))
+        except Refused as e:
+            return error(e.status, str(e), e.headers)
+
+    return route
 
 
 class Service:
@@ -149,27 +166,22 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
         }
 
     async def handle(request: Request, fields: dict[str, str], body: object = None) -> Response:
-        try:
-            if "callback" in fields:
-                raise Refused(400, "JSONP (callback=) is not supported: this service answers with CORS "
-                                   "(Access-Control-Allow-Origin: *), which OpenRefine 3.x uses")
-            if body is None and "queries" in fields:
-                body = {"queries": _json(fields["queries"], "queries")}
-            elif body is None and "extend" in fields:
-                body = {"extend": _json(fields["extend"], "extend")}
-            if body is None:
-                return answer(manifest(request))
-            if isinstance(body, dict) and set(body) == {"queries"}:
-                return await reconcile(request, _unwrap(body["queries"], "queries"))
-            if isinstance(body, dict) and set(body) == {"extend"}:
-                return await extend(request, _unwrap(body["extend"], "extend"))
-            if isinstance(body, dict) and "ids" in body and "properties" in body:
-                return await extend(request, body)
-            return await reconcile(request, body)
-        except QueryError as e:
-            return error(400, str(e))
-        except Refused as e:
-            return error(e.status, str(e), e.headers)
+        if "callback" in fields:
+            raise Refused(400, "JSONP (callback=) is not supported: this service answers with CORS "
+                               "(Access-Control-Allow-Origin), which OpenRefine 3.x uses")
+        if body is None and "queries" in fields:
+            body = {"queries": _json(fields["queries"], "queries")}
+        elif body is None and "extend" in fields:
+            body = {"extend": _json(fields["extend"], "extend")}
+        if body is None:
+            return answer(manifest(request))
+        if isinstance(body, dict) and set(body) == {"queries"}:
+            return await reconcile(request, _unwrap(body["queries"], "queries"))
+        if isinstance(body, dict) and set(body) == {"extend"}:
+            return await extend(request, _unwrap(body["extend"], "extend"))
+        if isinstance(body, dict) and "ids" in body and "properties" in body:
+            return await extend(request, body)
+        return await reconcile(request, body)
 
     async def reconcile(request: Request, batch: object) -> Response:
         queries = read_batch(batch, schema)
@@ -228,59 +240,49 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
 
     @r.get("/reconcile", tags=["reconciliation"], summary="Reconciliation service (W3C Reconciliation API 0.2): "
            "the manifest, or ?queries= / ?extend=")
+    @refusals
     async def get(request: Request) -> Response:
         return await handle(request, dict(request.query_params))
 
     @r.post("/reconcile", tags=["reconciliation"], summary="Reconcile a batch of queries (form queries=, extend=, "
             "or a JSON body)")
+    @refusals
     async def post(request: Request) -> Response:
+        raw = await _body(request)
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        fields = dict(request.query_params)
+        if kind == "application/json":
+            return await handle(request, fields, _json(raw.decode("utf-8", "replace"), "body"))
         try:
-            raw = await _body(request)
-            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            fields = dict(request.query_params)
-            if kind == "application/json":
-                return await handle(request, fields, _json(raw.decode("utf-8", "replace"), "body"))
-            try:
-                form = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=10, strict_parsing=False)
-            except (UnicodeDecodeError, ValueError):
-                raise Refused(400, "the body must be a form (queries=... or extend=..., UTF-8) or a JSON object") \
-                    from None
-            fields.update(form)
-            if not ({"queries", "extend"} & set(fields)):
-                raise Refused(400, "nothing to do: send queries=... or extend=... (a form field holding JSON), "
-                                   "or a JSON body")
-            return await handle(request, fields)
-        except QueryError as e:
-            return error(400, str(e))
-        except Refused as e:
-            return error(e.status, str(e), e.headers)
+            form = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=10, strict_parsing=False)
+        except (UnicodeDecodeError, ValueError):
+            raise Refused(400, "the body must be a form (queries=... or extend=..., UTF-8) or a JSON object") from None
+        fields.update(form)
+        if not ({"queries", "extend"} & set(fields)):
+            raise Refused(400, "nothing to do: send queries=... or extend=... (a form field holding JSON), "
+                               "or a JSON body")
+        return await handle(request, fields)
 
     @r.get("/reconcile/suggest/entity", tags=["reconciliation"], summary="Entities whose name starts with ?prefix=")
+    @refusals
     async def suggest_entity(request: Request) -> Response:
-        try:
-            params = request.query_params
-            prefix = _param(params.get("prefix", ""))
-            types = read_types(params.getlist("type") or None, schema) if params.get("type") else []
-            start, limit = _int(params.get("cursor"), 0, 0, 10_000), _int(params.get("limit"), 10, 1, MAX_LIMIT)
-            reconciler = await service.reconciler(request)
-            found = await run_in_threadpool(reconciler.suggest, prefix, types, start, limit)
-            return answer({"result": [{"id": short(t.iri), "name": t.name,
-                                       "description": describe(t, schema, service.reference.geo),
-                                       "notable": [_ref(schema.types[x]) for x in t.types]} for t in found]})
-        except QueryError as e:
-            return error(400, str(e))
-        except Refused as e:
-            return error(e.status, str(e), e.headers)
+        params = request.query_params
+        prefix = _param(params.get("prefix", ""))
+        types = read_types(params.getlist("type") or None, schema) if params.get("type") else []
+        start, limit = _int(params.get("cursor"), 0, 0, 10_000), _int(params.get("limit"), 10, 1, MAX_LIMIT)
+        reconciler = await service.reconciler(request)
+        found = await run_in_threadpool(reconciler.suggest, prefix, types, start, limit)
+        return answer({"result": [{"id": short(t.iri), "name": t.name,
+                                   "description": describe(t, schema, service.reference.geo),
+                                   "notable": [_ref(schema.types[x]) for x in t.types]} for t in found]})
 
     @r.get("/reconcile/suggest/type", tags=["reconciliation"], summary="Types whose name starts with ?prefix=")
+    @refusals
     async def suggest_type(request: Request) -> Response:
-        try:
-            prefix = _fold(_param(request.query_params.get("prefix", "")))
-        except QueryError as e:
-            return error(400, str(e))
+        prefix = _param(request.query_params.get("prefix", ""))
         result = []
         for t in schema.types.values():
-            if not prefix or any(_fold(x).startswith(prefix) for x in (t.id, t.name, *t.name.split())):
+            if _starts(prefix, t.id, t.name):
                 item = t.as_json()
                 if t.broader:
                     item["broader"] = [schema.types[t.broader].as_json()]
@@ -289,23 +291,18 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
 
     @r.get("/reconcile/suggest/property", tags=["reconciliation"],
            summary="Properties a query may give, whose name starts with ?prefix=")
+    @refusals
     async def suggest_property(request: Request) -> Response:
-        try:
-            prefix = _fold(_param(request.query_params.get("prefix", "")))
-            types = read_types(request.query_params.get("type") or None, schema)
-        except QueryError as e:
-            return error(400, str(e))
+        prefix = _param(request.query_params.get("prefix", ""))
+        types = read_types(request.query_params.get("type") or None, schema)
         props = schema.properties_for(types[0] if types else None)
-        return answer({"result": [p.as_json() for p in props
-                                  if not prefix or any(_fold(x).startswith(prefix) for x in (p.id, p.name, *p.name.split()))]})
+        return answer({"result": [p.as_json() for p in props if _starts(prefix, p.id, p.name)]})
 
     @r.get("/reconcile/extend/propose", tags=["reconciliation"], summary="Properties a data extension can fetch")
+    @refusals
     async def propose(request: Request) -> Response:
-        try:
-            types = read_types(request.query_params.get("type") or None, schema)
-            limit = _int(request.query_params.get("limit"), 50, 1, 500)
-        except QueryError as e:
-            return error(400, str(e))
+        types = read_types(request.query_params.get("type") or None, schema)
+        limit = _int(request.query_params.get("limit"), 50, 1, 500)
         props = schema.extensions_for(types[0] if types else None)[:limit]
         out: dict = {"properties": [{"id": p.id, "name": p.name} for p in props], "limit": limit}
         if types:
@@ -313,16 +310,12 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
         return answer(out)
 
     @r.get("/reconcile/preview", tags=["reconciliation"], summary="A small HTML card about an entity (?id=)")
+    @refusals
     async def preview(request: Request) -> Response:
-        try:
-            identifier = _param(request.query_params.get("id", ""))
-            if not identifier:
-                raise QueryError("give the entity with ?id=")
-            reconciler = await service.reconciler(request)
-        except QueryError as e:
-            return error(400, str(e))
-        except Refused as e:
-            return error(e.status, str(e), e.headers)
+        identifier = _param(request.query_params.get("id", ""))
+        if not identifier:
+            raise QueryError("give the entity with ?id=")
+        reconciler = await service.reconciler(request)
         n = reconciler.index.find(identifier)
         thing: Thing | None = reconciler.thing(n) if n is not None else None
         if thing is None:
@@ -334,12 +327,11 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
     def card(request: Request, thing: Thing | None, identifier: str, status: int) -> HTMLResponse:
         if thing is None:
             values = {"name": "Inconnu", "types": "", "description": "Le graphe ne connaît pas cette entité.",
-                      "others": "", "identifier": identifier, "page": None}
+                      "identifier": identifier, "page": None}
         else:
-            others = [x for x in thing.labels[1:]] if len(thing.labels) > 1 else []
             values = {"name": thing.name, "types": " · ".join(schema.types[t].name for t in thing.types),
-                      "description": describe(thing, schema, service.reference.geo), "others": ", ".join(others[:5]),
-                      "identifier": thing.iri, "page": root(request) + "/" + short(thing.iri) if thing.in_graph else None}
+                      "description": describe(thing, schema, service.reference.geo), "identifier": thing.iri,
+                      "page": root(request) + "/" + short(thing.iri) if thing.in_graph else None}
         html = _TEMPLATES.get_template("reconcile_preview.html").render(style=PREVIEW_STYLE, **values)
         policy = style_policy(html).replace("frame-ancestors 'none'", "frame-ancestors *")
         return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": policy})
@@ -392,5 +384,7 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
         raise QueryError(f"{value[:40]!r} is not a whole number") from None
 
 
-def _fold(text: str) -> str:
-    return name_key(text)
+def _starts(prefix: str, *names: str) -> bool:
+    """Whether a name, or one of its words, starts with ``prefix`` (case and accents aside)."""
+    key = name_key(prefix)
+    return not key or any(name_key(x).startswith(key) for n in names for x in (n, *n.split()))

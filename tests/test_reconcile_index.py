@@ -71,3 +71,13 @@ def test_keys_ignore_case_accents_order_articles_and_qualifiers():
     assert key("Omer (saint ; 0600-0670)").text == "omer"
     assert years_in("Erkembode (saint ; ....-0742)") == (None, (742, 742))
     assert years_in("Gates, James (12..-1929)") == ((1200, 1299), (1929, 1929))
+
+
+def test_persons_are_also_compared_as_graph_persons_reads_them():
+    """POP's "Rubens Pierre Paul" is "Peter Paul Rubens" and "Rubens, Petrus Paulus": forenames across languages."""
+    rubens = f'<{BASE}pop/IM1#palissy/person-rubens-pierre-paul> a <{CRM}E21_Person> ; <{LABEL}> "Rubens Pierre Paul" .'
+    r = reconciler(store(("merimee", MENTIONS + rubens), ("links", LINKS)))
+    for text in ("Peter Paul Rubens", "Rubens, Petrus Paulus"):
+        found = ask(r, text, type="person")
+        assert found[0].thing.iri.endswith("person-rubens-pierre-paul") and found[0].match, text
+    assert not ask(r, "Peter Paul Rubens", type="place")

@@ -28,7 +28,7 @@ from graph import authorities
 from graph.geo import Geography
 from graph.namespaces import CRM, OWL, PKG, RDFS, SKOS
 
-from .keys import key, years_in
+from .keys import key, person_key, years_in
 from .schema import Schema
 
 Span = tuple[int, int]
@@ -286,13 +286,14 @@ class _Builder:
                     deaths[n] = death
 
     def _places(self) -> None:
-        """The communes, departments, regions and countries each place, object and group lies in."""
+        """The communes, departments, regions and countries each place, object and group lies in: the place it
+        falls within (crm:P89), or that its location or residence falls within; the reference data says the rest."""
         geo = self.geo_places
+        located = f"{CRM.P55_has_current_location}|{CRM.P74_has_current_or_former_residence}"
         for t in ("place", "object", "group"):
             cls = self.schema.types[t].cls
-            q = (f"SELECT DISTINCT ?s ?c WHERE {{ ?s a <{cls}> ; ({CRM.P55_has_current_location}|"
-                 f"{CRM.P74_has_current_or_former_residence})?/{CRM.P89_falls_within}+ ?c }}")
-            for s, c in self.rows(q):
+            path = CRM.P89_falls_within if t == "place" else f"{located} ?l . ?l {CRM.P89_falls_within}"
+            for s, c in self.rows(f"SELECT DISTINCT ?s ?c WHERE {{ ?s a <{cls}> ; {path} ?c }}"):
                 n = self._subject(s)
                 if n is not None and isinstance(c, ox.NamedNode):
                     self.places.setdefault(n, set()).update(geo(c.value))
@@ -334,6 +335,12 @@ class _Builder:
                 if k.sorted != k.text:
                     _post(by_sorted, k.sorted, n)
                 words.update(k.tokens)
+            if "person" in self.type_sets[n]:
+                for label in labels:
+                    pk = person_key(label)
+                    if pk and pk not in keys:
+                        keys.append(pk)
+                        _post(by_sorted, pk, n)
             for w in words:
                 _post(by_token, w, n)
             index.labels.append(tuple(keys))

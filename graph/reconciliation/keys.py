@@ -8,7 +8,9 @@ hyphens do not count, ``St``/``Ste`` are ``saint``/``sainte``) and :func:`graph.
   an article, which moves to the front (``Quesnoy (Le)``, ``Quesnoy, Le`` are ``Le Quesnoy``);
 - a leading article does not count (``La Piscine``, ``Piscine``);
 - the order of the words does not count for :attr:`Key.sorted` (``Viollet-le-Duc, Eugène`` and
-  ``Eugène Viollet-le-Duc``: ``Nom, Prénom`` and ``Prénom Nom``).
+  ``Eugène Viollet-le-Duc``: ``Nom, Prénom`` and ``Prénom Nom``);
+- persons' names are also compared as :mod:`graph.persons` reads them (:func:`person_key`): without
+  particles, one form per forename across languages (``Vinci, Léonard de``, ``Leonardo da Vinci``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 from graph.geo import name_key
 from graph.names import life_dates
+from graph.persons import parse_name
 
 ARTICLES = frozenset({"le", "la", "les", "l"})
 _BRACKETED = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
@@ -49,6 +52,13 @@ def key(name: str) -> Key:
     if len(words) > 1 and words[0] in ARTICLES:
         words = words[1:]
     return Key(" ".join(words), " ".join(sorted(words)), tuple(words))
+
+
+def person_key(name: str) -> str:
+    """The key :mod:`graph.persons` compares persons' names by (``Nom, Prénom`` as headings write it, else in
+    natural order), prefixed ``p:`` so that it never meets another key."""
+    k = parse_name(name, "inverted" if "," in name else "natural").key
+    return "p:" + k if k.strip(":sf ") else ""
 
 
 def years_in(name: str) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:

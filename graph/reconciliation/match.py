@@ -6,8 +6,8 @@ reference data (:mod:`.reference`). Each is scored from 0 to 100:
 
 - the name: 1 for the same key (case, accents, punctuation, ``St``/``Saint``, a leading article,
   qualifiers in brackets do not count), 0.98 for the same words in another order (``Nom, Prénom``
-  and ``Prénom Nom``), else 0.95 × the best of the words in common (Dice) and the similarity of
-  the sorted words (difflib);
+  and ``Prénom Nom``), else 0.95 × the best of the words in common and the three-letter pieces of
+  words in common (both as Dice coefficients: a typo or a missing word costs a little);
 - each property the query gives agrees, disagrees or is unknown for the candidate; the score is
   ``100 × name × (1 − 0.4 × disagreeing/given − 0.1 × unknown/given)``, 100 for an identifier that
   agrees;
@@ -20,16 +20,18 @@ properties disagrees.
 
 from __future__ import annotations
 
+import heapq
 import re
 import time
+from bisect import bisect_left
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
+from functools import lru_cache
 
 from graph import authorities
 from graph.geo import is_insee_code
 
 from .index import EntityIndex, id_key
-from .keys import Key, key
+from .keys import Key, key, person_key
 from .reference import ReferencePlaces, Thing
 from .schema import Property, Schema
 
@@ -39,8 +41,8 @@ DEFAULT_LIMIT = 10
 MAX_TEXT = 500  # characters of a query's text or of a property value
 MAX_PROPERTIES = 20  # properties of one query, values of one property
 MAX_TYPES = 10
-MAX_SCORED = 400  # candidates scored per query, the most promising by words in common
-MAX_POSTINGS = 5000  # entities read from one word's postings
+MAX_SCORED = 50  # candidates scored per query besides those of the exact name: the most words in common
+MAX_POSTINGS = 1000  # entities a word adds; a commoner word only counts for the entities rarer words found
 EXACT = 0.98
 STRICTNESS = ("any", "should", "all")
 _YEAR = re.compile(r"-?\d{1,4}")
@@ -190,11 +192,12 @@ class Reconciler:
         if deadline is not None and time.monotonic() > deadline:
             raise TimeoutError("the batch ran longer than the time limit")
         qkey = key(query.text) if query.text else Key("", "", ())
+        pkey = person_key(query.text) if query.text and self._wants("person", query) else ""
         things: dict[str, Thing] = {}
-        for n in self._entities(query, qkey):
+        for n in self._entities(query, qkey) | set(self.index.by_sorted.get(pkey, ()) if pkey else ()):
             thing = self.thing(n)
             things[thing.iri] = thing
-        if query.text and self._wants_places(query):
+        if query.text and self._wants("place", query):
             departments = tuple(sorted(self._departments(query)))
             for ref in self.reference.candidates(query.text, departments):
                 found = things.get(ref.iri)
@@ -214,7 +217,7 @@ class Reconciler:
         for thing in things.values():
             if not self._typed(thing, query):
                 continue
-            candidates.append(self._score(thing, query, qkey))
+            candidates.append(self._score(thing, query, qkey, pkey))
         candidates = [c for c in candidates if c.score >= 30 or c.id_agree]
         candidates.sort(key=lambda c: (-c.score, -c.thing.canonical, not c.thing.in_graph, c.thing.name, c.thing.iri))
         _decide(candidates)
@@ -242,19 +245,28 @@ class Reconciler:
         for table, k in ((index.by_key, qkey.text), (index.by_sorted, qkey.sorted), (index.by_key, qkey.sorted)):
             found.update(table.get(k, ()))
         counts: dict[int, int] = {}
-        for word in set(qkey.tokens):
+        for word in sorted(set(qkey.tokens), key=lambda w: len(index.by_token.get(w, ()))):  # rarest first
             postings = index.by_token.get(word)
-            if postings is None and len(word) >= 4:  # a typo or another ending: the words that start alike
+            if postings is None:
+                if len(word) < 4:
+                    continue
+                # a typo or another ending: the words that start alike
                 postings = [n for w in index.words_starting(word[:4], 10) for n in index.by_token[w][:MAX_POSTINGS]]
-            for n in (postings or ())[:MAX_POSTINGS]:
-                counts[n] = counts.get(n, 0) + 1
-        best = sorted(counts, key=lambda n: (-counts[n], len(index.labels[n][0]) if index.labels[n] else 0))
-        found.update(best[:MAX_SCORED])
+            if len(postings) <= MAX_POSTINGS or not counts:
+                for n in postings[:MAX_POSTINGS]:
+                    counts[n] = counts.get(n, 0) + 1
+            else:  # a common word ("de", "église"): it only adds to the entities the rarer words found
+                for n in counts:
+                    i = bisect_left(postings, n)
+                    if i < len(postings) and postings[i] == n:
+                        counts[n] += 1
+        found.update(heapq.nlargest(MAX_SCORED, counts, key=counts.__getitem__))
         return found
 
-    def _wants_places(self, query: Query) -> bool:
+    def _wants(self, top: str, query: Query) -> bool:
+        """Whether candidates of type ``top`` (person, place...) may answer the query."""
         return not query.types or query.type_strict == "should" or any(
-            "place" in self.schema.lineage(t) for t in query.types)
+            top in self.schema.lineage(t) for t in query.types)
 
     def _typed(self, thing: Thing, query: Query) -> bool:
         if not query.types or query.type_strict == "should":
@@ -264,9 +276,11 @@ class Reconciler:
 
     # -- scores
 
-    def _score(self, thing: Thing, query: Query, qkey: Key) -> Candidate:
+    def _score(self, thing: Thing, query: Query, qkey: Key, pkey: str = "") -> Candidate:
         features: list[dict] = []
         name = _name_score(qkey, thing) if qkey else 0.0
+        if pkey and name < EXACT and pkey in thing.labels:  # the same person's name as graph/persons.py reads it
+            name = EXACT
         if thing.resolved:
             name = 1.0
         elif thing.namesake and name >= EXACT:
@@ -395,6 +409,8 @@ class Reconciler:
 def _name_score(qkey: Key, thing: Thing) -> float:
     best = 0.0
     for label in thing.labels:
+        if label.startswith("p:"):
+            continue
         if label == qkey.text:
             return 1.0
         words = label.split()
@@ -403,9 +419,18 @@ def _name_score(qkey: Key, thing: Thing) -> float:
             continue
         q, c = set(qkey.tokens), set(words)
         dice = 2 * len(q & c) / (len(q) + len(c)) if q and c else 0.0
-        ratio = SequenceMatcher(None, qkey.sorted, " ".join(sorted(words)), autojunk=False).ratio()
-        best = max(best, 0.95 * max(dice, ratio))
+        best = max(best, 0.95 * max(dice, _dice(trigrams(qkey.text), trigrams(label))))
     return best
+
+
+@lru_cache(maxsize=1 << 16)
+def trigrams(text: str) -> frozenset[str]:
+    """The three-letter pieces of each word (``  amiens `` → `` am``, ``ami``...): letters in common despite a typo."""
+    return frozenset(w[i:i + 3] for w in (f"  {x} " for x in text.split()) for i in range(len(w) - 2))
+
+
+def _dice(a: frozenset[str], b: frozenset[str]) -> float:
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 
 def _year(value: object) -> int | None:
