@@ -36,7 +36,6 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from graph import __version__
@@ -60,8 +59,16 @@ PREVIEW_STYLE = ("body{margin:0;font:14px/1.35 system-ui,sans-serif;color:#1b1b1
                  ".name a{color:#0b4f9c;text-decoration:none}.type{margin:0;color:#555;font-size:12px}"
                  ".description{margin:4px 0 0}"
                  ".id{margin:4px 0 0;color:#777;font-size:11px;word-break:break-all}")
-_TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
-                         autoescape=select_autoescape(default=True))
+
+
+@functools.cache
+def _preview_template():
+    """The card's template, escaping every value (Jinja2 is imported on the first preview: servers start faster)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+                      autoescape=select_autoescape(default=True))
+    return env.get_template("reconcile_preview.html")
 
 
 class Refused(Exception):
@@ -101,9 +108,16 @@ class Service:
         self.kg = kg
         self.timeout = timeout
         self.schema: Schema = load_schema(kg.minter.base)
-        self.reference = ReferencePlaces(kg.minter)
+        self._reference: ReferencePlaces | None = None
         self._built: tuple[tuple, Reconciler] | None = None
         self._building: dict[tuple, asyncio.Future] = {}
+
+    @property
+    def reference(self) -> ReferencePlaces:
+        """The reference places, read on first use (in the index's build): a server starts without them."""
+        if self._reference is None:
+            self._reference = ReferencePlaces(self.kg.minter)
+        return self._reference
 
     def state(self) -> tuple:
         """What the index depends on: the store opened (a new one after a write) and the catalogue's records."""
@@ -332,7 +346,7 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
             values = {"name": thing.name, "types": " · ".join(schema.types[t].name for t in thing.types),
                       "description": describe(thing, schema, service.reference.geo), "identifier": thing.iri,
                       "page": root(request) + "/" + short(thing.iri) if thing.in_graph else None}
-        html = _TEMPLATES.get_template("reconcile_preview.html").render(style=PREVIEW_STYLE, **values)
+        html = _preview_template().render(style=PREVIEW_STYLE, **values)
         policy = style_policy(html).replace("frame-ancestors 'none'", "frame-ancestors *")
         return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": policy})
 

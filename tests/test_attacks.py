@@ -240,7 +240,7 @@ def test_a_slow_body_and_an_idle_keep_alive_connection_are_closed(sample_store):
 # -- 9. rate limits on every route that does work; forged X-Forwarded-For ------------------------
 
 ROUTES = ["/", "/void", "/dcat", "/dumps/", "/pop/PA00116046.html", "/docs", "/sparql?query=ASK%7B%7D",
-          "/ui/yasgui/yasgui.min.js", "/dumps/all.nt.gz"]
+          "/ui/yasgui/yasgui.min.js", "/dumps/all.nt.gz", "/reconcile"]
 
 
 def statuses(url: str, n: int, forwarded: list[str] | None = None) -> list[int]:
