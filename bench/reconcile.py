@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -112,12 +113,19 @@ def http(store: str, texts: list[str], seconds: float = 10.0) -> dict:
 
     with start_server(Path(store), "--rate-limit", "0", "--http-workers", "2") as server:
         def post(batch: list[str]) -> float:
+            """Seconds until the batch is answered (after 503s while the index is being built, as a client retries)."""
             queries = {f"q{i}": {"query": t} for i, t in enumerate(batch)}
             data = urllib.parse.urlencode({"queries": json.dumps(queries)}).encode()
             started = time.perf_counter()
-            with urllib.request.urlopen(server.url + "/reconcile", data=data, timeout=120) as r:
-                json.loads(r.read())
-            return time.perf_counter() - started
+            while True:
+                try:
+                    with urllib.request.urlopen(server.url + "/reconcile", data=data, timeout=120) as r:
+                        json.loads(r.read())
+                    return time.perf_counter() - started
+                except urllib.error.HTTPError as e:
+                    if e.code != 503:
+                        raise
+                    time.sleep(float(e.headers.get("Retry-After", "1")))
 
         first = [post(texts[:10]) for _ in range(2)]  # each server process builds its index once
         batches = [texts[i:i + 10] for i in range(0, len(texts) - 9, 10)]
