@@ -31,7 +31,6 @@ import functools
 import json
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
@@ -49,6 +48,7 @@ from graph.reconciliation.reference import ReferencePlaces, Thing
 from graph.reconciliation.schema import Schema, schema as load_schema
 from graph.store import KnowledgeGraph
 
+from .html import render
 from .pool import ClientGone, MemoryLimit, Overloaded, QueryTimeout, WorkerFailed, read_own_store
 from .quality import style_policy
 
@@ -59,16 +59,6 @@ PREVIEW_STYLE = ("body{margin:0;font:14px/1.35 system-ui,sans-serif;color:#1b1b1
                  ".name a{color:#0b4f9c;text-decoration:none}.type{margin:0;color:#555;font-size:12px}"
                  ".description{margin:4px 0 0}"
                  ".id{margin:4px 0 0;color:#777;font-size:11px;word-break:break-all}")
-
-
-@functools.cache
-def _preview_template():
-    """The card's template, escaping every value (Jinja2 is imported on the first preview: servers start faster)."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    env = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
-                      autoescape=select_autoescape(default=True))
-    return env.get_template("reconcile_preview.html")
 
 
 class Refused(Exception):
@@ -340,13 +330,13 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
 
     def card(request: Request, thing: Thing | None, identifier: str, status: int) -> HTMLResponse:
         if thing is None:
-            values = {"name": "Inconnu", "types": "", "description": "Le graphe ne connaît pas cette entité.",
+            values = {"label": "Inconnu", "types": "", "description": "Le graphe ne connaît pas cette entité.",
                       "identifier": identifier, "page": None}
         else:
-            values = {"name": thing.name, "types": " · ".join(schema.types[t].name for t in thing.types),
+            values = {"label": thing.name, "types": " · ".join(schema.types[t].name for t in thing.types),
                       "description": describe(thing, schema, service.reference.geo), "identifier": thing.iri,
                       "page": root(request) + "/" + short(thing.iri) if thing.in_graph else None}
-        html = _preview_template().render(style=PREVIEW_STYLE, **values)
+        html = render("reconcile_preview.html", "fr", style=PREVIEW_STYLE, **values)
         policy = style_policy(html).replace("frame-ancestors 'none'", "frame-ancestors *")
         return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": policy})
 
