@@ -81,3 +81,47 @@ def test_persons_are_also_compared_as_graph_persons_reads_them():
         found = ask(r, text, type="person")
         assert found[0].thing.iri.endswith("person-rubens-pierre-paul") and found[0].match, text
     assert not ask(r, "Peter Paul Rubens", type="place")
+
+
+GROUP = "http://www.cidoc-crm.org/cidoc-crm/E74_Group"
+MUSEUMS = f"""
+<{BASE}org/museofile/M0650> a <{GROUP}> ; <{LABEL}> "musée de l'hôtel Sandelin" .
+<{BASE}org/name/musee-sandelin> a <{GROUP}> ; <{LABEL}> "Musée Sandelin" .
+<{BASE}org/museofile/M0640> a <{GROUP}> ; <{LABEL}> "musée des beaux-arts" .
+<{BASE}org/museofile/M0638> a <{GROUP}> ; <{LABEL}> "musée des beaux-arts" .
+"""
+SAME_INSTITUTION = f"<{BASE}org/name/musee-sandelin> <http://www.w3.org/2002/07/owl#sameAs> <{BASE}org/museofile/M0650> ."
+
+
+def test_groups_the_links_graph_makes_one_institution_are_one_candidate():
+    before = ask(reconciler(store(("museo", MUSEUMS))), "Musée Sandelin", type="group")
+    assert before[0].thing.iri == f"{BASE}org/name/musee-sandelin" and before[0].match
+    r = reconciler(store(("museo", MUSEUMS), ("links", SAME_INSTITUTION)))
+    found = ask(r, "Musée Sandelin", type="group")
+    assert found[0].thing.iri == f"{BASE}org/museofile/M0650" and found[0].match and found[0].thing.canonical
+    assert all("musee-sandelin" not in c.thing.iri for c in found)  # the linked group is not a candidate of its own
+    assert r.index.find("org/name/musee-sandelin") == r.index.find("org/museofile/M0650")  # its id still finds it
+
+
+def test_a_museum_named_with_its_commune_is_the_one_of_that_commune():
+    """The reference tables put M0640 in Arras and M0638 in Valenciennes; both are "musée des beaux-arts"."""
+    r = reconciler(store(("museo", MUSEUMS)))
+    alone = ask(r, "Musée des Beaux-Arts", type="group")
+    assert {c.thing.iri for c in alone[:2]} == {f"{BASE}org/museofile/M0640", f"{BASE}org/museofile/M0638"}
+    assert not any(c.match for c in alone)
+    for text in ("Musée des Beaux-Arts d'Arras", "musée des beaux-arts, Arras", "Musée des Beaux-Arts Arras"):
+        found = ask(r, text, type="group")
+        assert found[0].thing.iri == f"{BASE}org/museofile/M0640" and found[0].match, text
+        assert {"id": "name_in_commune", "value": "Arras"} in found[0].features
+        assert found[1].score < found[0].score and not found[1].match
+
+
+def test_a_surname_alone_finds_the_person_before_a_namesake_of_another_type():
+    """OpenRefine sends type_strict "should" with the chosen type: the commune Vauban (Saône-et-Loire) comes after."""
+    vauban = f'<{BASE}sudoc/2#sudoc/person-vauban> a <{CRM}E21_Person> ; <{LABEL}> "Vauban, Sébastien Le Prestre de (1633-1707)" .'
+    r = reconciler(store(("sudoc", vauban)))
+    found = ask(r, "Vauban", type="person", type_strict="should")
+    assert found[0].thing.iri.endswith("person-vauban") and found[0].score == 80 and not found[0].match
+    commune = next(c for c in found if c.thing.iri == f"{BASE}place/commune/71561")
+    assert commune.score <= 50 and not commune.match and {"id": "type_match", "value": False} in commune.features
+    assert ask(r, "Vauban")[0].thing.iri == f"{BASE}place/commune/71561"  # without a type, the commune's exact name

@@ -8,7 +8,10 @@ no work in the store: a name's key, its words, an identifier each lead straight 
 Entities are the resources with an IRI of their own: the parts of a record (``{record}#…``) are not,
 except the persons a record names (*mentions*), as long as no canonical person of the links graph
 (``patrimoine link``: ``pkg:hasMention``) stands for them; when one does, the canonical person takes
-the mentions' names, years and identifiers, and the mentions are left out.
+the mentions' names, years and identifiers, and the mentions are left out. Groups the links graph
+says are one institution (``owl:sameAs`` between two ``org/`` IRIs: ``Musée Sandelin`` is the *musée
+de l'hôtel Sandelin*) are folded the same way into that institution. A folded IRI still finds the
+entity it is folded into (:meth:`EntityIndex.find`).
 
 Memory is kept small: entities are numbers, postings are ``array('I')``, an entity's types a
 shared tuple.
@@ -26,9 +29,10 @@ import pyoxigraph as ox
 
 from graph import authorities
 from graph.geo import Geography
+from graph.institutions import Institutions
 from graph.namespaces import CRM, OWL, PKG, RDFS, SKOS
 
-from .keys import key, person_key, years_in
+from .keys import key, person_key, surname_key, years_in
 from .schema import Schema
 
 Span = tuple[int, int]
@@ -56,7 +60,7 @@ class EntityIndex:
         self.iris: list[str] = []
         self.names: list[str] = []
         self.types: list[tuple[str, ...]] = []  # most specific first, broader types after
-        self.canonical: array = array("B")  # 1 for a person of the links graph
+        self.canonical: array = array("B")  # 1 for an entity the links graph makes stand for others
         self.labels: list[tuple[str, ...]] = []  # the keys (Key.text) of each entity's names
         self.by_key: dict[str, array] = {}  # Key.text → entities
         self.by_sorted: dict[str, array] = {}  # Key.sorted → entities
@@ -114,8 +118,8 @@ class _Builder:
         self.kg = kg
         self.schema = index.schema
         self.base = index.base
-        self.person_of: dict[str, str] = {}  # mention → canonical person
-        self.persons: set[str] = set()  # canonical persons
+        self.folded: dict[str, str] = {}  # a person mention, a group → the entity the links graph makes stand for it
+        self.standing: set[str] = set()  # the entities standing for others
         self.labels: list[list[str]] = []
         self.type_sets: list[set[str]] = []
         self.shared_types: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -127,9 +131,10 @@ class _Builder:
 
     def run(self) -> None:
         index = self.index
-        self.person_of = {r[1].value: r[0].value for r in self.rows(
+        self.folded = {r[1].value: r[0].value for r in self.rows(
             f"SELECT ?p ?m WHERE {{ ?p {PKG.hasMention} ?m }}") if isinstance(r[0], ox.NamedNode)}
-        self.persons = set(self.person_of.values())
+        self.folded.update(self._same_institutions())
+        self.standing = set(self.folded.values())
         tops = [t for t in self.schema.types.values() if t.cls is not None]
         for t in tops:
             self._entities(t.id, t.cls)
@@ -139,12 +144,30 @@ class _Builder:
         self._years()
         self._places()
         self._finish()
+        for iri, target in self.folded.items():
+            if (n := index.number.get(target)) is not None:
+                index.number.setdefault(iri, n)
         index.stats.entities = len(index)
         index.stats.labels = sum(len(x) for x in index.labels)
         index.stats.tokens = len(index.by_token)
         index.stats.identifiers = sum(len(x) for x in index.ids.values())
         for types in index.types:
             index.stats.by_type[types[-1]] = index.stats.by_type.get(types[-1], 0) + 1
+
+    def _same_institutions(self) -> dict[str, str]:
+        """Group → the institution the links graph says it is (``owl:sameAs`` from ``patrimoine link``), chains followed."""
+        org = self.base + "org/"
+        same = {s.value: o.value for s, o in self.rows(f"SELECT ?s ?o WHERE {{ GRAPH {self.kg.links} {{ ?s {OWL.sameAs} ?o }} }}")
+                if isinstance(o, ox.NamedNode) and s.value.startswith(org) and o.value.startswith(org)}
+        out = {}
+        for group in same:
+            target, seen = same[group], {group}
+            while target in same and target not in seen:
+                seen.add(target)
+                target = same[target]
+            if target != group:
+                out[group] = target
+        return out
 
     def _entity(self, iri: str, type_id: str, canonical: bool = False) -> int:
         index = self.index
@@ -178,13 +201,13 @@ class _Builder:
             iri = s.value
             if not self._accepts(iri, type_id):
                 continue
-            if type_id == "person":
-                person = self.person_of.get(iri)
-                if person is not None:  # a mention the links graph links: its names go to the person
-                    n = self._entity(person, type_id, canonical=True)
+            if type_id in ("person", "group"):
+                target = self.folded.get(iri)
+                if target is not None:  # a mention, a group the links graph folds: its names go to its entity
+                    n = self._entity(target, type_id, canonical=True)
                     self.labels[n].append(label.value)
                     continue
-                if iri in self.persons:
+                if iri in self.standing:
                     n = self._entity(iri, type_id, canonical=True)
                     self.index.canonical[n] = 1
                     self._name(n, label.value, first=True)
@@ -230,7 +253,7 @@ class _Builder:
     def _subject(self, term) -> int | None:
         if not isinstance(term, ox.NamedNode):
             return None
-        iri = self.person_of.get(term.value, term.value)
+        iri = self.folded.get(term.value, term.value)
         return self.index.number.get(iri)
 
     def _identifiers(self) -> None:
@@ -287,7 +310,8 @@ class _Builder:
 
     def _places(self) -> None:
         """The communes, departments, regions and countries each place, object and group lies in: the place it
-        falls within (crm:P89), or that its location or residence falls within; the reference data says the rest."""
+        falls within (crm:P89), or that its location or residence falls within; the reference data says the rest
+        (and where the institutions of the reference tables are)."""
         geo = self.geo_places
         located = f"{CRM.P55_has_current_location}|{CRM.P74_has_current_or_former_residence}"
         for t in ("place", "object", "group"):
@@ -297,11 +321,15 @@ class _Builder:
                 n = self._subject(s)
                 if n is not None and isinstance(c, ox.NamedNode):
                     self.places.setdefault(n, set()).update(geo(c.value))
+        org, institutions = self.base + "org/", Institutions.default()
         for n, iri in enumerate(self.index.iris):
             if iri.startswith(self.base + "place/"):
                 codes = geo(iri)
                 if codes:
                     self.places.setdefault(n, set()).update(codes)
+            elif iri.startswith(org) and (inst := institutions.get(*iri[len(org):].partition("/")[::2])):
+                place = f"commune/{inst.commune}" if inst.commune else f"department/{inst.department}"
+                self.places.setdefault(n, set()).update(geo(self.base + "place/" + place))
 
     def geo_places(self, iri: str) -> list[str]:
         """``place/commune/80021`` → ``c:80021``, ``d:80``, ``r:32``: a place and what the reference data puts it in."""
@@ -337,10 +365,10 @@ class _Builder:
                 words.update(k.tokens)
             if "person" in self.type_sets[n]:
                 for label in labels:
-                    pk = person_key(label)
-                    if pk and pk not in keys:
-                        keys.append(pk)
-                        _post(by_sorted, pk, n)
+                    for pk in (person_key(label), surname_key(label)):
+                        if pk and pk not in keys:
+                            keys.append(pk)
+                            _post(by_sorted, pk, n)
             for w in words:
                 _post(by_token, w, n)
             index.labels.append(tuple(keys))

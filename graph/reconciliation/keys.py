@@ -10,7 +10,8 @@ hyphens do not count, ``St``/``Ste`` are ``saint``/``sainte``) and :func:`graph.
 - the order of the words does not count for :attr:`Key.sorted` (``Viollet-le-Duc, Eugène`` and
   ``Eugène Viollet-le-Duc``: ``Nom, Prénom`` and ``Prénom Nom``);
 - persons' names are also compared as :mod:`graph.persons` reads them (:func:`person_key`): without
-  particles, one form per forename across languages (``Vinci, Léonard de``, ``Leonardo da Vinci``).
+  particles, one form per forename across languages (``Vinci, Léonard de``, ``Leonardo da Vinci``),
+  and by their surname alone (:func:`surname_key`: a column of surnames, ``Vauban``, ``Goya``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,15 @@ def person_key(name: str) -> str:
     natural order), prefixed ``p:`` so that it never meets another key."""
     k = parse_name(name, "inverted" if "," in name else "natural").key
     return "p:" + k if k.strip(":sf ") else ""
+
+
+def surname_key(name: str) -> str:
+    """The surname of a heading written ``Nom, Prénom`` (``Vauban, Sébastien Le Prestre de`` → ``n:vauban``),
+    prefixed ``n:``; "" for a name written otherwise."""
+    if "," not in name:
+        return ""
+    k = key(name.split(",", 1)[0])
+    return "n:" + k.text if k and len(k.text) > 2 else ""
 
 
 def years_in(name: str) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:

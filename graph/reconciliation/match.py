@@ -7,15 +7,19 @@ reference data (:mod:`.reference`). Each is scored from 0 to 100:
 - the name: 1 for the same key (case, accents, punctuation, ``St``/``Saint``, a leading article,
   qualifiers in brackets do not count), 0.98 for the same words in another order (``Nom, Prénom``
   and ``Prénom Nom``), else 0.95 × the best of the words in common and the three-letter pieces of
-  words in common (both as Dice coefficients: a typo or a missing word costs a little);
+  words in common (both as Dice coefficients: a typo or a missing word costs a little); a person's
+  surname alone (``Vauban`` for ``Vauban, Sébastien Le Prestre de``) is 0.8, never exact; a group's
+  name followed by its commune (``Musée des Beaux-Arts d'Arras`` for the *Musée des Beaux-Arts* in
+  Arras) is compared without the commune;
 - each property the query gives agrees, disagrees or is unknown for the candidate; the score is
   ``100 × name × (1 − 0.4 × disagreeing/given − 0.1 × unknown/given)``, 100 for an identifier that
   agrees;
-- ``type_strict: "should"`` takes 10 % off a candidate of none of the query's types.
+- ``type_strict: "should"`` (what OpenRefine sends when a type is chosen) halves the score of a
+  candidate of none of the query's types: it comes after those of the type, never a match.
 
 ``match`` is true for one candidate only, and only when it is unambiguous: the one candidate an
-identifier of the query designates, or else the one candidate whose name is exact and none of whose
-properties disagrees.
+identifier of the query designates, or else the one candidate of the query's types whose name is
+exact and none of whose properties disagrees.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from functools import lru_cache
 
 from graph import authorities
 from graph.geo import is_insee_code
+from graph.institution_links import _without_commune
 
 from .index import EntityIndex, id_key
 from .keys import Key, key, person_key
@@ -44,6 +49,8 @@ MAX_TYPES = 10
 MAX_SCORED = 50  # candidates scored per query besides those of the exact name: the most words in common
 MAX_POSTINGS = 1000  # entities a word adds; a commoner word only counts for the entities rarer words found
 EXACT = 0.98
+SURNAME = 0.8  # a person's surname alone
+OTHER_TYPE = 0.5  # the share of its score a candidate of none of the query's types keeps (type_strict "should")
 STRICTNESS = ("any", "should", "all")
 _YEAR = re.compile(r"-?\d{1,4}")
 
@@ -72,6 +79,7 @@ class Candidate:
     disagree: int = 0
     id_agree: bool = False
     id_disagree: bool = False
+    typed: bool = True  # of one of the query's types (or the query gives none)
 
 
 # -- reading queries ---------------------------------------------------------------
@@ -194,7 +202,9 @@ class Reconciler:
         qkey = key(query.text) if query.text else Key("", "", ())
         pkey = person_key(query.text) if query.text and self._wants("person", query) else ""
         things: dict[str, Thing] = {}
-        for n in self._entities(query, qkey) | set(self.index.by_sorted.get(pkey, ()) if pkey else ()):
+        named = self.index.by_sorted.get(pkey, ())[:MAX_POSTINGS] if pkey else ()
+        surnamed = self.index.by_sorted.get("n:" + qkey.text, ())[:MAX_POSTINGS] if pkey else ()
+        for n in self._entities(query, qkey).union(named, surnamed):
             thing = self.thing(n)
             things[thing.iri] = thing
         if query.text and self._wants("place", query):
@@ -281,6 +291,11 @@ class Reconciler:
         name = _name_score(qkey, thing) if qkey else 0.0
         if pkey and name < EXACT and pkey in thing.labels:  # the same person's name as graph/persons.py reads it
             name = EXACT
+        elif pkey and name < SURNAME and "n:" + qkey.text in thing.labels:
+            name = SURNAME
+        if name < EXACT and "group" in thing.types and (town := self._name_in_commune(qkey, thing)):
+            name = EXACT
+            features.append({"id": "name_in_commune", "value": town})
         if thing.resolved:
             name = 1.0
         elif thing.namesake and name >= EXACT:
@@ -306,14 +321,26 @@ class Reconciler:
             score = 100 * name * factor
         else:
             score = 0.0
-        if query.types and query.type_strict == "should" and not any(t in thing.types for t in query.types):
-            score *= 0.9
+        typed = not query.types or any(t in thing.types for t in query.types)
+        if not typed:
+            score *= OTHER_TYPE
             features.append({"id": "type_match", "value": False})
         if qkey:
             features.insert(0, {"id": "name", "value": round(name, 3)})
             features.insert(1, {"id": "name_exact", "value": name >= EXACT})
         features.append({"id": "in_graph", "value": thing.in_graph})
-        return Candidate(thing, round(score, 1), False, features, name, agree, disagree, id_agree, id_disagree)
+        return Candidate(thing, round(score, 1), False, features, name, agree, disagree, id_agree, id_disagree, typed)
+
+    def _name_in_commune(self, qkey: Key, thing: Thing) -> str:
+        """The commune of a group whose name the query gives followed by that commune's name, or ""."""
+        for code in thing.places:
+            commune = self.reference.geo.commune(code[2:]) if code.startswith("c:") else None
+            if commune is None:
+                continue
+            rest = _without_commune(qkey.text, commune.name)
+            if rest != qkey.text and _name_score(key(rest), thing) >= EXACT:
+                return commune.name
+        return ""
 
     def _agrees(self, thing: Thing, prop: Property, values: list[object]) -> bool | None:
         """True when a value of the query agrees with the candidate, False when the candidate's values
@@ -409,7 +436,7 @@ class Reconciler:
 def _name_score(qkey: Key, thing: Thing) -> float:
     best = 0.0
     for label in thing.labels:
-        if label.startswith("p:"):
+        if label[1:2] == ":":  # a person's key (p:) or surname (n:): compared apart
             continue
         if label == qkey.text:
             return 1.0
@@ -447,7 +474,7 @@ def _decide(candidates: list[Candidate]) -> None:
     if by_id:
         chosen = by_id if len(by_id) == 1 else []
     else:
-        chosen = [c for c in candidates if c.name_score >= EXACT and not c.disagree]
+        chosen = [c for c in candidates if c.name_score >= EXACT and not c.disagree and c.typed]
     if len(chosen) == 1:  # the unambiguous one first
         candidates.remove(chosen[0])
         candidates.insert(0, chosen[0])
