@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from graph.reconciliation.describe import describe
 from graph.reconciliation.index import EntityIndex
 from graph.reconciliation.keys import key, years_in
 from graph.reconciliation.match import Reconciler, read_query
@@ -101,6 +102,9 @@ def test_groups_the_links_graph_makes_one_institution_are_one_candidate():
     assert found[0].thing.iri == f"{BASE}org/museofile/M0650" and found[0].match and found[0].thing.canonical
     assert all("musee-sandelin" not in c.thing.iri for c in found)  # the linked group is not a candidate of its own
     assert r.index.find("org/name/musee-sandelin") == r.index.find("org/museofile/M0650")  # its id still finds it
+    by_id = ask(r, "", properties=[{"pid": "museofile", "v": "m0650"}])  # from the reference tables: no E42 here
+    assert by_id[0].thing.iri == f"{BASE}org/museofile/M0650" and by_id[0].match
+    assert describe(by_id[0].thing, r.schema, r.reference.geo) == "musée, Saint-Omer (62), identifiant Muséofile M0650"
 
 
 def test_a_museum_named_with_its_commune_is_the_one_of_that_commune():

@@ -19,7 +19,7 @@ def describe(thing: Thing, schema: Schema, geo: Geography) -> str:
     if birth or death:
         parts.append(f"{_year(birth)}–{_year(death)}")
     shown = {}
-    for pid, value in thing.ids:
+    for pid, value in sorted(thing.ids, key=lambda i: not thing.iri.endswith("/" + i[1])):  # its IRI's own id first
         if pid in SHOWN_IDS and pid not in shown:
             shown[pid] = value
     parts += [f"{schema.properties[p].name} {v}" for p, v in shown.items()]

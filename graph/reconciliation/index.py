@@ -37,6 +37,8 @@ from .schema import Schema
 
 Span = tuple[int, int]
 # The place codes an entity lies in (or is): "c:80021" commune, "d:80" department, "r:32" region, "k:fr" country.
+# The service's property of each identifier scheme of the reference tables of institutions (graph/institutions.py).
+INSTITUTION_IDS = {"museofile": "museofile", "archives": "archives-code", "rcr": "rcr", "isil": "isil"}
 PLACE_SCHEMES = {"place/commune/": "c", "place/department/": "d", "place/region/": "r", "place/country/": "k"}
 
 
@@ -143,6 +145,7 @@ class _Builder:
         self._authorities()
         self._years()
         self._places()
+        self._institutions()
         self._finish()
         for iri, target in self.folded.items():
             if (n := index.number.get(target)) is not None:
@@ -310,8 +313,7 @@ class _Builder:
 
     def _places(self) -> None:
         """The communes, departments, regions and countries each place, object and group lies in: the place it
-        falls within (crm:P89), or that its location or residence falls within; the reference data says the rest
-        (and where the institutions of the reference tables are)."""
+        falls within (crm:P89), or that its location or residence falls within; the reference data says the rest."""
         geo = self.geo_places
         located = f"{CRM.P55_has_current_location}|{CRM.P74_has_current_or_former_residence}"
         for t in ("place", "object", "group"):
@@ -321,15 +323,26 @@ class _Builder:
                 n = self._subject(s)
                 if n is not None and isinstance(c, ox.NamedNode):
                     self.places.setdefault(n, set()).update(geo(c.value))
-        org, institutions = self.base + "org/", Institutions.default()
         for n, iri in enumerate(self.index.iris):
             if iri.startswith(self.base + "place/"):
                 codes = geo(iri)
                 if codes:
                     self.places.setdefault(n, set()).update(codes)
-            elif iri.startswith(org) and (inst := institutions.get(*iri[len(org):].partition("/")[::2])):
-                place = f"commune/{inst.commune}" if inst.commune else f"department/{inst.department}"
-                self.places.setdefault(n, set()).update(geo(self.base + "place/" + place))
+
+    def _institutions(self) -> None:
+        """What the reference tables say of the institutions they describe: where each is, its own ids."""
+        org, institutions = self.base + "org/", Institutions.default()
+        for n, iri in enumerate(self.index.iris):
+            inst = institutions.get(*iri[len(org):].partition("/")[::2]) if iri.startswith(org) else None
+            if inst is None:
+                continue
+            place = f"commune/{inst.commune}" if inst.commune else f"department/{inst.department}"
+            self.places.setdefault(n, set()).update(self.geo_places(self.base + "place/" + place))
+            ids = self.ids.setdefault(n, set())
+            for scheme, value in inst.ids:
+                ids.add(("*", value))
+                if scheme in INSTITUTION_IDS:
+                    ids.add((INSTITUTION_IDS[scheme], value))
 
     def geo_places(self, iri: str) -> list[str]:
         """``place/commune/80021`` → ``c:80021``, ``d:80``, ``r:32``: a place and what the reference data puts it in."""
