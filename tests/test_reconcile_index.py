@@ -129,3 +129,15 @@ def test_a_surname_alone_finds_the_person_before_a_namesake_of_another_type():
     commune = next(c for c in found if c.thing.iri == f"{BASE}place/commune/71561")
     assert commune.score <= 50 and not commune.match and {"id": "type_match", "value": False} in commune.features
     assert ask(r, "Vauban")[0].thing.iri == f"{BASE}place/commune/71561"  # without a type, the commune's exact name
+
+
+def test_institutions_of_the_reference_tables_are_candidates_before_any_record_names_them():
+    r = reconciler(store(("museo", MUSEUMS)))
+    lam = ask(r, "LaM", type="museum")[0]  # M0639, "LaM - Lille Métropole Musée d'art moderne...", in no record here
+    assert lam.thing.iri == f"{BASE}org/museofile/M0639" and not lam.thing.in_graph and not lam.match
+    assert describe(lam.thing, r.schema, r.reference.geo).endswith("pas encore dans le graphe (référentiel)")
+    assert "Villeneuve-d'Ascq (59)" in describe(lam.thing, r.schema, r.reference.geo)
+    by_id = ask(r, "", properties=[{"pid": "museofile", "v": "M0639"}])[0]
+    assert by_id.thing.iri == lam.thing.iri and by_id.match  # its id designates it
+    matisse = ask(r, "Musée Matisse", type="museum")  # Nice's musée Matisse and Le Cateau's musée Henri Matisse
+    assert matisse[0].score == 100 and not any(c.match for c in matisse)

@@ -11,7 +11,9 @@ except the persons a record names (*mentions*), as long as no canonical person o
 the mentions' names, years and identifiers, and the mentions are left out. Groups the links graph
 says are one institution (``owl:sameAs`` between two ``org/`` IRIs: ``Musée Sandelin`` is the *musée
 de l'hôtel Sandelin*) are folded the same way into that institution. A folded IRI still finds the
-entity it is folded into (:meth:`EntityIndex.find`).
+entity it is folded into (:meth:`EntityIndex.find`). The institutions of the reference tables
+(:mod:`graph.institutions`) are entities too, with the IRI the graph mints for them, whether or not
+a record names them yet.
 
 Memory is kept small: entities are numbers, postings are ``array('I')``, an entity's types a
 shared tuple.
@@ -30,6 +32,7 @@ import pyoxigraph as ox
 from graph import authorities
 from graph.geo import Geography
 from graph.institutions import Institutions
+from graph.iri import segment
 from graph.namespaces import CRM, OWL, PKG, RDFS, SKOS
 
 from .keys import key, person_key, surname_key, years_in
@@ -63,6 +66,7 @@ class EntityIndex:
         self.names: list[str] = []
         self.types: list[tuple[str, ...]] = []  # most specific first, broader types after
         self.canonical: array = array("B")  # 1 for an entity the links graph makes stand for others
+        self.in_graph: array = array("B")  # 0 for an institution of the reference tables the graph does not name
         self.labels: list[tuple[str, ...]] = []  # the keys (Key.text) of each entity's names
         self.by_key: dict[str, array] = {}  # Key.text → entities
         self.by_sorted: dict[str, array] = {}  # Key.sorted → entities
@@ -140,12 +144,12 @@ class _Builder:
         tops = [t for t in self.schema.types.values() if t.cls is not None]
         for t in tops:
             self._entities(t.id, t.cls)
+        self._institutions()
         self._narrower()
         self._identifiers()
         self._authorities()
         self._years()
         self._places()
-        self._institutions()
         self._finish()
         for iri, target in self.folded.items():
             if (n := index.number.get(target)) is not None:
@@ -180,6 +184,7 @@ class _Builder:
             index.iris.append(iri)
             index.names.append("")
             index.canonical.append(1 if canonical else 0)
+            index.in_graph.append(1)
             self.labels.append([])
             self.type_sets.append({type_id})
         return n
@@ -330,14 +335,21 @@ class _Builder:
                     self.places.setdefault(n, set()).update(codes)
 
     def _institutions(self) -> None:
-        """What the reference tables say of the institutions they describe: where each is, its own ids."""
-        org, institutions = self.base + "org/", Institutions.default()
-        for n, iri in enumerate(self.index.iris):
-            inst = institutions.get(*iri[len(org):].partition("/")[::2]) if iri.startswith(org) else None
-            if inst is None:
-                continue
-            place = f"commune/{inst.commune}" if inst.commune else f"department/{inst.department}"
-            self.places.setdefault(n, set()).update(self.geo_places(self.base + "place/" + place))
+        """The institutions of the reference tables (the Musées de France, archives services...), in the graph or
+        not yet, with what the tables say of them: their names, where each is, their own ids."""
+        index = self.index
+        for inst in Institutions.default().known():
+            iri = self.base + f"org/{inst.scheme}/{segment(inst.id)}"
+            n = index.number.get(iri)
+            if n is None:
+                n = self._entity(iri, "group")
+                index.in_graph[n] = 0
+            for name in (inst.name, *inst.names):
+                for part in (name, *name.split(" - ")) if name and " - " in name else (name,) if name else ():
+                    self._name(n, part)  # "LaM - Lille Métropole Musée d'art moderne...": also "LaM"
+            place = f"commune/{inst.commune}" if inst.commune else f"department/{inst.department}" if inst.department else ""
+            if place:
+                self.places.setdefault(n, set()).update(self.geo_places(self.base + "place/" + place))
             ids = self.ids.setdefault(n, set())
             for scheme, value in inst.ids:
                 ids.add(("*", value))

@@ -19,7 +19,8 @@ reference data (:mod:`.reference`). Each is scored from 0 to 100:
 
 ``match`` is true for one candidate only, and only when it is unambiguous: the one candidate an
 identifier of the query designates, or else the one candidate of the query's types whose name is
-exact and none of whose properties disagrees.
+exact and none of whose properties disagrees (an institution of the reference tables that the graph
+does not name yet is never matched by its name alone).
 """
 
 from __future__ import annotations
@@ -237,7 +238,7 @@ class Reconciler:
         index = self.index
         years = {pid: spans[n] for pid, spans in index.years.items() if n in spans}
         return Thing(index.iris[n], index.names[n], index.types[n], index.labels[n], index.ids.get(n, ()),
-                     index.places.get(n, ()), years, bool(index.canonical[n]))
+                     index.places.get(n, ()), years, bool(index.canonical[n]), bool(index.in_graph[n]))
 
     # -- candidates
 
@@ -467,6 +468,12 @@ def _year(value: object) -> int | None:
     return int(m.group()) if m else None
 
 
+def _may_match(thing: Thing) -> bool:
+    """An institution the graph does not name yet is never matched on its name alone: the reference tables name
+    namesakes all over France (the musée Matisse of Nice for the one of Le Cateau-Cambrésis)."""
+    return thing.in_graph or "group" not in thing.types
+
+
 def _decide(candidates: list[Candidate]) -> None:
     """Mark the first candidate a match when it is the only one an identifier designates, or else the only one
     whose name is exact with no property against it."""
@@ -474,7 +481,7 @@ def _decide(candidates: list[Candidate]) -> None:
     if by_id:
         chosen = by_id if len(by_id) == 1 else []
     else:
-        chosen = [c for c in candidates if c.name_score >= EXACT and not c.disagree and c.typed]
+        chosen = [c for c in candidates if c.name_score >= EXACT and not c.disagree and c.typed and _may_match(c.thing)]
     if len(chosen) == 1:  # the unambiguous one first
         candidates.remove(chosen[0])
         candidates.insert(0, chosen[0])
