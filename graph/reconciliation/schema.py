@@ -26,6 +26,14 @@ def absolute(path: str, base: str) -> str:
     return base + path
 
 
+def _as_json(self) -> dict:
+    """A type or a property as the API writes it: id, name, and its description when it has one."""
+    out: dict = {"id": self.id, "name": self.name}
+    if self.description:
+        out["description"] = self.description
+    return out
+
+
 @dataclass(frozen=True)
 class Type:
     id: str
@@ -37,11 +45,7 @@ class Type:
     has_type: tuple[str, ...] = ()  # concept IRIs (absolute)
     scheme: tuple[str, ...] = ()  # concept scheme IRIs (absolute)
 
-    def as_json(self) -> dict:
-        out: dict = {"id": self.id, "name": self.name}
-        if self.description:
-            out["description"] = self.description
-        return out
+    as_json = _as_json
 
 
 @dataclass(frozen=True)
@@ -57,11 +61,7 @@ class Property:
     authority: str | None = None  # a scheme of graph/data/authorities.json
     pattern: str | None = None  # for years: ?s to the time-span's ?v (begin) and ?w (end)
 
-    def as_json(self) -> dict:
-        out = {"id": self.id, "name": self.name}
-        if self.description:
-            out["description"] = self.description
-        return out
+    as_json = _as_json
 
 
 @dataclass(frozen=True)
