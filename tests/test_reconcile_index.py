@@ -139,5 +139,8 @@ def test_institutions_of_the_reference_tables_are_candidates_before_any_record_n
     assert "Villeneuve-d'Ascq (59)" in describe(lam.thing, r.schema, r.reference.geo)
     by_id = ask(r, "", properties=[{"pid": "museofile", "v": "M0639"}])[0]
     assert by_id.thing.iri == lam.thing.iri and by_id.match  # its id designates it
+    suggested = [t.iri for t in r.suggest("musée des beaux", ["museum"], 0, 10)]
+    assert sorted(suggested[:2]) == [f"{BASE}org/museofile/M0638", f"{BASE}org/museofile/M0640"]  # the graph's first
+    assert len(suggested) == 10  # then the reference tables' many musées des beaux-arts
     matisse = ask(r, "Musée Matisse", type="museum")  # Nice's musée Matisse and Le Cateau's musée Henri Matisse
     assert matisse[0].score == 100 and not any(c.match for c in matisse)

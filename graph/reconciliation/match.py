@@ -407,7 +407,8 @@ class Reconciler:
     # -- suggest
 
     def suggest(self, prefix: str, types: list[str], start: int, limit: int) -> list[Thing]:
-        """Entities whose name starts with ``prefix`` (or one of whose words does), best first."""
+        """Entities whose name starts with ``prefix`` (or one of whose words does), best first: those the graph
+        names before the institutions of the reference tables it does not name yet."""
         k = key(prefix)
         if not k:
             return []
@@ -429,7 +430,8 @@ class Reconciler:
                 continue
             labels = index.labels[n]
             starts = any(label.startswith(k.text) for label in labels)
-            ranked.append((not starts, not index.canonical[n], len(labels[0]) if labels else 0, index.names[n], n))
+            ranked.append((not index.in_graph[n], not starts, not index.canonical[n], len(labels[0]) if labels else 0,
+                           index.names[n], n))
         ranked.sort()
         return [self.thing(r[-1]) for r in ranked[start:start + limit]]
 
