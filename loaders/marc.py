@@ -666,7 +666,20 @@ class RecordMapping:
             text = text[spec["start"]:spec["end"]]
         return text.strip().lower() or spec.get("default")
 
+    def not_a_document(self) -> str | None:
+        """Why the record is an authority (or holdings...) record, by its leader or its 003; None for a document."""
+        spec = self.p["authorities"]
+        if (kind := self.r.leader[6]) != " " and kind in spec["types"]:
+            return f"leader/06 {kind!r}"
+        uri = self.r.control.get("003", "")
+        if spec.get("record_uri") and re.match(spec["record_uri"], uri):
+            return f"003 {uri}"
+        return None
+
     def run(self) -> None:
+        if why := self.not_a_document():
+            raise RecordError(f"an authority record ({why}), not the description of a document: "
+                              "authorities are linked by their IRIs, not loaded as records")
         titles = [t for f in self.r.fields(self.p["title"]["tag"]) if (t := compose(f, self.p["title"]["parts"]))]
         if not titles:
             raise RecordError(f"no title ({self.p['title']['tag']} ${next(iter(self.p['title']['parts']))})")

@@ -116,3 +116,15 @@ def test_an_edm_property_with_both_a_resource_and_a_text_keeps_the_record():
     kg, report = load_file(OUTSIDE / "europeana-ucd-rights-resource-and-text.edm.xml", fmt=None)
     assert (report.counts.records_loaded, report.counts.records_rejected, report.counts.values_dropped) == (1, 0, 1)
     assert "http://creativecommons.org/licenses/by-nc-sa/4.0/" in values(kg, "SELECT ?r WHERE { ?s dc:rights ?r }")
+
+
+def test_an_idref_authority_record_is_refused_as_one_not_as_an_untitled_book():
+    # IdRef serves authorities (here a RAMEAU subject) in UNIMARC/A, which the Sudoc's tools mix with records
+    path = SAMPLES / "marc" / "idref-02731667X.unimarc.xml"
+    assert detect(path).name == "unimarc"
+    kg, report = load_file(path, fmt=None)
+    assert (report.counts.records_read, report.counts.records_loaded, report.counts.records_rejected) == (1, 0, 1)
+    [rejected] = report.rejections
+    assert (rejected["source_id"], rejected["line"]) == ("02731667X", 1)
+    assert rejected["reason"].startswith("an authority record (003 http://www.idref.fr/02731667X), not the description")
+
