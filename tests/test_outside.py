@@ -128,3 +128,28 @@ def test_an_idref_authority_record_is_refused_as_one_not_as_an_untitled_book():
     assert (rejected["source_id"], rejected["line"]) == ("02731667X", 1)
     assert rejected["reason"].startswith("an authority record (003 http://www.idref.fr/02731667X), not the description")
 
+
+def test_a_gertrude_export_from_occitanie_is_placed_by_its_lambert_93_coordinates():
+    from graph.geo import Geography
+    from test_pop_coordinates import km, located, point
+
+    kg, report = load_file(OUTSIDE / "GERTRUDE_xmlToMERIMEE_lexicovide.txt", fmt=None)
+    assert (report.counts.records_read, report.counts.records_loaded, report.counts.records_rejected) == (13, 13, 0)
+    geo = Geography.default()
+    placed = checked = 0
+    for ref, insee in rows(kg, """SELECT ?ref ?insee WHERE { ?o crm:P1_is_identified_by ?i .
+            ?i crm:P190_has_symbolic_content ?ref ; crm:P2_has_type/skos:prefLabel "référence POP"@fr .
+            ?o crm:P55_has_current_location/crm:P89_falls_within/crm:P1_is_identified_by/crm:P190_has_symbolic_content ?insee
+            FILTER(REGEX(?insee, "^30[0-9]{3}$")) }"""):
+        found = located(kg, ref)
+        if found["written"] is None:
+            continue  # IA30001137 gives no COOR
+        assert found["written"].endswith("(ZONE Lambert93)")
+        placed += 1
+        if (centre := geo.coordinates(insee)) is not None:  # GeoNames has the centre of 10 of the 12 communes
+            assert km(point(found["wkt"]), centre) < 8.0, (ref, insee)  # within its commune
+            checked += 1
+    assert (placed, checked) == (12, 10)
+    # the Inventory dossier (DOSURL) is a page about the building, besides its POP notice
+    assert "https://ressourcespatrimoines.laregion.fr/ark:/46855/inventaire_IA30001143.locale=fr" in values(
+        kg, f"SELECT ?u WHERE {{ <{kg.minter.base}pop/IA30001143> crm:P129i_is_subject_of/la:access_point ?u }}")

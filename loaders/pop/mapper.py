@@ -87,6 +87,9 @@ def _heritage_object(record: SourceRecord, ref: str, ctx: MappingContext) -> Non
     base = p["bases"][record.kind]
     b.classify(obj, "pop-base", base["label"])
     b.page(obj, base["notice"] + ref)
+    for url in (u.strip() for code in p["pages"] for u in f.get(code, [])):  # the Inventory dossier, HTML or PDF
+        if url.startswith(("http://", "https://")):
+            b.page(obj, url)
     for n, title in enumerate(all_titles, 1):
         b.title(obj, title, n)
     for code, scheme in p["classify"].items():
