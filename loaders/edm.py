@@ -40,7 +40,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from lxml import etree
 
-from graph.iri import Minter
+from graph.iri import Minter, slug
 from graph.links import is_safe
 from graph.mapping import MappingContext
 from graph.namespaces import CRM, DCTERMS, EDM, OWL, PREFIXES, RDF, SKOS, WGS84
@@ -56,6 +56,7 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # Stands for the provider's relative IRIs until the mapper knows the graph's base IRI.
 LOCAL = "http://local.invalid/"
 _LOCAL_TERM = f"<{LOCAL}"
+_LOCAL_FRAGMENT = f"<{LOCAL}#"  # a fragment-only identifier, relative to the file
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _NAMESPACES = {**PREFIXES, "svcs": "http://rdfs.org/sioc/services#", "schema": "https://schema.org/"}
 
@@ -445,14 +446,16 @@ class _Mapper:
     """Writes one record: the provider's EDM statements, then the CIDOC-CRM view of its CHO.
 
     Terms are written with the graph's IRIs: the provider's relative IRIs under
-    ``{base}edm/``, blank nodes as parts of the CHO (``{cho}#node-1``...), the
-    aggregation as ``{cho}#{dataset}/aggregation``.
+    ``{base}edm/``, blank nodes as parts of the CHO (``{cho}#node-1``...), and so are
+    fragment-only identifiers (``#pid_0``, relative to the file: two files' ``#pid_0`` are
+    two nodes), ``{cho}#{dataset}/local-pid-0``; the aggregation as ``{cho}#{dataset}/aggregation``.
     """
 
     def __init__(self, view: View, ctx: MappingContext) -> None:
         self.view, self.g, self.ctx, self.b = view, view.graph, ctx, ctx.b
         self.local = f"<{ctx.m.base}edm/"
         self.blank: dict[str, str] = {}
+        self.fragments: dict[str, str] = {}
         self.renamed: dict[str, str] = {}
         self.cho = self.term(view.cho)
         self.aggregation = self.b.part(self.cho, "aggregation")
@@ -462,6 +465,10 @@ class _Mapper:
         text = str(value)
         if text in self.renamed:
             return self.renamed[text]
+        if text.startswith(_LOCAL_FRAGMENT) and text != str(self.view.cho):
+            if text not in self.fragments:
+                self.fragments[text] = self.b.part(self.cho, "local-" + slug(text[len(_LOCAL_FRAGMENT):-1]))
+            return self.fragments[text]
         if text.startswith(_LOCAL_TERM):
             return self.local + text[len(_LOCAL_TERM):]
         if text.startswith("_:"):

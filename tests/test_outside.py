@@ -153,3 +153,15 @@ def test_a_gertrude_export_from_occitanie_is_placed_by_its_lambert_93_coordinate
     # the Inventory dossier (DOSURL) is a page about the building, besides its POP notice
     assert "https://ressourcespatrimoines.laregion.fr/ark:/46855/inventaire_IA30001143.locale=fr" in values(
         kg, f"SELECT ?u WHERE {{ <{kg.minter.base}pop/IA30001143> crm:P129i_is_subject_of/la:access_point ?u }}")
+
+
+def test_fragment_identifiers_of_an_edm_file_are_parts_of_its_record():
+    # Europeana's PersistentIdentifier nodes are written rdf:about="#pid_0": relative to the file, so another
+    # file's #pid_0 is another node; they were all one node, {base}edm/#pid_0
+    kg, _ = load_file(OUTSIDE / "europeana-ucd-rights-resource-and-text.edm.xml", fmt=None)
+    found = rows(kg, """SELECT ?cho ?pid ?url WHERE { ?cho edm:pid ?pid . ?pid a edm:PersistentIdentifier ;
+        edm:hasURL ?url }""")
+    assert {url for _, _, url in found} == {"https://n2t.net/ark:/12148/bpt6k279983", "https://n2t.net/ark:/12148/bpt6k279984"}
+    for cho, pid, _ in found:
+        assert pid.startswith(cho + "#") and pid.rsplit("/", 1)[-1] in ("local-pid-0", "local-pid-1")
+    assert values(kg, "SELECT ?s WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?s), 'edm/#')) }") == set()
