@@ -11,8 +11,8 @@ Then, each step in its own process (its peak memory is its own, read from the ke
 
 * load: ``patrimoine load --region all`` of the three exports (three datasets);
 * link: ``patrimoine link`` (when the installed ``patrimoine`` has it), stopped after ``--link-timeout``;
-* settle: the store opened once more and compacted (``Store.optimize``), as RocksDB does by itself
-  in the background a few seconds after a bulk load: sizes compare settled stores;
+* settle: the store opened once more and compacted (``Store.optimize``): sizes compare compacted
+  stores (the raw one's size just after its bulk load is printed too);
 * validate: ``patrimoine validate --format json``;
 * queries: the README's example queries, as written (materialised shortcuts) and through the CRM
   paths alone, each run to its last row, twice (cold and warm), in a read-only store;
