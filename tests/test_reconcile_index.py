@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pyoxigraph as ox
+
+from graph.namespaces import sparql_prefixes
+from graph.reconciliation import extension
 
 from graph.reconciliation.describe import describe
 from graph.reconciliation.index import EntityIndex
@@ -144,3 +149,23 @@ def test_institutions_of_the_reference_tables_are_candidates_before_any_record_n
     assert len(suggested) == 10  # then the reference tables' many musées des beaux-arts
     matisse = ask(r, "Musée Matisse", type="museum")  # Nice's musée Matisse and Le Cateau's musée Henri Matisse
     assert matisse[0].score == 100 and not any(c.match for c in matisse)
+
+
+def test_data_extension_gives_an_institution_the_commune_of_the_groups_linked_to_it():
+    """The records place "Musée Sandelin" (a group of its own) in Saint-Omer; the institution it is takes that commune."""
+    place_type = f"{BASE}concept/place-type/commune"
+    residence = f"""
+<{BASE}org/name/musee-sandelin> <{CRM}P74_has_current_or_former_residence> <{BASE}org/name/musee-sandelin#address> .
+<{BASE}org/name/musee-sandelin#address> <{CRM}P89_falls_within> <{BASE}place/commune/62765> .
+<{BASE}place/commune/62765> <{CRM}P2_has_type> <{place_type}> ; <{LABEL}> "Saint-Omer" ."""
+    sc = schema(BASE)
+    props, iris = [sc.extensions["commune"]], [f"{BASE}org/museofile/M0650"]
+
+    def communes(kg: KnowledgeGraph) -> list:
+        text = sparql_prefixes() + extension.sparql(iris, props)
+        results = json.loads(kg.store.query(text, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON))
+        return extension.rows(iris, ["org/museofile/M0650"], props, results, BASE)["rows"]["org/museofile/M0650"]["commune"]
+
+    assert communes(store(("museo", MUSEUMS + residence))) == []  # not yet linked
+    linked = store(("museo", MUSEUMS + residence), ("links", SAME_INSTITUTION))
+    assert communes(linked) == [{"id": "place/commune/62765", "name": "Saint-Omer"}]
