@@ -111,7 +111,8 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
         else:
             path = request.url.path
             formats = {FORMAT_NAMES[f]: f"{path}?format={f}&lang={lang}" for f in FORMAT_NAMES}
-            page = report.render_html(lang, link=page_of, switch=switch_url(request, lang), formats=formats)
+            page = report.render_html(lang, link=page_of, switch=switch_url(request, lang), formats=formats,
+                                      dataset_link=lambda name: f"/quality/{quote(name, safe='')}?lang={lang}")
             response = HTMLResponse(page, headers={"Content-Security-Policy": style_policy(page)})
         remember(response, request)
         return response

@@ -28,9 +28,19 @@ class Record:
     dataset: str = ""
     institution: str = ""
     source_id: str = ""
-    identifiers: list[tuple[str, str]] = field(default_factory=list)  # (kind, value)
+    # identifier node -> (value, {language tag: kind}), the kind in every language the vocabulary gives
+    ids: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
     file: str = ""
     line: int | None = None
+
+    def identifiers(self, lang: str) -> list[tuple[str, str]]:
+        """(kind, value) of each identifier, the kind in ``lang`` when the vocabulary has it."""
+        out: list[tuple[str, str]] = []
+        for value, kinds in self.ids.values():
+            kind = kinds.get(lang) or kinds.get("") or next(iter(sorted(kinds.items())), ("", ""))[1]
+            if (kind, value) not in out:
+                out.append((kind, value))
+        return out
 
     @property
     def where(self) -> str:
@@ -54,8 +64,9 @@ def locate(kg: KnowledgeGraph | None, iris: Iterable[str], dataset: str | None =
     if kg is None or not records:
         return records
     todo = sorted(records)
+    names = {d.name for d in kg.datasets()}
     for start in range(0, len(todo), BATCH):
-        _describe(kg, [records[i] for i in todo[start:start + BATCH]])
+        _describe(kg, [records[i] for i in todo[start:start + BATCH]], names)
     if dataset is not None:
         for r in records.values():
             if dataset in r.dataset.split(", "):
@@ -64,7 +75,7 @@ def locate(kg: KnowledgeGraph | None, iris: Iterable[str], dataset: str | None =
     return records
 
 
-def _describe(kg: KnowledgeGraph, batch: list[Record]) -> None:
+def _describe(kg: KnowledgeGraph, batch: list[Record], datasets: set[str]) -> None:
     values = " ".join(f"<{r.iri}>" for r in batch)
     by_iri = {r.iri: r for r in batch}
     q = f"""SELECT ?r ?label ?name ?graph ?keeper ?provider WHERE {{
@@ -82,7 +93,8 @@ def _describe(kg: KnowledgeGraph, batch: list[Record]) -> None:
             r.label = row["label"].value
         name = row["name"].value if row["name"] is not None else None
         if name is None and not r.dataset and row["graph"] is not None and row["graph"].value.startswith(graphs):
-            name = row["graph"].value[len(graphs):]
+            # a dataset's graph; the graphs of shared entities and links belong to no dataset
+            name = row["graph"].value[len(graphs):] if row["graph"].value[len(graphs):] in datasets else None
         if name and name not in r.dataset.split(", "):  # a record several datasets describe names them all
             r.dataset = ", ".join(sorted(filter(None, [*r.dataset.split(", "), name])))
         if not r.institution:
@@ -91,14 +103,15 @@ def _describe(kg: KnowledgeGraph, batch: list[Record]) -> None:
                 if term is not None:
                     r.institution = term.value if isinstance(term, ox.Literal) else _label(kg, term)
                     break
-    q = f"""SELECT ?r ?value ?kind WHERE {{ VALUES ?r {{ {values} }}
+    q = f"""SELECT ?r ?id ?value ?kind WHERE {{ VALUES ?r {{ {values} }}
       ?r {CRM.P1_is_identified_by} ?id . ?id {CRM.P190_has_symbolic_content} ?value .
       OPTIONAL {{ ?id {CRM.P2_has_type} ?t . ?t {SKOS.prefLabel} ?kind }} }}"""
     for row in kg.query(q, dataset_clause=False):
         r = by_iri[row["r"].value]
-        pair = (row["kind"].value if row["kind"] is not None else "", row["value"].value)
-        if pair not in r.identifiers:
-            r.identifiers.append(pair)
+        _, kinds = r.ids.setdefault(str(row["id"]), (row["value"].value, {}))
+        kind = row["kind"]
+        if kind is not None:
+            kinds.setdefault(kind.language or "", kind.value)
 
 
 def _label(kg: KnowledgeGraph, term: ox.NamedNode | ox.BlankNode) -> str:

@@ -141,7 +141,7 @@ class Report:
                 "record": rec.iri,
                 "record_label": rec.label,
                 "source_id": rec.source_id,
-                "identifiers": "; ".join(f"{k}: {v}" if k else v for k, v in rec.identifiers),
+                "identifiers": "; ".join(f"{k}: {v}" if k else v for k, v in rec.identifiers(lang)),
                 "file": rec.file,
                 "line": rec.line,
                 "shape": top_of(r.shape).label(lang),
@@ -220,10 +220,10 @@ class Report:
                 out.write(f"{_shape_ref(s.parent.node)} sh:property {_shape_ref(s.node)} .\n")
 
     def render_html(self, lang: str, link: Callable[[str], str] | None = None, switch: str | None = None,
-                    formats: dict[str, str] | None = None) -> str:
+                    formats: dict[str, str] | None = None, dataset_link: Callable[[str], str] | None = None) -> str:
         from .html import render_html
 
-        return render_html(self, lang, link, switch, formats)
+        return render_html(self, lang, link, switch, formats, dataset_link)
 
     def render(self, fmt: str, lang: str, link: Callable[[str], str] | None = None) -> str:
         buf = io.StringIO()
