@@ -200,6 +200,10 @@ CASES: dict[str, tuple[str, str, set[tuple[str, str]]]] = {
            la:digitally_available_via ex:f . ex:g a dig:D1_Digital_Object .""",
         {("NodeKind", "la:access_point"), ("Pattern", "la:access_point"), ("Class", "la:digitally_available_via"),
          ("Or", "")}),
+    "ObjectImage": (
+        """ex:o a crm:E22_Human-Made_Object ; crm:P138i_has_representation ex:image . ex:image a crm:E36_Visual_Item .""",
+        "ex:o a crm:E22_Human-Made_Object .",
+        {("MinCount", "crm:P138i_has_representation")}),
     "ProvidedCHO": (
         """ex:cho a edm:ProvidedCHO ; dc:title "Calice"@fr ; edm:type "IMAGE" . ex:agg edm:aggregatedCHO ex:cho .""",
         """ex:cho a edm:ProvidedCHO ; edm:type "IMAGE" , "PICTURE" ; edm:currentLocation ex:a , ex:b .""",
@@ -268,6 +272,11 @@ def results_of(shape: str, turtle: str) -> list[Result]:
 
 def test_every_shape_has_a_case():
     assert {s.key.removeprefix(PKS) for s in shapes().top} == set(CASES)
+
+
+def test_the_shapes_use_every_severity():
+    every = [s for top in shapes().top for s in (top, *top.properties)]
+    assert {s.severity.rsplit("#", 1)[1] for s in every} == {"Violation", "Warning", "Info"}
 
 
 @pytest.mark.parametrize("shape", sorted(CASES))
@@ -378,8 +387,8 @@ def test_the_constructed_pop_samples_break_no_rule_of_the_crm_profile():
     pop = {d.name for d in kg.datasets() if "constructed-hdf" in d.name}
     europeana = ("ProvidedCHO", "Aggregation", "WebResource", "Edm")  # what Europeana asks is another matter
     for name in pop:
-        found = [r for r in validate(kg, shapes(), dataset=name).results
-                 if not r.shape.key.removeprefix(PKS).startswith(europeana)]
+        found = [r for r in validate(kg, shapes(), dataset=name).results  # information is advice, not a rule broken
+                 if not r.shape.key.removeprefix(PKS).startswith(europeana) and not r.severity.endswith("#Info")]
         assert found == [], (name, [(r.shape.key, str(r.focus), r.message("en")) for r in found[:5]])
 
 
