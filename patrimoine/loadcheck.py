@@ -12,7 +12,7 @@ the public graph holds only records that pass.
 from __future__ import annotations
 
 import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +44,9 @@ class LoadCheck:
     quarantined: int = 0  # records moved to the quarantine graph
     violations: int = 0
     warnings: int = 0
+    # violations about entities the records share (institutions, places...), not about the load's own
+    # records: lang -> message -> count
+    elsewhere: dict[str, Counter] = field(default_factory=dict)
 
 
 def check_load(minter: Minter, name: str, dataset_nt: Path, shared_nt: Path, record_lines: list[tuple[str, str]],
@@ -71,9 +74,14 @@ def _check(store: ox.Store, minter: Minter, name: str, dataset_nt: Path, shared_
     v = validate(store, read_shapes([shapes or DEFAULT_SHAPES]))
     own = _records_of(store, graph)
     by_record: dict[str, Flagged] = {}
+    elsewhere: dict[str, Counter] = {"fr": Counter(), "en": Counter()}
     for r in v.results:
+        if r.severity != VIOLATION:
+            continue
         iri = record_iri(r.focus)
-        if r.severity != VIOLATION or iri not in own:
+        if iri not in own:
+            for lang, counts in elsewhere.items():
+                counts[r.message(lang)] += 1
             continue
         f = by_record.get(iri) or by_record.setdefault(iri, Flagged(iri))
         for lang in ("fr", "en"):
@@ -86,7 +94,8 @@ def _check(store: ox.Store, minter: Minter, name: str, dataset_nt: Path, shared_
             if f is not None and not f.file:
                 f.file, f.line, f.source_id = file, line, sid
     result = LoadCheck(sorted(by_record.values(), key=lambda f: (f.file, f.line or 0, f.iri)),
-                       violations=v.count(VIOLATION), warnings=v.count("http://www.w3.org/ns/shacl#Warning"))
+                       violations=v.count(VIOLATION), warnings=v.count("http://www.w3.org/ns/shacl#Warning"),
+                       elsewhere=elsewhere)
     if quarantine is not None and by_record:
         result.quarantined = _move(store, graph, sorted(by_record), dataset_nt, quarantine)
     return result

@@ -92,6 +92,11 @@ def load_summary(r: "LoadReport", lang: str, graph: str) -> list[str]:
                         warnings=number(r.check.warnings, lang), records=number(len(r.check.flagged), lang)))
         for message, n in list(group_messages(r.check.flagged, lang).items())[:SHOWN]:
             out.append(line("rule", lang, n=number(n, lang), message=message))
+        elsewhere = r.check.elsewhere.get(lang)
+        if elsewhere:
+            out.append(line("elsewhere", lang, n=number(elsewhere.total(), lang)))
+            for message, n in elsewhere.most_common(SHOWN):
+                out.append(line("rule", lang, n=number(n, lang), message=message))
         if r.check.quarantined:
             out.append(line("quarantined", lang, n=number(r.check.quarantined, lang), graph=f"<{graph}/_quarantine>"))
     listed = c.records_rejected or c.records_skipped or c.values_dropped or (r.check is not None and r.check.flagged)

@@ -16,6 +16,7 @@ from conftest import DATA, SAMPLES
 PATRIMOINE = str(Path(sys.executable).parent / "patrimoine")
 SHAPES = DATA / "validation" / "load-shapes.ttl"
 MERIMEE = SAMPLES / "pop" / "constructed-hdf-merimee-opendata.csv"
+JOCONDE = SAMPLES / "pop" / "constructed-hdf-joconde-opendata.csv"
 BASE = "https://w3id.org/patrimoine-kg/"
 
 
@@ -99,6 +100,18 @@ def test_summary_and_report_in_french_by_option_or_locale(tmp_path: Path):
     assert messages["violation"] == "règle non respectée : Titre de plus de 25 caractères."
     r = run(store, "load", "--lang", "en", str(MERIMEE), lang_env="fr_FR.UTF-8")
     assert "16 records read, 14 loaded" in r.stdout
+
+
+def test_violations_about_shared_entities_are_counted_apart_from_the_records(tmp_path: Path):
+    """Joconde records name their museum by its Muséofile id; loaded without the Museo records, the
+    museums have no name: violations of the museums, not of the records, and the summary says so."""
+    with open(JOCONDE, encoding="utf-8-sig", newline="") as f:
+        museums = {row["Code_Museofile"] for row in csv.DictReader(f, delimiter=";")}
+    r = run(tmp_path / "store", "load", "--validate", "--lang", "en", str(JOCONDE))
+    assert r.returncode == 0, r.stderr
+    assert f"quality check: {len(museums)} violations, 0 warnings; 0 records break a rule" in r.stdout
+    assert f"{len(museums)} violations are about entities the records share" in r.stdout
+    assert f"{len(museums)} × The institution or group has no name." in r.stdout
 
 
 def test_each_unread_period_expression_is_listed_with_its_record(tmp_path: Path):
