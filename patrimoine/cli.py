@@ -15,6 +15,8 @@ from graph.records import PatrimoineError
 from graph.settings import Settings
 
 QUERY_FORMATS = ("table", "csv", "tsv", "json")
+# A bug of ours: not 1, which `validate` and `edm` return for records that fail their checks.
+INTERNAL_ERROR = 3
 
 provider_option = click.option(
     "--provider", default=Settings.provider, show_default=True, envvar="PATRIMOINE_PROVIDER",
@@ -55,7 +57,7 @@ class Group(click.Group):
                 raise
             click.echo(f"Internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
                        "(set PATRIMOINE_DEBUG=1 to see the traceback, and please report it)", err=True)
-            sys.exit(1)
+            sys.exit(INTERNAL_ERROR)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -267,7 +269,7 @@ def validate(state: State, dataset: str | None, shapes_dir: Path | None, fmt: st
     """Check the loaded records against the SHACL shapes and write the quality report.
 
     Exit status: 1 when a record breaks a rule of severity Violation, 0 otherwise
-    (warnings and information do not fail), 2 on usage errors.
+    (warnings and information do not fail), 2 on usage errors, 3 on an internal error.
     """
     from graph.store import require_store
     from graph.validation.html import number

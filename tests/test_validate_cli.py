@@ -112,3 +112,17 @@ def test_unreadable_shapes_and_missing_store_exit_2(store: Path, tmp_path: Path)
 def test_validate_has_help(store: Path):
     r = run(store, "validate", "--help")
     assert r.returncode == 0 and "--format [html|csv|json|ttl]" in r.stdout and "Exit status" in r.stdout
+
+
+def test_an_internal_error_is_not_taken_for_violations(store: Path, monkeypatch: pytest.MonkeyPatch):
+    """A pipeline reads 1 as "records to fix": a bug of ours exits 3, in one line."""
+    from click.testing import CliRunner
+
+    import patrimoine.validate
+    from patrimoine.cli import main
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("unexpected")
+    monkeypatch.setattr(patrimoine.validate, "run", broken)
+    r = CliRunner().invoke(main, ["--store", str(store), "validate"])
+    assert r.exit_code == 3 and "Internal error: RuntimeError: unexpected" in r.output
