@@ -12,10 +12,16 @@ its own process so its peak memory (max RSS) is its own:
 
 - the baseline: pySHACL over the whole graph, read out of the store
   (CONSTRUCT → N-Triples → rdflib) and validated, the report serialised;
+- pySHACL helped: the same, with each SPARQL query parsed once (pySHACL has rdflib
+  parse an ``sh:sparql`` constraint's text again for every focus node, most of its
+  time on the project's shapes): faster than the baseline, same results, so the
+  ratio against it is a lower bound that finishes at any size;
 - ours: ``patrimoine validate``'s engine (each constraint a SPARQL query on the
   store) and the same standard report in Turtle.
 
-Prints both times and peaks, the ratio, and whether the two give the same
+The baseline is stopped after ``--budget`` seconds (it would take hours on a
+million triples): its time is then printed as "> budget" and the ratio as a
+lower bound. Prints times, peaks, ratios, and whether the runs give the same
 results. Figures are printed, not asserted: compare the ratios.
 """
 
@@ -61,9 +67,13 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_phase(phase: str, *args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--phase", phase, *args], check=True,
-                         capture_output=True, text=True)
+def run_phase(phase: str, *args: str, budget: float | None = None) -> dict | None:
+    """A phase in its own process; None when it did not finish within ``budget`` seconds."""
+    try:
+        out = subprocess.run([sys.executable, __file__, "--phase", phase, *args], check=True,
+                             capture_output=True, text=True, timeout=budget)
+    except subprocess.TimeoutExpired:
+        return None
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -83,8 +93,10 @@ def phase_build(store: str, records: str, work: str) -> dict:
     return {"triples": len(kg.store)}
 
 
-def phase_pyshacl(store: str, shapes_dir: str, report_path: str) -> dict:
-    """The baseline: the whole graph out of the store into rdflib, validated by pySHACL, report written."""
+def phase_pyshacl(store: str, shapes_dir: str, report_path: str, parsed_once: str = "") -> dict:
+    """The baseline: the whole graph out of the store into rdflib, validated by pySHACL, report written;
+    with ``parsed_once``, rdflib parses each SPARQL query once."""
+    import contextlib
     import warnings
 
     import pyoxigraph as ox
@@ -92,7 +104,7 @@ def phase_pyshacl(store: str, shapes_dir: str, report_path: str) -> dict:
     import rdflib
 
     from graph.store import KnowledgeGraph
-    from graph.validation.compare import report_keys
+    from graph.validation.compare import queries_parsed_once, report_keys
 
     warnings.simplefilter("ignore")
     started = time.perf_counter()
@@ -105,7 +117,8 @@ def phase_pyshacl(store: str, shapes_dir: str, report_path: str) -> dict:
     shapes = rdflib.Graph()
     for f in sorted(Path(shapes_dir).glob("*.ttl")):
         shapes.parse(f, format="turtle")
-    conforms, report, _ = pyshacl.validate(g, shacl_graph=shapes, allow_warnings=True)
+    with queries_parsed_once() if parsed_once else contextlib.nullcontext():
+        conforms, report, _ = pyshacl.validate(g, shacl_graph=shapes, allow_warnings=True)
     validated = time.perf_counter()
     report.serialize(destination=report_path, format="turtle")
     seconds = time.perf_counter() - started
@@ -151,10 +164,25 @@ def same_results(a: dict, b: dict) -> tuple[bool, str]:
     return not diff, "; ".join(diff[:3])
 
 
+def print_run(name: str, run: dict | None, budget: float, mine: dict) -> None:
+    """One pySHACL run and how ours compares (goal: at least 10 times faster, same results)."""
+    if run is None:
+        print(f"  {name:29}: > {budget:5.0f} s  (stopped at the budget)"
+              f"  -> ours at least {budget / mine['seconds']:.0f}x faster (goal >= 10x)")
+        return
+    same, diff = same_results(run, mine)
+    print(f"  {name:29}: {run['seconds']:7.1f} s  peak {run['peak_mb']:6.0f} MB"
+          f"  (read {run['read']:.1f} s, parse {run['parse']:.1f} s, validate {run['validate']:.1f} s)"
+          f"  {run['results']:,} results  -> ours {run['seconds'] / mine['seconds']:.1f}x faster (goal >= 10x),"
+          f" {run['peak_mb'] / mine['peak_mb']:.1f}x less memory; same results: {'yes' if same else 'NO: ' + diff}",
+          flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--triples", type=int, default=1_000_000, help="size of the larger graph (the smaller is a quarter)")
     ap.add_argument("--shapes", default=str(ROOT / "shapes"), help="directory of the shapes (default: the project's)")
+    ap.add_argument("--budget", type=float, default=900, help="seconds the baseline may run at each size (default 900)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)
@@ -172,19 +200,15 @@ def main() -> None:
             records = max(1, triples // TRIPLES_PER_RECORD)
             store = work / f"store-{records}"
             built = run_phase("build", str(store), str(records), str(work))
-            base = run_phase("pyshacl", str(store), a.shapes, str(work / "pyshacl-report.ttl"))
             mine = run_phase("ours", str(store), a.shapes, str(work / "our-report.ttl"))
-            same, diff = same_results(base, mine)
+            helped = run_phase("pyshacl", str(store), a.shapes, str(work / "pyshacl-report.ttl"), "parsed-once")
+            base = run_phase("pyshacl", str(store), a.shapes, str(work / "pyshacl-report.ttl"), budget=a.budget)
             print(f"\n{built['triples']:,} triples ({records:,} generated Mérimée records, some broken on purpose)")
-            print(f"  pySHACL (baseline): {base['seconds']:7.1f} s  peak {base['peak_mb']:6.0f} MB"
-                  f"  (read {base['read']:.1f} s, parse {base['parse']:.1f} s, validate {base['validate']:.1f} s)"
-                  f"  {base['results']:,} results")
-            print(f"  ours (SPARQL)     : {mine['seconds']:7.1f} s  peak {mine['peak_mb']:6.0f} MB"
+            print_run("pySHACL (baseline)", base, a.budget, mine)
+            print_run("pySHACL, queries parsed once", helped, a.budget, mine)
+            print(f"  {'ours (SPARQL)':29}: {mine['seconds']:7.1f} s  peak {mine['peak_mb']:6.0f} MB"
                   f"  ({mine['checks']} queries, validate {mine['validate']:.1f} s)  {mine['results']:,} results"
-                  + (f"  run by pySHACL: {', '.join(mine['fallback'])}" if mine["fallback"] else ""))
-            print(f"  ratio: {base['seconds'] / mine['seconds']:.1f}x faster (goal >= 10x), "
-                  f"{base['peak_mb'] / mine['peak_mb']:.1f}x less memory; same results: {'yes' if same else 'NO: ' + diff}",
-                  flush=True)
+                  + (f"  run by pySHACL: {', '.join(mine['fallback'])}" if mine["fallback"] else ""), flush=True)
             shutil.rmtree(store, ignore_errors=True)
     finally:
         if a.keep:
