@@ -190,7 +190,7 @@ class Geography:
         return tuple(self._details[commune.code][1].split()) if commune is not None else ()
 
     def coordinates(self, code: str) -> tuple[float, float] | None:
-        """(lat, lon) of the commune's centre as GeoNames gives it, or None (not every commune has one)."""
+        """(lat, lon) of the commune: GeoNames' point, else its town hall's (``geo.json`` says the sources), or None."""
         commune = self.commune(code)
         if commune is None:
             return None

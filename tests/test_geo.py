@@ -91,9 +91,14 @@ def test_amiens(geo):
     assert geo.geonames("80021") == "3037854"
 
 
-def test_coordinates_where_geonames_has_the_commune(geo, raw):
+def test_coordinates_of_almost_every_commune(geo, raw):
+    """GeoNames' point where it lists the commune, else the town hall's."""
     with_point = sum(1 for c in geo.communes() if geo.coordinates(c.code) is not None)
-    assert with_point == raw["source"]["stats"]["with_coordinates"] > 14000
+    stats = raw["source"]["stats"]
+    assert with_point == stats["with_coordinates"] > 0.99 * stats["current_communes"]
+    assert stats["with_geonames"] + stats["coordinates_from_town_halls"] == with_point
+    lat, lon = geo.coordinates("59136")  # Le Cateau-Cambrésis: not in GeoNames' cities500, its town hall
+    assert geo.geonames("59136") is None and abs(lat - 50.105) < 0.01 and abs(lon - 3.543) < 0.01
     for c in list(geo.communes())[::500]:
         point = geo.coordinates(c.code)
         if point is not None and c.region not in ("01", "02", "03", "04", "06"):  # metropolitan France
