@@ -13,7 +13,7 @@ the page's language.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -25,6 +25,7 @@ from . import placemap
 from .html import Markup, join, link, render, word
 
 LIMIT = 300  # records shown per section
+NEAR = 0.01  # degrees: points closer than this are one dot on the map
 KINDS = ("monuments", "objects", "archives", "books", "other")  # words linked_kind_*
 
 
@@ -45,7 +46,8 @@ class Linked:
         self.base = kg.minter.base
         self.local = local
 
-    def sections(self, iri: str, lang: str = "en") -> Markup:
+    def sections(self, iri: str, lang: str = "en", shown: Sequence[placemap.Point] = ()) -> Markup:
+        """The sections; ``shown``: the points the page's own map already shows (not drawn again)."""
         rest = iri[len(self.base):] if iri.startswith(self.base) else ""
         if rest.startswith("place/commune/"):
             values = self._commune(iri)
@@ -56,7 +58,8 @@ class Linked:
         else:
             return Markup("")
         points = values.pop("points")
-        return Markup(render("linked.html", lang, **values, map=self._map(points, word("location", lang))))
+        heading = word("linked_map" if shown else "location", lang)
+        return Markup(render("linked.html", lang, **values, map=self._map(points, heading, shown)))
 
     # -- reading ------------------------------------------------------------------
     def _rows(self, query: str):
@@ -88,14 +91,16 @@ class Linked:
                 record.kind = kind
             record.how.add(how)
 
-    def _points(self, places: list[str]) -> list[placemap.Point]:
+    def _points(self, places: list[str], own_only: bool = False) -> list[placemap.Point]:
+        """The points of ``places``: their own, else (unless ``own_only``) the one of the place they fall within."""
         if not places:
             return []
         values = " ".join(f"<{p}>" for p in dict.fromkeys(places))
+        within = "" if own_only else f"""UNION {{ ?p crm:P89_falls_within ?c . ?c crm:P168_place_is_defined_by ?wkt
+                FILTER NOT EXISTS {{ ?p crm:P168_place_is_defined_by ?own }} }}"""
         out = []
         for place, wkt in self._rows(f"""SELECT ?p ?wkt WHERE {{ VALUES ?p {{ {values} }}
-                {{ ?p crm:P168_place_is_defined_by ?wkt }} UNION {{ ?p crm:P89_falls_within ?c . ?c crm:P168_place_is_defined_by ?wkt
-                FILTER NOT EXISTS {{ ?p crm:P168_place_is_defined_by ?own }} }} }} LIMIT {LIMIT}"""):
+                {{ ?p crm:P168_place_is_defined_by ?wkt }} {within} }} LIMIT {LIMIT}"""):
             if (xy := placemap.wkt_point(wkt)) is not None:
                 out.append(placemap.Point(xy[0], xy[1], place))
         return out
@@ -124,7 +129,7 @@ class Linked:
         places = [r[0] for r in self._rows(f"""SELECT DISTINCT ?p WHERE {{ VALUES ?r {{ {' '.join(f'<{r}>' for r in found)} }}
             ?r crm:P55_has_current_location ?p }} LIMIT {LIMIT}""")] if found else []
         return {"groups": [self._grouped("linked_at_place", found)], "persons": persons,
-                "points": self._points([commune, *places])}
+                "points": self._points([commune, *places], own_only=True)}
 
     def _person(self, person: str, lang: str) -> dict:
         p = f"<{person}>"
@@ -165,8 +170,12 @@ class Linked:
                       "producer", found)
         residences = [r[0] for r in self._rows(f"""SELECT DISTINCT ?p WHERE {{ VALUES ?g {{ {values} }}
             ?g crm:P74_has_current_or_former_residence ?p }}""")]
+        buildings = self._rows(f"""SELECT DISTINCT ?b ?label ?place WHERE {{ VALUES ?g {{ {values} }} ?g pkg:housedIn ?b
+            OPTIONAL {{ ?b rdfs:label ?label }} OPTIONAL {{ ?b crm:P55_has_current_location ?place }} }} ORDER BY ?label""")
+        housed = {b: {"local": self.local(b), "label": label or b} for b, label, _ in buildings}
         return {"also_named": [{"local": self.local(g), "label": self._label(g) or g} for g in groups if g != org],
-                "groups": [self._grouped("linked_holdings", found)], "points": self._points(residences)}
+                "housed_in": list(housed.values()), "groups": [self._grouped("linked_holdings", found)],
+                "points": self._points([*(place for _, _, place in buildings if place), *residences])}
 
     def _decision(self, d: dict) -> dict:
         """A decision: its rule, its score and each piece of evidence, IRIs shown as links with labels."""
@@ -178,13 +187,18 @@ class Linked:
             return Markup(f"{field} : " + link(self.local(said), self._label(said) or said))
         return Markup(join([field, " : ", said]))
 
-    def _map(self, pts: list[placemap.Point], heading: str) -> Markup:
-        """The map of ``pts``, each point named by its place's label."""
-        if not pts:
+    def _map(self, pts: list[placemap.Point], heading: str, shown: Sequence[placemap.Point] = ()) -> Markup:
+        """The map of ``pts``, each point named by its place's label; a point within about a kilometre of one
+        already drawn (on this map or the page's own, ``shown``) is one dot on a map of the region: left out."""
+        kept: list[placemap.Point] = []
+        for pt in pts:
+            if not any(abs(pt.lat - o.lat) < NEAR and abs(pt.lon - o.lon) < NEAR for o in (*shown, *kept)):
+                kept.append(pt)
+        if not kept:
             return Markup("")
-        values = " ".join(f"<{place}>" for place in dict.fromkeys(pt.place for pt in pts))
+        values = " ".join(f"<{place}>" for place in dict.fromkeys(pt.place for pt in kept))
         labels = dict(self._rows(f"SELECT ?p (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?p {{ {values} }} ?p rdfs:label ?l }} GROUP BY ?p"))
-        return placemap.section(pts, labels, heading)
+        return placemap.section(kept, labels, heading)
 
     def _label(self, iri: str) -> str | None:
         rows = self._rows(f"SELECT ?l WHERE {{ <{iri}> rdfs:label ?l }} LIMIT 1")

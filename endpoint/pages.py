@@ -212,14 +212,15 @@ class LinkedDataPages:
         own = [t for t in desc.triples if _subject(t) == desc.iri]
         types = [t.object.value for t in own if t.predicate.value == TYPE and isinstance(t.object, ox.NamedNode)]
         names = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdf": "RDF/XML"}
+        points = placemap.points(desc.triples)
         body = Markup(render(
             "resource.html", lang, title=title, iri=desc.iri, chips=[self._type_chip(c) for c in types],
             data_formats=[{"href": f"/{stem}.{f.ext}", "type": f.media_type, "name": names[f.ext]}
                           for f in formats.RDF_ONLY],
-            map=placemap.section(placemap.points(desc.triples), labels, word("location", lang)),
+            map=placemap.section(points, labels, word("location", lang)),
             **self._images(desc, labels), **self._datasets(desc, own), graph=self._graph(desc.iri),
             properties=self._properties(desc, own, labels, skip_types=True),
-            linked=self.linked.sections(desc.iri, lang),  # a commune's, a person's, an institution's links
+            linked=self.linked.sections(desc.iri, lang, points),  # a commune's, a person's, an institution's links
             parts=[self._part(desc, p, labels) for p in desc.parts], incoming=self._incoming(desc, labels)))
         head = Markup("".join(f'<link rel="alternate" type="{f.media_type}" href="/{escape(stem)}.{f.ext}">'
                               for f in formats.RDF_ONLY))

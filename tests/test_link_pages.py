@@ -53,7 +53,9 @@ def test_a_person_page_shows_each_mention_and_why_it_was_linked(site: str) -> No
     assert "même nom et indices concordants" in page and "naissance : 1869 = 1869" in page
     assert 'href="/place/commune/59136"' in page  # the place compared, as a link with its name
     assert "objets (5)" in page and "livres (1)" in page and "archives (1)" in page  # works, by source and kind
-    assert '<svg xmlns="http://www.w3.org/2000/svg" class="map"' in page  # born in Le Cateau, died in Nice
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="map"' in page
+    for place in ("Le Cateau-Cambrésis", "Nice"):  # born, died: each has a point (Le Cateau: its town hall's)
+        assert f'{place} <span class="coords">' in page
 
 
 def test_the_links_speak_english_to_english_readers(site: str) -> None:
@@ -71,12 +73,14 @@ def test_a_commune_page_gathers_every_source(site: str) -> None:
         assert f"<strong>{kind} (" in page, kind
     assert escape("Cathédrale Notre-Dame d'Amiens : maîtres d'œuvre, mentions") in page
     assert "Personnes nées, mortes ou actives ici" in page and "Luzarches, Robert de" in page
+    assert page.count('class="map"') == 1  # the commune's own map; its records' places are one dot with it
 
 
 def test_an_institution_page_shows_its_other_names_and_holdings(site: str) -> None:
     page = html(site, "org/museofile/M0627")
     assert "Aussi nommé dans les sources" in page and "Musée départemental Matisse" in page
     assert "Nature morte aux livres" in page and "Matisse, la donation" in page
+    assert "Dans le monument :" in page and "Palais Fénelon" in page  # the building of the Museo record
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/ensure_chromium.sh)")
