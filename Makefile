@@ -26,6 +26,7 @@ install: $(BIN)/patrimoine
 
 load: install
 	$(BIN)/patrimoine --store $(STORE) load $(SAMPLES)
+	$(BIN)/patrimoine --store $(STORE) load samples/museums/liste-et-localisation-des-musees-de-france.csv
 	$(BIN)/patrimoine --store $(STORE) load --region all --dataset pop-samples-france \
 		samples/pop/pop-api-merimee-item.json samples/pop/pop-api-palissy-search-response.json \
 		samples/pop/merimee-MH-10.csv samples/pop/joconde-valid-UTF-8.txt
