@@ -40,6 +40,11 @@ BULK_SLICE_BYTES = 64 * 1024 * 1024
 ProvenanceWriter = Callable[[str, int], list[str]]
 
 
+def is_remote(location: object) -> bool:
+    """Whether ``location`` is a SPARQL server's URL (graph/remote.py) rather than a directory."""
+    return isinstance(location, str) and location.lower().startswith(("http://", "https://"))
+
+
 class StoreError(PatrimoineError):
     """The store cannot be opened or written."""
 
@@ -66,14 +71,24 @@ class Dataset:
         return {f: getattr(self, f) for f in self.__dataclass_fields__}
 
 
-def require_store(path: Path) -> None:
-    """Raise StoreError unless a store exists at ``path`` (without opening it)."""
-    if not path.exists():
+def require_store(path: Path | str) -> None:
+    """Raise StoreError unless a store exists at ``path`` (without opening it); a server URL is not checked here."""
+    if is_remote(path):
+        return
+    if not Path(path).exists():
         raise StoreError(f"no store at {path}: load data first with `patrimoine load`")
 
 
 class KnowledgeGraph:
-    """The store plus the IRI minter; opened on disk (default) or in memory (``path=None``)."""
+    """The store plus the IRI minter; opened on disk (default), in memory (``path=None``), or on a SPARQL
+    server (``path="http://..."``: a :class:`graph.remote.RemoteGraph`)."""
+
+    def __new__(cls, path: str | os.PathLike[str] | None = None, *args: object, **kwargs: object) -> KnowledgeGraph:
+        if cls is KnowledgeGraph and is_remote(path):
+            from .remote import RemoteGraph
+
+            return super().__new__(RemoteGraph)
+        return super().__new__(cls)
 
     def __init__(self, path: str | os.PathLike[str] | None = None, base_iri: str = DEFAULT_BASE_IRI,
                  read_only: bool = False) -> None:

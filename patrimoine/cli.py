@@ -23,8 +23,15 @@ provider_option = click.option(
     help="The organisation that aggregates the records for Europeana (edm:provider of the EDM view).")
 
 
+def _store_location(value: str | Path) -> str | Path:
+    """A server's URL as written, a directory as a path."""
+    from graph.store import is_remote
+
+    return value if is_remote(str(value)) else Path(value)
+
+
 class State:
-    def __init__(self, store: Path, base_iri: str) -> None:
+    def __init__(self, store: Path | str, base_iri: str) -> None:
         self.store_path = store
         self.base_iri = base_iri
 
@@ -32,6 +39,10 @@ class State:
         from graph.store import KnowledgeGraph
 
         return KnowledgeGraph(self.store_path, self.base_iri, read_only=read_only)
+
+    def exists(self) -> bool:
+        """Whether there is a store to read (a server is taken to be there)."""
+        return isinstance(self.store_path, str) or self.store_path.exists()
 
 
 def fail(message: str) -> None:
@@ -61,8 +72,9 @@ class Group(click.Group):
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--store", type=click.Path(path_type=Path), envvar="PATRIMOINE_STORE",
-              default=Settings.store, show_default=True, help="Directory of the on-disk Oxigraph store.")
+@click.option("--store", callback=lambda ctx, param, value: _store_location(value), envvar="PATRIMOINE_STORE",
+              default=Settings.store, show_default=True,
+              help="Directory of the on-disk Oxigraph store, or the URL of a SPARQL 1.1 server (graph/remote.py).")
 @click.option("--base-iri", envvar="PATRIMOINE_BASE_IRI", default=DEFAULT_BASE_IRI, show_default=True,
               help="Base of every IRI the graph mints (changing it needs a reload).")
 @click.version_option(__version__, prog_name="patrimoine")
@@ -200,7 +212,7 @@ def query(state: State, sparql: str, fmt: str) -> None:
 
     if _names_a_file(sparql):
         sparql = Path(sparql).read_text(encoding="utf-8")
-    kg = state.open(read_only=state.store_path.exists())
+    kg = state.open(read_only=state.exists())
     try:
         results = kg.query(sparql, prefixes=True)
     except SyntaxError as e:
@@ -227,7 +239,7 @@ def datasets(state: State, fmt: str) -> None:
     """List every dataset with its provenance and counts."""
     from graph.output import table
 
-    if not state.store_path.exists():
+    if not state.exists():
         rows = []
     else:
         rows = [d.as_dict() for d in state.open(read_only=True).datasets()]
@@ -367,7 +379,7 @@ def serve(state: State, host: str, port: int, **options) -> None:
         # running: each server process opens the store itself, after the fork.
         from graph.store import require_store
 
-        require_store(Path(state.store_path))
+        require_store(state.store_path)
         kg = None
     from endpoint.processes import listening_sockets, serve_processes
 

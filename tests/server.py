@@ -154,14 +154,15 @@ def _environment(env: dict[str, str] | None) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def start_server(store: Path, *options: str, env: dict[str, str] | None = None,
-                 timeout: float = 60.0) -> Iterator[LiveServer]:
-    """A `patrimoine serve` over ``store`` on a free port, ready (``/health`` answers) when this yields.
+def start_server(store: Path | str, *options: str, env: dict[str, str] | None = None,
+                 timeout: float = 60.0, log_dir: Path | None = None) -> Iterator[LiveServer]:
+    """A `patrimoine serve` over ``store`` (a directory, or a SPARQL server's URL with ``log_dir``) on a free
+    port, ready (``/health`` answers) when this yields.
 
     ``env`` adds environment variables (e.g. ``PATRIMOINE_TOKEN``); the test's own
     PATRIMOINE_* variables are not passed on.
     """
-    log = store.parent / f"serve-{store.name}-{time.monotonic_ns()}.log"
+    log = (log_dir or Path(store).parent) / f"serve-{Path(store).name}-{time.monotonic_ns()}.log"
     proc = subprocess.Popen([PATRIMOINE, "--store", str(store), "serve", "--port", "0", *options],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(log, "wb"),
                             env=_environment(env))
