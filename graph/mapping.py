@@ -250,19 +250,21 @@ class MappingContext:
 
     # -- institutions ------------------------------------------------------------
     def institution(self, name: str | None = None, ids: Iterable[tuple[str, str]] = (),
-                    commune: str | None = None, department: str | None = None) -> str | None:
+                    commune: str | None = None, department: str | None = None,
+                    label: str | None = None) -> str | None:
         """The one ``E74_Group`` of an institution named or identified (``ids``: (scheme, value) pairs).
 
         Resolved through the reference tables (:mod:`graph.institutions`): any Muséofile id,
         archives service code, RCR/ISIL, IdRef or Wikidata id or name of a known institution
         gives its one IRI, declared with its reference name (else the name given, in the
         builder's language), identifiers, ``owl:sameAs`` authorities and kind. None when
-        neither a usable name nor id is given.
+        neither a usable name nor id is given. ``label`` names it when the tables do not know
+        it, and is never used to find it (a record's name for its museum beside its id).
         """
         found = self.institutions.resolve(name, list(ids), commune, department)
         if found is None:
             return None
-        return self.declare_institution(found, name)
+        return self.declare_institution(found, name or label)
 
     def institution_term(self, found: Institution) -> str:
         """The IRI of a resolved institution: ``org/{scheme}/{id}``, or ``org/name/{slug}``."""

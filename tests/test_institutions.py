@@ -126,3 +126,14 @@ def test_loaders_meet_on_one_iri_per_institution() -> None:
         ("code de service d'archives", "FRAD062")}
     assert rows(f"SELECT ?s WHERE {{ <{PK}org/museofile/M5031> owl:sameAs ?s }}") == {
         ("http://www.wikidata.org/entity/Q19675",)}
+
+
+def test_a_museum_the_national_list_does_not_know_is_named_by_its_records_not_found_by_that_name() -> None:
+    kg = KnowledgeGraph(None)
+    load(kg, [SAMPLES / "pop" / "constructed-hdf-joconde-opendata.csv"], LoadOptions(region=None, progress=False))
+    keepers = {r["k"].value: r["l"].value for r in kg.query(
+        "SELECT ?k ?l WHERE { ?o crm:P50_has_current_keeper ?k . ?k rdfs:label ?l }", prefixes=True)}
+    # constructed Muséofile ids (M98xx) are in no national list: the name beside the id names the museum
+    assert keepers[f"{PK}org/museofile/M9801"] == "Musée de Picardie"
+    assert keepers[f"{PK}org/museofile/M9804"].startswith("La Piscine")
+    assert len(keepers) == 4 and all(k.startswith(f"{PK}org/museofile/M98") for k in keepers)

@@ -112,7 +112,7 @@ def _heritage_object(record: SourceRecord, ref: str, ctx: MappingContext) -> Non
     _images(record, obj, ctx)
     _links(record, obj, ctx)
     if museo := record.first("MUSEO"):
-        museum = ctx.institution(ids=[("museofile", museo)])
+        museum = ctx.institution(ids=[("museofile", museo)], label=record.first("NOMOFF"))
         if museum is not None:
             b.keeper(obj, museum)
             b.link(museum, CRM("P2_has_type"), b.aat("museum"))  # a Muséofile id is a museum's
