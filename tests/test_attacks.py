@@ -325,14 +325,15 @@ def test_workers_that_keep_dying_are_replaced_ever_more_slowly(sample_store):
             thread, out = in_background(lambda: requests.get(server.sparql, params={"query": RUNAWAY}, timeout=30))
             assert wait_for(lambda: metric(server, "patrimoine_query_workers_busy") == 1)
             [worker] = server.worker_pids()
+            died = time.monotonic()  # before the kill: what is measured is never shorter than the pause
             os.kill(worker, signal.SIGSEGV)  # what a query that overflows the parser's stack does
             thread.join(10)
             assert out["result"].status_code == 500
-            died = time.monotonic()
             assert wait_for(lambda: len(server.worker_pids()) == 1, 15)
             pauses.append(time.monotonic() - died)
-        assert pauses[3] >= 0.9, pauses  # 0, 0.25, 0.5, then 1 s before the fourth replacement
-        assert pauses[3] > pauses[0] + 0.5, pauses
+        # 0, 0.25, 0.5, then 1 s before the fourth replacement; a loaded machine only lengthens what is
+        # measured, so only the lower bound is asserted (the exact sequence: test_endpoint_safety)
+        assert pauses[3] >= 1.0, pauses
         assert metric(server, "patrimoine_worker_crashes_total") == 4
 
 
