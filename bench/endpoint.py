@@ -51,6 +51,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
+from graph.store import KnowledgeGraph  # noqa: E402  (the store's generations: read through it)
+
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 QUERIES = {
     "lookup": "SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}",
@@ -236,7 +238,7 @@ def build_store(work: Path, records: int, existing: Path | None = None) -> tuple
         store = work / "store"
         subprocess.run([str(BIN / "patrimoine"), "--store", str(store), "load", "--region", "all",
                         "--dataset", "bench", str(csv_path)], check=True, stdout=subprocess.DEVNULL)
-    s = ox.Store.read_only(str(store))
+    s = KnowledgeGraph(store, read_only=True).store
     triples = len(s)
     iris = [row["s"].value for row in s.query(
         "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), 'https://w3id.org/patrimoine-kg/pop/'))"
@@ -339,7 +341,7 @@ def main() -> None:
 def in_process(store: Path, texts: dict[str, list[str]], n: int = 30) -> dict[str, float]:
     import pyoxigraph as ox
 
-    s = ox.Store.read_only(str(store))
+    s = KnowledgeGraph(store, read_only=True).store
     out = {}
     for kind, queries in texts.items():
         started = time.process_time()

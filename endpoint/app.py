@@ -15,7 +15,6 @@ import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import pyoxigraph as ox
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
@@ -157,10 +156,8 @@ def _optional_routers() -> dict[str, object]:
 
 
 def _reopen(kg: KnowledgeGraph) -> None:
-    """Open the store afresh after a write: a read-only RocksDB instance does not see later writes."""
-    if kg.path is not None and kg.read_only:
-        kg.store = ox.Store.read_only(str(kg.path))
-        kg._hidden = None  # the catalogue may have changed
+    """Open the generation a write published: a read-only store does not see later writes."""
+    kg.refresh()
 
 
 def _add_health(app: FastAPI, pool: QueryPool, metrics: Metrics, settings: EndpointSettings,

@@ -284,7 +284,7 @@ def _run_job(kg: Any, job: dict, payload: bytes | None, conn: _Connection, forma
             _graph_get(kg, job, conn, formats)
         elif op == "update":
             kg.store.update(job["update"], base_iri=job.get("base_iri"))
-            kg.store.flush()
+            kg.commit()
             conn.answer(204)
         elif op == "graph_write":
             _graph_write(kg, job, payload, conn, formats)
@@ -392,7 +392,7 @@ def _graph_write(kg: Any, job: dict, payload: bytes | None, conn: _Connection, f
             conn.answer(404, error=f"no graph <{graph}> in the store")
             return
         kg.store.update(f"DROP GRAPH <{graph}>" if graph else "CLEAR DEFAULT")
-        kg.store.flush()
+        kg.commit()
         conn.answer(204)
         return
     documents, start = [], 0
@@ -416,7 +416,7 @@ def _graph_write(kg: Any, job: dict, payload: bytes | None, conn: _Connection, f
         parts.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}" if graph else f"INSERT DATA {{\n{body}}}")
     if parts:
         kg.store.update(" ;\n".join(parts))
-        kg.store.flush()
+        kg.commit()
     conn.answer(204 if existed else 201)
 
 

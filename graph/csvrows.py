@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from .records import InputError
 from .textfile import MAX_LINE_CHARS, LongLine
 
 # Our own bound (``limit``) applies before the csv module's; its default (131,072) must not apply first.
@@ -58,6 +59,17 @@ class _Lines:
 
     def push_back(self, lines: list[Line]) -> None:
         self._back.extendleft(reversed(lines))
+
+
+def header(lines: Iterator[Line], name: str, what: str) -> tuple[int, str]:
+    """The first line that is not blank (a CSV file's header) and its number; :class:`InputError` when
+    the file has none, or when it is over the bound (then it is not ``what``, whatever it is)."""
+    for lineno, text in lines:
+        if isinstance(text, LongLine):
+            raise InputError(f"{name}: line {lineno} is longer than {MAX_LINE_CHARS:,} characters: not {what}")
+        if text.strip():
+            return lineno, text
+    raise InputError(f"{name}: the file is empty")
 
 
 def rows(lines: Iterable[Line], delimiter: str, columns: int, limit: int = MAX_LINE_CHARS) -> Iterator[Row]:

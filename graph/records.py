@@ -9,12 +9,16 @@ region).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 
 class PatrimoineError(Exception):
-    """Base of every error this project raises on purpose; its text is for the user."""
+    """Base of every error this project raises on purpose; its text is for the user, on one line."""
+
+    def __str__(self) -> str:  # a parser's message may hold line breaks (lxml's): never on the user's screen
+        return " ".join(super().__str__().split())
 
 
 class InputError(PatrimoineError):
@@ -44,6 +48,9 @@ class SourceRecord:
     rejects such a record without calling the mapper. ``notes`` say what a
     reader or the pipeline dropped from a record that is loaded all the same (an
     unsafe link...): they go to the rejection report, the record to the graph.
+    ``digest`` is a digest of the record's content as read (not of its position),
+    given by readers that can compute one cheaply: a reload skips mapping a
+    record whose digest did not change (patrimoine/recordindex.py).
     """
 
     index: int
@@ -54,6 +61,7 @@ class SourceRecord:
     error: str | None = None
     kind: str | None = None
     notes: list[str] = field(default_factory=list)
+    digest: str | None = None
 
     def first(self, code: str) -> str | None:
         values = self.fields.get(code)
@@ -61,3 +69,8 @@ class SourceRecord:
 
     def all(self, code: str) -> list[str]:
         return self.fields.get(code, [])
+
+
+def content_digest(*parts: object) -> str:
+    """A digest of a record's content as read (its values, in order): what tells a reload it changed."""
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()

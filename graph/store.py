@@ -1,40 +1,45 @@
 """The knowledge graph's store: one pyoxigraph store, one named graph per dataset.
 
-Loading and replacing a dataset (see :meth:`KnowledgeGraph.replace_dataset`)
-balances two things pyoxigraph does not give together: ``bulk_load`` is fast
-but not transactional, a transaction is atomic but about three times slower
-and makes the store larger. So:
+On disk the store is a series of generations (:mod:`graph.generations`): a writer
+works on a private copy of the current generation and publishes it whole, so
+readers see the old content or the new one, never a write in progress, and a
+write that fails or is killed leaves the store as it was. Writes happen in
+*units* (:meth:`KnowledgeGraph.writing`): what a unit writes is published when it
+ends, or forgotten if it fails. Inside a unit the copy is private, so the fast,
+non-transactional bulk loader is as safe as a transaction: a dataset, its shared
+entities and its catalogue record become visible together.
 
-* a *first* load bulk-loads into the dataset's graph while the catalogue marks
-  the dataset ``loading``; queries leave such graphs out, and the catalogue
-  flips to ``loaded`` in one transaction at the end;
-* a *reload* bulk-loads into a hidden staging graph, then applies the
-  difference between the old and new graph plus the new provenance in one
-  SPARQL update (atomic: readers see the old dataset or the new one); an
-  unchanged reload costs a read, not a rewrite.
-
-Whatever fails before that last step leaves the visible store as it was; a
-graph left ``loading`` or a staging graph left by a crash is hidden and cleaned
-by the next load.
+Queries see the union of all graphs as the default graph. Stores written before
+generations may still hold graphs hidden from queries (a ``_staging`` graph, a
+dataset marked ``loading``): they stay hidden until the next write of that dataset.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
+from .generations import Reader, StoreError, Writer, is_store, writing_error
 from .iri import DEFAULT_BASE_IRI, Minter
-from .namespaces import PKG, sparql_prefixes
-from .records import PatrimoineError
+from .namespaces import PKG, VOID, sparql_prefixes
 from .sparqltext import analyse
 
-STAGING_SUFFIX = "/_staging"
+STAGING_SUFFIX = "/_staging"  # graphs a store made before generations may hold, hidden from queries
 QUARANTINE_SUFFIX = "/_quarantine"  # records kept out of the public graph (load --quarantine), hidden too
-BULK_SLICE_BYTES = 64 * 1024 * 1024
+DELETE_CHUNK = 50_000  # quads removed per transaction when a big graph is emptied
+# Emptying a graph costs a deletion per quad, rebuilding the store a bulk load per quad of the other graphs:
+# rebuild when the graph holds more than this share of the store (deletions cost about twice a bulk load).
+REBUILD_SHARE = 0.4
+REBUILD_MIN_QUADS = 200_000
 
 # (status, triple count) -> the catalogue's N-Triples lines about a dataset
 ProvenanceWriter = Callable[[str, int], list[str]]
@@ -43,10 +48,6 @@ ProvenanceWriter = Callable[[str, int], list[str]]
 def is_remote(location: object) -> bool:
     """Whether ``location`` is a SPARQL server's URL (graph/remote.py) rather than a directory."""
     return isinstance(location, str) and location.lower().startswith(("http://", "https://"))
-
-
-class StoreError(PatrimoineError):
-    """The store cannot be opened or written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +76,18 @@ def require_store(path: Path | str) -> None:
     """Raise StoreError unless a store exists at ``path`` (without opening it); a server URL is not checked here."""
     if is_remote(path):
         return
-    if not Path(path).exists():
+    if not is_store(Path(path)):
         raise StoreError(f"no store at {path}: load data first with `patrimoine load`")
 
 
 class KnowledgeGraph:
     """The store plus the IRI minter; opened on disk (default), in memory (``path=None``), or on a SPARQL
-    server (``path="http://..."``: a :class:`graph.remote.RemoteGraph`)."""
+    server (``path="http://..."``: a :class:`graph.remote.RemoteGraph`).
+
+    On disk, ``read_only`` opens the current generation; otherwise this process becomes the
+    store's one writer (waiting up to ``wait`` seconds for another to finish; ``on_wait`` is told
+    once when it has to wait).
+    """
 
     def __new__(cls, path: str | os.PathLike[str] | None = None, *args: object, **kwargs: object) -> KnowledgeGraph:
         if cls is KnowledgeGraph and is_remote(path):
@@ -91,29 +97,65 @@ class KnowledgeGraph:
         return super().__new__(cls)
 
     def __init__(self, path: str | os.PathLike[str] | None = None, base_iri: str = DEFAULT_BASE_IRI,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, wait: float = 0.0, on_wait: Callable[[str], None] | None = None) -> None:
         self.minter = Minter(base_iri)
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
-        try:
-            if self.path is None:
-                self.store = ox.Store()
-            elif read_only:
-                require_store(self.path)
-                self.store = ox.Store.read_only(str(self.path))
-            else:
-                self.path.mkdir(parents=True, exist_ok=True)
-                self.store = ox.Store(str(self.path))
-        except OSError as e:
-            raise StoreError(f"cannot open the store at {self.path}: {_first_line(e)}"
-                             " (is another `patrimoine` process using it?)") from e
-        except RuntimeError as e:  # RocksDB's "Corruption: ...": not a store, or a damaged one
-            raise StoreError(f"cannot open the store at {self.path}: {_first_line(e)}") from e
+        self._memory: ox.Store | None = None
+        self._reader: Reader | None = None
+        self._writer: Writer | None = None
+        if self.path is None:
+            self._memory = ox.Store()
+        elif read_only:
+            self._reader = Reader(self.path)
+        else:
+            self._writer = Writer(self.path, wait, on_wait)
         # Reserved names: no dataset takes them (graph/iri.py RESERVED_DATASET_NAMES).
         self.catalogue = f"<{self.minter.base}graph/catalogue>"
         self.shared = f"<{self.minter.base}graph/shared>"
         self.links = f"<{self.minter.base}graph/links>"  # persons linked across datasets (patrimoine link)
         self._hidden: list[str] | None = None
+        self._unit = False
+
+    @property
+    def store(self) -> ox.Store:
+        """The pyoxigraph store: the generation open (readers) or the working copy (the writer)."""
+        if self._writer is not None:
+            return self._writer.store
+        if self._reader is not None:
+            return self._reader.store
+        return self._memory
+
+    @property
+    def generation(self) -> int | None:
+        """The generation open or being written on (None in memory, or for a store made before generations)."""
+        if self._writer is not None:
+            return self._writer.generation
+        return self._reader.generation if self._reader is not None else None
+
+    def refresh(self) -> bool:
+        """Open the current generation if another one was published since; True if so (readers only)."""
+        if self._reader is None or not self._reader.changed():
+            return False
+        self._reader.reopen()
+        self._hidden = None
+        return True
+
+    def tmp_dir(self) -> Path:
+        """Where a load writes its temporary files: inside the store (cleaned by the next writer if left)."""
+        if self._writer is not None:
+            return self._writer.root / "tmp"
+        return Path(tempfile.gettempdir())
+
+    def rejects_dir(self) -> Path | None:
+        """Where the reports of records not loaded go by default: inside the store, one per dataset."""
+        return self.path / "rejects" if self.path is not None else None
+
+    def records_dir(self) -> Path | None:
+        """The record indexes of the datasets (written by the load pipeline), in this generation."""
+        if self._writer is not None:
+            return self._writer.records_dir
+        return self._reader.records_dir() if self._reader is not None else None
 
     # -- reading -----------------------------------------------------------
     def hidden_graphs(self) -> list[str]:
@@ -195,100 +237,167 @@ class KnowledgeGraph:
         if self.read_only:
             raise StoreError("the store is open read-only")
 
-    def replace_dataset(self, name: str, ntriples: Path, provenance: ProvenanceWriter,
-                        content_sha256: str | None = None) -> int:
-        """Make ``ntriples`` (an N-Triples file) the content of dataset ``name``; returns its triple count.
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """A unit of writes: published together when it ends, forgotten if it fails (disk full...).
 
-        ``provenance(status, triples)`` returns the catalogue's N-Triples lines for the dataset.
-        When ``content_sha256`` (the file's digest) equals the one recorded at the last load, the
-        content is the same and only the catalogue record is renewed.
+        Units nest: an inner one is part of the outer one.
         """
         self._writable()
-        graph = self.minter.graph(name)
-        dataset = self.minter.dataset(name)
-        g = ox.NamedNode(Minter.plain(graph))
-        status = self._status(dataset)
+        if self._unit:
+            yield
+            return
+        self._unit = True
         try:
-            if (status == "loaded" and content_sha256 is not None and self.store.contains_named_graph(g)
-                    and self._content_sha256(dataset) == content_sha256):
-                triples = self.count(graph)
-                self._set_provenance(dataset, provenance("loaded", triples))
-            elif status != "loaded" or not self.store.contains_named_graph(g):
-                if self.store.contains_named_graph(g):  # left "loading" by an earlier crash
-                    self.store.remove_graph(g)
-                self._set_provenance(dataset, provenance("loading", 0))
-                self._bulk_load(ntriples, g)
-                triples = self.count(graph)
-                self._set_provenance(dataset, provenance("loaded", triples))
-            else:
-                staging = ox.NamedNode(Minter.plain(graph) + STAGING_SUFFIX)
-                if self.store.contains_named_graph(staging):
-                    self.store.remove_graph(staging)
-                self._hidden = None
-                self._bulk_load(ntriples, staging)
-                triples = self.count(f"<{staging.value}>")
-                self.store.update(_swap_update(graph, f"<{staging.value}>")
-                                  + ";\n" + _provenance_update(self.catalogue, dataset,
-                                                               provenance("loaded", triples)))
-                self.store.remove_graph(staging)
-        except (OSError, SyntaxError) as e:
-            raise StoreError(f"writing dataset {name!r} failed: {_first_line(e)}") from e
+            yield
+            if self._writer is not None:
+                self._writer.commit()
+        except BaseException as e:
+            if self._writer is not None:
+                self._writer.discard()
+            if isinstance(e, (OSError, RuntimeError)) and self.path is not None:
+                raise writing_error(self.path, e) from e
+            raise
         finally:
+            self._unit = False
             self._hidden = None
-        self.store.flush()
-        return triples
 
-    def _bulk_load(self, ntriples: Path, graph: ox.NamedNode) -> None:
-        """Bulk-load an N-Triples file in slices: pyoxigraph's bulk loader holds a whole call's
-        input in memory while it sorts it, so slicing keeps memory flat as datasets grow."""
-        with open(ntriples, "rb") as f:
-            while True:
-                chunk = f.read(BULK_SLICE_BYTES)
-                if not chunk:
-                    break
-                chunk += f.readline()  # end the slice on a whole line
-                self.store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-
-    def replace_quarantine(self, name: str, ntriples: Path | None) -> None:
-        """The dataset's quarantine graph, hidden from queries, becomes ``ntriples`` (None: no quarantine)."""
+    def commit(self) -> None:
+        """Publish what was written through :attr:`store` directly (outside :meth:`writing`)."""
         self._writable()
-        g = ox.NamedNode(Minter.plain(self.minter.graph(name)) + QUARANTINE_SUFFIX)
-        if self.store.contains_named_graph(g):
-            self.store.remove_graph(g)
-        if ntriples is not None and ntriples.stat().st_size:
-            self._bulk_load(ntriples, g)
+        if self._writer is not None:
+            try:
+                self._writer.commit()
+            except StoreError:
+                self._writer.discard()
+                raise
         self._hidden = None
 
-    def drop_dataset(self, name: str) -> bool:
+    def bulk_load(self, name: str | None, source: Path | IO[bytes] | bytes, graph: str | None = None) -> None:
+        """Add N-Triples to a dataset's graph (``name``) or to ``graph`` (an IRI term), at bulk speed.
+
+        Not atomic by itself: call it inside :meth:`writing`, which publishes it whole.
+        """
         self._writable()
-        graph = self.minter.graph(name)
-        dataset = self.minter.dataset(name)
-        if self._status(dataset) is None:
-            return False
-        self.store.update(f"DROP SILENT GRAPH {graph} ;\nDROP SILENT GRAPH <{Minter.plain(graph)}{QUARANTINE_SUFFIX}> ;\n"
-                          + _provenance_update(self.catalogue, dataset, []))
-        self._hidden = None
-        return True
+        target = ox.NamedNode(Minter.plain(graph if graph is not None else self.minter.graph(name)))
+        fmt = ox.RdfFormat.N_TRIPLES
+        if isinstance(source, Path):
+            if source.stat().st_size:
+                self.store.bulk_load(path=str(source), format=fmt, to_graph=target)
+        elif isinstance(source, bytes):
+            if source:
+                self.store.bulk_load(source, format=fmt, to_graph=target)
+        else:
+            self.store.bulk_load(source, format=fmt, to_graph=target)
 
     def add_shared(self, ntriples: Path | bytes) -> None:
         """Add declarations of shared entities (concepts, places, persons...) to their own graph.
 
-        One transaction; adding only, so a dataset's reload never removes an
-        entity another dataset uses. The graph stays small: each entity once.
+        Adding only, so a dataset's reload never removes an entity another dataset uses. The
+        graph stays small: each entity once.
         """
-        self._writable()
-        g = ox.NamedNode(Minter.plain(self.shared))
-        if isinstance(ntriples, Path):
-            if ntriples.stat().st_size:
-                self.store.load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES, to_graph=g)
-        elif ntriples:
-            self.store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=g)
+        with self.writing():
+            self.bulk_load(None, ntriples, graph=self.shared)
 
     def add_ntriples(self, graph: str, lines: Iterable[str]) -> None:
-        """Add a few triples in one transaction (reference data, small graphs)."""
+        """Add a few triples (reference data, small graphs)."""
+        with self.writing():
+            self.bulk_load(None, "".join(lines).encode(), graph=graph)
+
+    def set_provenance(self, name: str, lines: list[str]) -> None:
+        """Make ``lines`` all the catalogue says about dataset ``name`` (none: the dataset is not listed)."""
+        with self.writing():
+            self.store.update(_provenance_update(self.catalogue, self.minter.dataset(name), lines))
+
+    def clear_dataset(self, name: str, triples: int | None = None) -> None:
+        """Empty dataset ``name``'s graph (``triples``: how many it holds, when the caller knows).
+
+        A small graph goes in one transaction, a big one in slices; when it is most of the store,
+        the store is rebuilt without it instead (a bulk load of the rest costs less than a
+        deletion per quad, and leaves no deleted entries behind).
+        """
+        with self.writing():
+            g = ox.NamedNode(Minter.plain(self.minter.graph(name)))
+            if not self.store.contains_named_graph(g):
+                return
+            size = self.count(self.minter.graph(name)) if triples is None else triples
+            if self._writer is not None and size >= REBUILD_MIN_QUADS and size > REBUILD_SHARE * self._quads():
+                self._rebuild_without(g)
+            elif size > DELETE_CHUNK:
+                self._delete_in_slices(g)
+            else:
+                self.store.remove_graph(g)
+
+    def _quads(self) -> int:
+        """About how many quads the store holds: the datasets' counts in the catalogue, plus the rest's."""
+        q = f"SELECT (SUM(?n) AS ?t) WHERE {{ GRAPH {self.catalogue} {{ ?d {PKG.graph} ?g ; {VOID.triples} ?n }} }}"
+        row = next(iter(self.store.query(q)), None)
+        total = int(row["t"].value) if row is not None and row["t"] is not None else 0
+        return total + self.count(self.shared) + self.count(self.catalogue)
+
+    def _delete_in_slices(self, g: ox.NamedNode) -> None:
+        graph = f"<{g.value}>"
+        update = (f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ SELECT ?s ?p ?o WHERE "
+                  f"{{ GRAPH {graph} {{ ?s ?p ?o }} }} LIMIT {DELETE_CHUNK} }}")
+        while next(self.store.quads_for_pattern(None, None, None, g), None) is not None:
+            self.store.update(update)
+        self.store.remove_graph(g)
+
+    def _rebuild_without(self, g: ox.NamedNode) -> None:
+        """Replace the working copy by a new store holding everything but graph ``g``, graph by graph."""
+        dump = self.tmp_dir() / f".rebuild-{os.getpid()}.nt"
+        graphs = [other for other in self.store.named_graphs() if other != g]
+        default = ox.serialize(self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()),
+                               format=ox.RdfFormat.N_QUADS)
+
+        def fill(fresh: ox.Store) -> None:
+            for other in graphs:
+                self.store.dump(str(dump), format=ox.RdfFormat.N_TRIPLES, from_graph=other)
+                fresh.bulk_load(path=str(dump), format=ox.RdfFormat.N_TRIPLES, to_graph=other)
+            if default:
+                fresh.bulk_load(default, format=ox.RdfFormat.N_QUADS)
+
+        try:
+            self._writer.replace_store(fill)
+        finally:
+            dump.unlink(missing_ok=True)
+
+    def replace_dataset(self, name: str, ntriples: Path, provenance: ProvenanceWriter, shared: Path | None = None
+                        ) -> int:
+        """Make ``ntriples`` (an N-Triples file) the content of dataset ``name``, with its shared
+        entities and catalogue record (``provenance(status, triples)``), in one unit; its triple count."""
+        with self.writing():
+            self.clear_dataset(name)
+            self.bulk_load(name, ntriples)
+            if shared is not None:
+                self.bulk_load(None, shared, graph=self.shared)
+            triples = self.count(self.minter.graph(name))
+            self.set_provenance(name, provenance("loaded", triples))
+        return triples
+
+    def replace_quarantine(self, name: str, ntriples: Path | None) -> None:
+        """The dataset's quarantine graph, hidden from queries, becomes ``ntriples`` (None: no quarantine)."""
+        with self.writing():
+            g = ox.NamedNode(Minter.plain(self.minter.graph(name)) + QUARANTINE_SUFFIX)
+            if self.store.contains_named_graph(g):
+                self.store.remove_graph(g)
+            if ntriples is not None:
+                self.bulk_load(None, ntriples, graph=f"<{g.value}>")
+            self._hidden = None
+
+    def drop_dataset(self, name: str) -> bool:
         self._writable()
-        data = "".join(lines).encode()
-        self.store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(Minter.plain(graph)))
+        dataset = self.minter.dataset(name)
+        if self._status(dataset) is None:
+            return False
+        with self.writing():
+            self.clear_dataset(name)
+            self.replace_quarantine(name, None)
+            self.set_provenance(name, [])
+            records = self.records_dir()
+            if records is not None:
+                (records / f"{name}.jsonl").unlink(missing_ok=True)
+        return True
 
     def _status(self, dataset: str) -> str | None:
         q = f"SELECT ?s WHERE {{ GRAPH {self.catalogue} {{ {dataset} {PKG.status} ?s }} }}"
@@ -296,48 +405,82 @@ class KnowledgeGraph:
             return row["s"].value
         return None
 
-    def _content_sha256(self, dataset: str) -> str | None:
-        q = f"SELECT ?h WHERE {{ GRAPH {self.catalogue} {{ {dataset} {PKG.contentSha256} ?h }} }}"
-        for row in self.store.query(q):
-            return row["h"].value
-        return None
+    def backup(self, target: Path, manifest: dict[str, object]) -> None:
+        """Back the current generation up into ``target``, a new directory (readers only: online,
+        while other processes read and write the store); ``manifest`` is written as ``backup.json``."""
+        if self._reader is None:
+            raise StoreError("back up a store opened read-only (a copy of its current generation)")
+        self._reader.backup(target)
+        (target / "backup.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                                            encoding="utf-8")
 
-    def _set_provenance(self, dataset: str, lines: list[str]) -> None:
-        self.store.update(_provenance_update(self.catalogue, dataset, lines))
-        self._hidden = None
+    def restore(self, source: Path) -> None:
+        """Make a backup (:meth:`backup`) the store's content, published as its next generation."""
+        self._writable()
+        if self._writer is None:
+            raise StoreError("restore into a store on disk")
+        if not (source / "backup.json").is_file() or not (source / "db").is_dir():
+            raise StoreError(f"{source} is not a backup made by `patrimoine backup` (no backup.json and db/)")
+        with self.writing():
+            self._writer.restore(source)
 
     def close(self) -> None:
-        if not self.read_only:
-            self.store.flush()
-        del self.store
+        """Let go of the store; a writer's working copy goes with what was not committed."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        self._memory = None
 
-    def replace_records(self, name: str, record_iris: Iterable[str], ntriples: bytes, catalogue: list[str]) -> None:
-        """Replace or delete some records of dataset ``name`` in one transaction (a harvested page).
+    def replace_records(self, name: str, record_iris: Iterable[str], ntriples: bytes, catalogue: list[str],
+                        shared: bytes = b"") -> None:
+        """Replace or delete some records of dataset ``name`` in one unit (a harvested page).
 
         Every triple of each record of ``record_iris`` (N-Triples terms) is deleted: those whose
         subject is the record or one of its ``#parts`` (found through the links between them, so
         no scan of the graph), and those of outside nodes (image URLs, their services) that only
-        these triples pointed to. Then ``ntriples`` is added and the catalogue's description of
-        the dataset becomes ``catalogue``: one SPARQL update, so readers see the page wholly
+        these triples pointed to. Then ``ntriples`` is added, ``shared`` declarations too, and the
+        catalogue's description of the dataset becomes ``catalogue``: readers see the page wholly
         applied or not at all, and applying the same page twice gives the same graph.
         """
-        self._writable()
+        with self.writing():
+            self.remove_records(name, record_iris)
+            self.bulk_load(name, ntriples)
+            self.bulk_load(None, shared, graph=self.shared)
+            self.set_provenance(name, catalogue)
+
+    def remove_records(self, name: str, record_iris: Iterable[str], incoming: bool = False) -> Removal:
+        """Delete the triples of these records from dataset ``name`` (see :meth:`replace_records`).
+
+        With ``incoming``, the triples of other nodes that point to the records' nodes go too. The
+        answer says how many triples went and which other nodes they named: records that wrote
+        some of them (a part of the whole that names its parts...) have to write them again.
+        """
         graph = self.minter.graph(name)
-        subjects = self._record_subjects(ox.NamedNode(Minter.plain(graph)), record_iris)
-        steps = []
-        if subjects:
-            values = " ".join(f"<{s}>" for s in sorted(subjects))
-            steps.append(f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ VALUES ?s {{ {values} }}"
-                         f" GRAPH {graph} {{ ?s ?p ?o }} }}")
-        if ntriples.strip():
-            steps.append(f"INSERT DATA {{ GRAPH {graph} {{\n{ntriples.decode()}}} }}")
-        steps.append(_provenance_update(self.catalogue, self.minter.dataset(name), catalogue))
-        try:
-            self.store.update(" ;\n".join(steps))
-        except (OSError, SyntaxError) as e:
-            raise StoreError(f"writing dataset {name!r} failed: {_first_line(e)}") from e
-        finally:
-            self._hidden = None
+        g = ox.NamedNode(Minter.plain(graph))
+        removal = Removal()
+        with self.writing():
+            for chunk in _chunks(record_iris, 1000):
+                subjects = self._record_subjects(g, chunk)
+                doomed = {q for s in subjects for q in self.store.quads_for_pattern(ox.NamedNode(s), None, None, g)}
+                pointing = {q for s in subjects for q in self.store.quads_for_pattern(None, None, ox.NamedNode(s), g)
+                            if isinstance(q.subject, ox.NamedNode) and q.subject.value not in subjects} if incoming else set()
+                for q in doomed | pointing:
+                    for term in (q.subject, q.object):
+                        if isinstance(term, ox.NamedNode) and term.value not in subjects:
+                            removal.others.add(term.value)
+                removal.triples += len(doomed | pointing)
+                for part in _chunks(sorted(subjects), 2000):
+                    values = " ".join(f"<{s}>" for s in part)
+                    self.store.update(f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ VALUES ?s {{ {values} }}"
+                                      f" GRAPH {graph} {{ ?s ?p ?o }} }}")
+                for part in _chunks(pointing, 5000):
+                    triples = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in part),
+                                           format=ox.RdfFormat.N_TRIPLES).decode()
+                    self.store.update(f"DELETE DATA {{ GRAPH {graph} {{\n{triples}}} }}")
+        return removal
 
     def _record_subjects(self, g: ox.NamedNode, record_iris: Iterable[str]) -> set[str]:
         """The subjects whose triples make up the records: each record, its parts, outside nodes only they use."""
@@ -380,13 +523,19 @@ class KnowledgeGraph:
         return found
 
 
-def _swap_update(graph: str, staging: str) -> str:
-    return (
-        f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }}"
-        f" FILTER NOT EXISTS {{ GRAPH {staging} {{ ?s ?p ?o }} }} }} ;\n"
-        f"INSERT {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {staging} {{ ?s ?p ?o }}"
-        f" FILTER NOT EXISTS {{ GRAPH {graph} {{ ?s ?p ?o }} }} }}"
-    )
+
+@dataclass
+class Removal:
+    """What :meth:`KnowledgeGraph.remove_records` deleted: how many triples, and the other nodes they named."""
+
+    triples: int = 0
+    others: set[str] = field(default_factory=set)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    it = iter(items)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
 
 
 def _provenance_update(catalogue: str, dataset: str, lines: list[str]) -> str:
@@ -399,9 +548,3 @@ def _provenance_update(catalogue: str, dataset: str, lines: list[str]) -> str:
     if lines:
         update += f" ;\nINSERT DATA {{ GRAPH {catalogue} {{\n{''.join(lines)}}} }}"
     return update
-
-
-def _first_line(e: BaseException) -> str:
-    return (str(e).strip().splitlines() or [type(e).__name__])[0]
-
-

@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from graph.mapping import MappingContext
-from graph.records import InputError, SourceRecord
-from graph.csvrows import Row, rows as csv_rows
-from graph.textfile import MAX_LINE_CHARS, LongLine, numbered_lines, open_text
+from graph.records import InputError, SourceRecord, content_digest
+from graph.csvrows import Row, header as csv_header, rows as csv_rows
+from graph.textfile import numbered_lines, open_text
 
 from .ead import UNKNOWN_AGENCY, Unit, agency_in_name, map_unit, profile
 
@@ -71,12 +71,7 @@ def read_francearchives_csv(path: Path, encoding: str | None = None) -> Iterator
     agency = agency_in_name(path.stem) or UNKNOWN_AGENCY
     with open_text(path, encoding) as f:
         lines = numbered_lines(f)
-        header_line, text = next(((n, t) for n, t in lines if isinstance(t, LongLine) or t.strip()), (0, ""))
-        if isinstance(text, LongLine):
-            raise InputError(f"{path.name}: line {header_line} is longer than {MAX_LINE_CHARS:,} characters: "
-                             "not a FranceArchives CSV header")
-        if not text:
-            raise InputError(f"{path.name}: the file is empty")
+        _, text = csv_header(lines, path.name, "a FranceArchives CSV")
         header = [h.replace("\ufeff", "").strip() for h in next(csv.reader([text]), [])]
         missing = [c for c in spec["required"] if c not in header]
         if missing:
@@ -101,7 +96,8 @@ def _record(row: Row, header: list[str], index: int, agency: str, finding_aid: s
     missing = [c for c in profile()["francearchives_csv"]["required"] if not values.get(c)]
     error = f"missing required value(s): {', '.join(missing)}" if missing else None
     unit = Unit(agency, finding_aid, cote, linked=False)
-    return SourceRecord(index, line, cote, row_fields(values), unit, error)
+    return SourceRecord(index, line, cote, row_fields(values), unit, error,
+                        digest=content_digest(agency, finding_aid, row.cells))
 
 
 def sniff_header(head: bytes) -> bool:

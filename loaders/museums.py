@@ -30,8 +30,9 @@ from graph.iri import Minter
 from graph.mapping import MappingContext
 from graph.namespaces import CRM, FOAF, RDF, VOID
 from graph.ntriples import iri
-from graph.records import InputError, RecordError, SourceRecord
-from graph.textfile import open_text
+from graph.csvrows import header as csv_header, rows as csv_rows
+from graph.records import InputError, RecordError, SourceRecord, content_digest
+from graph.textfile import numbered_lines, open_text
 
 from .pop.readers import header_key
 
@@ -61,32 +62,34 @@ def sniff_header(head: bytes) -> bool:
 
 
 def read_museums(path: Path, encoding: str | None = None) -> Iterator[SourceRecord]:
-    """One record per row; ``fields`` maps a role of museums_profile.json (``id``, ``name``...) to its value."""
+    """One record per row; ``fields`` maps a role of museums_profile.json (``id``, ``name``...) to its value.
+
+    Rows are read with recovery (:mod:`graph.csvrows`): a bad quote, a wrong column count or a line
+    over the bound costs that row only, reported with its line.
+    """
     roles = profile()["columns"]
     with open_text(path, encoding) as f:
-        first = f.readline()
-        if not first.strip():
-            raise InputError(f"{path.name}: the file is empty")
+        lines = numbered_lines(f)
+        _, first = csv_header(lines, path.name, "the list of Musées de France")
         delimiter = _delimiter(first)
         header = [header_key(h) for h in next(csv.reader([first], delimiter=delimiter))]
         missing = [c for c in profile()["required"] if c not in header]
         if missing:
             raise InputError(f"{path.name}: not the list of Musées de France: no column {', '.join(missing)}")
-        reader = csv.reader(f, delimiter=delimiter)
-        index, line = 0, 2
-        try:
-            for row in reader:
-                start, line = line, reader.line_num + 2
-                if not any(cell.strip() for cell in row):
-                    continue
-                index += 1
-                if len(row) != len(header):
-                    yield SourceRecord(index, start, error=f"{len(row)} columns where the header has {len(header)}")
-                    continue
-                fields = {roles[h]: [cell.strip()] for h, cell in zip(header, row) if h in roles and cell.strip()}
-                yield SourceRecord(index, start, (fields.get("id") or [None])[0], fields, kind="museum")
-        except csv.Error as e:
-            raise InputError(f"{path.name}: unreadable CSV at line {reader.line_num + 1}: {e}") from None
+        ids = [i for i, h in enumerate(header) if roles.get(h) == "id"]
+        at = ids[0] if ids else None
+        index = 0
+        for row in csv_rows(lines, delimiter, len(header)):
+            if row.error is None and not any(cell.strip() for cell in row.cells):
+                continue
+            index += 1
+            if row.error is not None:
+                museum = row.cells[at].strip()[:200] if at is not None and at < len(row.cells) else ""
+                yield SourceRecord(index, row.line, museum or None, error=row.error)
+                continue
+            fields = {roles[h]: [cell.strip()] for h, cell in zip(header, row.cells) if h in roles and cell.strip()}
+            yield SourceRecord(index, row.line, (fields.get("id") or [None])[0], fields, kind="museum",
+                               digest=content_digest(row.cells))
 
 
 def _department_code(ctx: MappingContext, name: str | None) -> str | None:

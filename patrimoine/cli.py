@@ -17,6 +17,7 @@ from graph.settings import Settings
 QUERY_FORMATS = ("table", "csv", "tsv", "json")
 # A bug of ours: not 1, which `validate` and `edm` return for records that fail their checks.
 INTERNAL_ERROR = 3
+WRITE_WAIT = 600.0  # seconds a command that writes waits for another one writing the same store
 
 provider_option = click.option(
     "--provider", default=Settings.provider, show_default=True, envvar="PATRIMOINE_PROVIDER",
@@ -36,9 +37,13 @@ class State:
         self.base_iri = base_iri
 
     def open(self, read_only: bool = False):
+        """The store; a writer waits up to :data:`WRITE_WAIT` seconds for another one to finish."""
         from graph.store import KnowledgeGraph
 
-        return KnowledgeGraph(self.store_path, self.base_iri, read_only=read_only)
+        if read_only:
+            return KnowledgeGraph(self.store_path, self.base_iri, read_only=True)
+        return KnowledgeGraph(self.store_path, self.base_iri, wait=WRITE_WAIT,
+                              on_wait=lambda message: click.echo(message, err=True))
 
     def exists(self) -> bool:
         """Whether there is a store to read (a server is taken to be there)."""
@@ -342,6 +347,59 @@ def edm(state: State, dataset: str, output: Path, report: Path | None, include_i
                    f"{s.failing_rules} the mandatory rules), {s.written} written to {output}; "
                    f"report: {report}", err=True)
     sys.exit(1 if s.failing else 0)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.pass_obj
+def backup(state: State, directory: Path) -> None:
+    """Back the store up into DIRECTORY, a new directory.
+
+    Oxigraph's own online backup of the store's current generation (hard links
+    when DIRECTORY is on the same disk, so it is quick and small), with the
+    datasets' record indexes and a backup.json saying what it holds. The store
+    may be served and loaded meanwhile. `patrimoine restore DIRECTORY` brings it back.
+    """
+    from graph.provenance import now
+    from graph.store import require_store
+
+    require_store(state.store_path)
+    kg = state.open(read_only=True)
+    datasets = kg.datasets()
+    manifest = {"backup": "patrimoine-kg", "version": 1, "software": __version__, "made": now(),
+                "store": str(state.store_path), "generation": kg.generation, "base_iri": state.base_iri,
+                "datasets": {d.name: {"triples": d.triples, "records_loaded": d.records_loaded,
+                                      "loaded_at": d.loaded_at} for d in datasets}}
+    kg.backup(directory, manifest)
+    kg.close()
+    click.echo(f"backup of {state.store_path} (generation {kg.generation}, {len(datasets)} datasets, "
+               f"{sum(d.triples for d in datasets):,} triples) in {directory}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.pass_obj
+def restore(state: State, directory: Path) -> None:
+    """Make the store what a backup made by `patrimoine backup` holds.
+
+    The backup becomes the store's next generation: servers on the store answer
+    from it within seconds, and the generation before stays whole until then.
+    """
+    try:
+        manifest = json.loads((directory / "backup.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        fail(f"{directory} is not a backup made by `patrimoine backup` (no readable backup.json)")
+    if manifest.get("base_iri", state.base_iri) != state.base_iri:
+        fail(f"the backup's base IRI is {manifest['base_iri']}, the store's {state.base_iri}: "
+             "give --base-iri to restore it")
+    kg = state.open()
+    try:
+        kg.restore(directory)
+        datasets = kg.datasets()
+    finally:
+        kg.close()
+    click.echo(f"{state.store_path} restored from {directory} (made {manifest.get('made', '?')}): "
+               f"{len(datasets)} datasets, {sum(d.triples for d in datasets):,} triples")
 
 
 from endpoint.settings import click_options as _endpoint_options  # noqa: E402 (serve's options: one per setting)

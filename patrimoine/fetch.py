@@ -239,7 +239,7 @@ def note_check(kg: KnowledgeGraph, dataset: str, etag: str | None, last_modified
         f" OPTIONAL {{ ?src {PKG.httpLastModified} ?l }} }} }} ;\n"
         f"INSERT {{ GRAPH {g} {{ {' '.join(new)} }} }}"
         f" WHERE {{ GRAPH {g} {{ {ds} <http://purl.org/dc/terms/source> ?src . ?src {DCAT.downloadURL} ?u }} }}")
-    kg.store.flush()
+    kg.commit()
 
 
 # ---------------------------------------------------------------------------

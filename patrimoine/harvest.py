@@ -336,8 +336,8 @@ def harvest(kg: KnowledgeGraph, options: HarvestOptions) -> HarvestReport:
     repository = repository_slug(options.url) or ""
     run = _start(kg, name, repository, options, client)
     rejects_path = options.rejects
-    if rejects_path is None and kg.path is not None:
-        rejects_path = kg.path.parent / "rejects" / f"{name}.jsonl"
+    if rejects_path is None and kg.rejects_dir() is not None:
+        rejects_path = kg.rejects_dir() / f"{name}.jsonl"
     report = _Rejects(rejects_path, name, append=run.resumed)
     try:
         _pages(kg, run, options, client, report)
@@ -346,7 +346,6 @@ def harvest(kg: KnowledgeGraph, options: HarvestOptions) -> HarvestReport:
         client.close()
     run.triples = kg.count(kg.minter.graph(name))
     kg.replace_records(name, [], b"", _catalogue(kg, run, options))
-    kg.store.flush()
     return HarvestReport(name, run.counts, run.state.deleted, run.pages_now, run.state.run_from, run.resumed,
                          run.triples, time.perf_counter() - started, rejects_path)
 
@@ -423,13 +422,13 @@ def _pages(kg: KnowledgeGraph, run: _Run, options: HarvestOptions, client: OaiCl
             if page.complete_size and bar.total is None:
                 bar.total = page.complete_size
             state.run_started = state.run_started or page.response_date or now()
-            targets, data = _map_page(kg, page, run, ctx, alignment, context, report)
+            targets, data, shared = _map_page(kg, page, run, ctx, alignment, context, report)
             state.pages += 1
             run.pages_now += 1
             state.token = page.token or None
             if state.token is None:
                 state.last_harvest = state.run_started
-            kg.replace_records(run.name, targets, data, _catalogue(kg, run, options))
+            kg.replace_records(run.name, targets, data, _catalogue(kg, run, options), shared)
             bar.update(run.counts.records_read - bar.n)
             if state.token is None:
                 return
@@ -443,8 +442,9 @@ def _stopped(error: PatrimoineError, run: _Run) -> PatrimoineError:
 
 
 def _map_page(kg: KnowledgeGraph, page, run: _Run, ctx: MappingContext, alignment: Alignment, context: bytes,
-              report: _Rejects) -> tuple[list[str], bytes]:
-    """Map one page: the IRIs of the records it replaces or deletes, and its N-Triples (CRM and EDM)."""
+              report: _Rejects) -> tuple[list[str], bytes, bytes]:
+    """Map one page: the IRIs of the records it replaces or deletes, its N-Triples (CRM and EDM) and
+    its shared entities' declarations."""
     from loaders.oai import map_record, record_iri, source_records
 
     b, counts = ctx.b, run.counts
@@ -474,8 +474,7 @@ def _map_page(kg: KnowledgeGraph, page, run: _Run, ctx: MappingContext, alignmen
                 lines.extend(b.take())
     targets += _members(kg, run.name, targets)
     records, shared = derive_batch(alignment, lines, take_shared(b, report, where, counts), context)
-    kg.add_shared(shared)
-    return targets, records
+    return targets, records, shared
 
 
 def _members(kg: KnowledgeGraph, name: str, records: list[str]) -> list[str]:

@@ -463,18 +463,19 @@ class LinksWriter:
     """Makes a set of N-Triples lines the content of ``graph/links``, writing only the difference.
 
     Lines are written as the store writes them (canonical decimals, lowercase language tags...), so
-    they compare with what it holds. The lines written last are also kept next to the store
-    (``links.nt``, its digest in the catalogue) so the next run reads them there rather than from the
-    graph. The difference is applied in one transaction: readers see the old links or the new ones.
-    The very first write, into an empty graph, is a bulk load while the catalogue marks the links
-    ``loading``, so that queries leave them out until they are complete.
+    they compare with what it holds. The lines written last are also kept in the store's generation
+    (``records/links.nt``, its digest in the catalogue) so the next run reads them there rather than
+    from the graph. The difference is applied in one transaction: readers see the old links or the new ones.
+    The very first write, into an empty graph, is a bulk load: it is published with the rest
+    (:meth:`graph.store.KnowledgeGraph.writing`).
     """
 
     def __init__(self, kg: KnowledgeGraph) -> None:
         self.kg = kg
         self.graph = kg.links
         self.term = f"<{kg.minter.base}{LINKS}>"
-        self.cache = kg.path.parent / "links.nt" if kg.path is not None else None
+        records = kg.records_dir()  # kept with the store's generation
+        self.cache = records / "links.nt" if records is not None else None
 
     def previous(self) -> set[str]:
         """The lines in the graph now: from the file of the last run when its digest is the catalogue's,
@@ -504,24 +505,23 @@ class LinksWriter:
         digest = hashlib.sha256(text.encode()).hexdigest()
         added, removed = new - old, old - new
         g = ox.NamedNode(Minter.plain(graph))
-        if not old and not kg.store.contains_named_graph(g):
-            self._catalogue(catalogue("loading", digest))  # hidden from queries until complete
-            kg.store.bulk_load(text.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=g)
-            self._catalogue(catalogue("loaded", digest))
-        else:
-            steps = []
-            if removed:
-                steps.append(f"DELETE DATA {{ GRAPH {graph} {{\n{''.join(sorted(removed))}}} }}")
-            if added:
-                steps.append(f"INSERT DATA {{ GRAPH {graph} {{\n{''.join(sorted(added))}}} }}")
-            steps.append(_provenance_update(kg.catalogue, self.term, catalogue("loaded", digest)))
-            kg.store.update(" ;\n".join(steps))
-            kg._hidden = None
-        kg.store.flush()
-        if self.cache is not None:
-            partial = self.cache.with_suffix(".nt.tmp")
-            partial.write_text(text, encoding="utf-8")
-            partial.replace(self.cache)
+        with kg.writing():  # published whole, with the catalogue and the file of the lines written
+            if not old and not kg.store.contains_named_graph(g):
+                kg.store.bulk_load(text.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=g)
+                self._catalogue(catalogue("loaded", digest))
+            else:
+                steps = []
+                if removed:
+                    steps.append(f"DELETE DATA {{ GRAPH {graph} {{\n{''.join(sorted(removed))}}} }}")
+                if added:
+                    steps.append(f"INSERT DATA {{ GRAPH {graph} {{\n{''.join(sorted(added))}}} }}")
+                steps.append(_provenance_update(kg.catalogue, self.term, catalogue("loaded", digest)))
+                kg.store.update(" ;\n".join(steps))
+                kg._hidden = None
+            if self.cache is not None:
+                partial = self.cache.with_suffix(".nt.tmp")
+                partial.write_text(text, encoding="utf-8")
+                partial.replace(self.cache)  # a new file: the generation published before keeps its own
         return len(added), len(removed)
 
     def _catalogue(self, lines: list[str]) -> None:

@@ -71,6 +71,8 @@ def load_summary(r: "LoadReport", lang: str, graph: str) -> list[str]:
                 loaded=number(c.records_loaded, lang), rejected=number(c.records_rejected, lang),
                 skipped=number(c.records_skipped, lang), triples=number(r.triples, lang),
                 seconds=number(r.seconds, lang, 1), rate=number(r.records_per_second, lang))]
+    if r.write != "new" or r.changed != c.records_read:  # a reload: what it cost
+        out.append(line(f"changed_{r.write}", lang, n=number(r.changed, lang)))
     if c.periods_unread:
         out.append(line("periods", lang, n=number(c.periods_unread, lang)))
         unread = [e for e in r.unread if e["reason"].startswith("period kept as text: ")][:SHOWN]

@@ -1,28 +1,43 @@
 """The load pipeline: read → map to CIDOC-CRM → derive EDM → write a dataset, nothing lost.
 
 Records stream through in batches; each batch's triples are written as
-N-Triples text to a temporary file, so a whole-input failure (unreadable or
-truncated file, wrong encoding) happens before the store is touched. Only then
-does :meth:`graph.store.KnowledgeGraph.replace_dataset` make the file the
-dataset's content. Every record that is not loaded goes to the rejection
+N-Triples text to a temporary file inside the store, so a whole-input failure
+(unreadable or truncated file, wrong encoding) happens before the store is
+touched. Then one unit of writes (:meth:`graph.store.KnowledgeGraph.writing`)
+makes the dataset, its shared entities, its catalogue record and its record
+index visible together. Every record that is not loaded goes to the rejection
 report with its file, line, record number, source id and reason.
+
+Reloads cost in proportion to what changed. The record index of the last load
+(:mod:`patrimoine.recordindex`) says, for each source identifier, the digest of
+the record as read and what became of it. A record read again unchanged is not
+mapped: its outcome is taken from the index (counted, reported again if it was
+not loaded). A changed, new or removed record is *changed*. Then:
+
+* nothing changed: only the catalogue record is renewed;
+* few records changed (at most :data:`REWRITE_SHARE` of them): the triples of
+  the changed and removed records are deleted (the record and its parts) and
+  the new ones added;
+* many changed, or no index usable (first load, new software or reference
+  data, other options): the dataset is written anew at bulk speed, the records
+  read unchanged being mapped then (a second reading of the files).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from graph import __version__
+import pyoxigraph as ox
+
 from graph.alignment import Alignment, context as rules_context
 from graph.crm import Builder
+from graph.generations import StoreError, writing_error
 from graph.iri import check_dataset_name, dataset_name_for
 from graph.links import drop_unsafe
 from graph.mapping import MappingContext
@@ -32,6 +47,7 @@ from graph.settings import Settings
 from graph.store import KnowledgeGraph
 
 from . import loadtext
+from .recordindex import Entry, IndexWriter, RecordIndex, Unread, digest_of, mapping_key, write_index
 
 if TYPE_CHECKING:
     from loaders import Loader
@@ -39,6 +55,9 @@ if TYPE_CHECKING:
     from .loadcheck import LoadCheck
 
 BATCH_RECORDS = 2000
+# A reload deletes and adds the triples of the records that changed, up to this share of the records;
+# beyond it, writing the whole dataset at bulk speed costs less than deleting that many triples one by one.
+REWRITE_SHARE = 0.25
 
 
 def default_provider() -> str:
@@ -74,6 +93,8 @@ class LoadReport:
     check: "LoadCheck | None" = None  # with --validate
     unread: list[dict] = field(default_factory=list)  # the first values kept as text, with their record
     unread_path: Path | None = None
+    write: str = "new"  # how the store was written: new (whole dataset), changes, unchanged
+    changed: int = 0  # records changed, new or removed since the last load
 
     @property
     def records_per_second(self) -> float:
@@ -139,118 +160,312 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
 
     started = time.perf_counter()
     loaders = [get_loader(options.format) if options.format else detect(f) for f in files]
-    formats = sorted({ld.name for ld in loaders})
-    prov = Provenance(name=name, format=",".join(formats), region=options.region or "all", origins=options.origins)
     rejects_path = options.rejects
-    if rejects_path is None and kg.path is not None:
-        rejects_path = kg.path.parent / "rejects" / f"{name}.jsonl"
+    if rejects_path is None and kg.rejects_dir() is not None:
+        rejects_path = kg.rejects_dir() / f"{name}.jsonl"
     report = RejectionReport(rejects_path, name, options.lang)
     # values kept as text (periods, places), with their record's file and line: next to the rejects
     unread = RejectionReport(rejects_path.with_name(rejects_path.stem + ".unread.jsonl") if rejects_path else None,
                              name, options.lang)
-    ctx = MappingContext(kg.minter, name, options.region)
-    alignment = Alignment()
-    tmpdir = kg.path.parent if kg.path is not None else None
-    fd, tmpname = tempfile.mkstemp(prefix=f".{name}-", suffix=".nt", dir=tmpdir)
-    tmp = Path(tmpname)
-    shared_tmp = tmp.with_suffix(".shared.nt")
-    # The content digest reads the CRM triples in record order, the rules that derive EDM from them and
-    # the software version and the provider it names: EDM output order varies between runs, its content does not.
-    digest = hashlib.sha256(f"{__version__}\n{alignment.fingerprint()}\n{options.provider}\n".encode())
+    run = _Load(kg, name, files, loaders, options, report, unread)
     try:
-        with os.fdopen(fd, "wb") as out, open(shared_tmp, "wb") as shared_out:
-            for file, loader in zip(files, loaders):
-                prov.sources.append((file.name, sha256_of(file)))
-                where: list[str] = []
-                _map_file(file, loader, ctx, alignment, out, shared_out, digest, prov.counts, report, options, where,
-                          unread)
-                prov.record_lines.append("\n".join(where))
-        prov.counts.periods_unread = ctx.periods_unread
-        prov.counts.places_unread = ctx.places_unread
-        prov.counts.dimensions_unread = ctx.dimensions_unread
-        if prov.counts.records_read == 0:
+        run.read()
+        if run.prov.counts.records_read == 0:
             raise InputError(f"{', '.join(f.name for f in files)}: no records found")
-        quarantine = tmp.with_suffix(".quarantine.nt") if options.quarantine else None
-        check = _check(kg, name, tmp, shared_tmp, prov, report, options, quarantine) if options.validate else None
-        if check is not None and check.quarantined:  # the dataset's content is what the quarantine left
-            digest.update("".join(f"quarantined {f.iri}\n" for f in check.flagged).encode())
-        kg.add_shared(shared_tmp)
-        prov.content_sha256 = digest.hexdigest()
-        triples = kg.replace_dataset(name, tmp, lambda status, n: prov.lines(kg.minter, status, n),
-                                     content_sha256=prov.content_sha256)
-        kg.replace_quarantine(name, quarantine if quarantine is not None and quarantine.exists() else None)
+        check = run.check() if options.validate else None
+        with kg.writing():
+            triples = run.write()
+    except OSError as e:  # the temporary files: the disk is full...
+        raise writing_error(kg.path or kg.tmp_dir(), e) from e
     finally:
         report.close()
         unread.close()
-        tmp.unlink(missing_ok=True)
-        shared_tmp.unlink(missing_ok=True)
-        if options.quarantine:
-            tmp.with_suffix(".quarantine.nt").unlink(missing_ok=True)
-    return LoadReport(name, prov.format, prov.counts, triples, time.perf_counter() - started,
-                      rejects_path, report.kept, check, unread.kept, unread.path)
+        run.cleanup()
+    return LoadReport(name, run.prov.format, run.prov.counts, triples, time.perf_counter() - started,
+                      rejects_path, report.kept, check, unread.kept, unread.path, run.mode, run.changed)
 
 
-def _check(kg: KnowledgeGraph, name: str, tmp: Path, shared_tmp: Path, prov: Provenance, report: RejectionReport,
-           options: LoadOptions, quarantine: Path | None) -> "LoadCheck":
-    """--validate: records with violations go to the report (and, with --quarantine, out of the dataset)."""
-    from .loadcheck import check_load
+class _Load:
+    """One dataset's load: what was read, what changed, and how the store is written."""
 
-    check = check_load(kg.minter, name, tmp, shared_tmp, list(zip((n for n, _ in prov.sources), prov.record_lines)),
-                       options.shapes, quarantine)
-    status = "quarantined" if quarantine is not None else "violation"
-    for f in check.flagged:
-        where = SourceRecord(index=0, line=f.line, source_id=f.source_id)
-        report.add(status, Path(f.file or "-"), where, " ".join(f.messages.get("en", [])),
-                   " ".join(f.messages.get(options.lang, [])))
-    prov.counts.records_quarantined = check.quarantined
-    prov.counts.records_loaded -= check.quarantined
-    return check
+    def __init__(self, kg: KnowledgeGraph, name: str, files: Sequence[Path], loaders: list["Loader"],
+                 options: LoadOptions, report: RejectionReport, unread: RejectionReport) -> None:
+        self.kg, self.name, self.files, self.loaders, self.options, self.report, self.unread = (
+            kg, name, list(files), loaders, options, report, unread)
+        self.prov = Provenance(name=name, format=",".join(sorted({ld.name for ld in loaders})),
+                               region=options.region or "all", origins=options.origins)
+        self.ctx = MappingContext(kg.minter, name, options.region)
+        self.alignment = Alignment()
+        checked = f"validate={options.validate} quarantine={options.quarantine} shapes={options.shapes}"
+        self.mapping = mapping_key(kg.minter.base, name, options.region or "all", *(ld.name for ld in loaders),
+                                   self.alignment.fingerprint(), options.provider, checked)
+        records_dir = kg.records_dir()
+        self.index_path = records_dir / f"{name}.jsonl" if records_dir is not None else None
+        self.previous = RecordIndex.read(self.index_path, self.mapping, kg.minter.base)
+        if self.previous is not None and (self.previous.untracked or options.validate):
+            # records it cannot follow, or shapes to check on the whole dataset: the dataset is written anew
+            self.previous = None
+        tmp = kg.tmp_dir()
+        tmp.mkdir(parents=True, exist_ok=True)
+        stem = f"{name}-{os.getpid()}-{time.monotonic_ns()}"
+        self.paths = {kind: tmp / f"{stem}.{kind}"
+                      for kind in ("nt", "same.nt", "shared.nt", "index.jsonl", "quarantine.nt")}
+        self.files_out: dict[str, IO] = {kind: open(path, "wb") for kind, path in self.paths.items()
+                                         if kind not in ("index.jsonl", "quarantine.nt")}
+        self.quarantined = False
+        self.index_out = open(self.paths["index.jsonl"], "w", encoding="utf-8")
+        self.index = IndexWriter(self.index_out, self.mapping, kg.minter.base)
+        self.unchanged: set[str] = set()  # keys of the records read unchanged and not mapped
+        self.same: set[str] = set()  # keys of the records mapped to the same triples as last time
+        self.gone: list[str] = []  # main nodes of the records whose triples go
+        self.changed = 0
+        self.mode = "new"
 
+    # -- reading -------------------------------------------------------------
+    def read(self) -> None:
+        seen: set[str] = set()
+        for file, loader in zip(self.files, self.loaders):
+            self.prov.sources.append((file.name, sha256_of(file)))
+            where: list[str] = []
+            self._read_file(file, loader, where, seen)
+            self.prov.record_lines.append("\n".join(where))
+        counts = self.prov.counts
+        counts.periods_unread += self.ctx.periods_unread
+        counts.places_unread += self.ctx.places_unread
+        counts.dimensions_unread += self.ctx.dimensions_unread
+        if self.previous is not None:
+            for key, entry in self.previous.entries.items():
+                if key not in seen:
+                    self.changed += 1
+                    if entry.status == "loaded":
+                        self.gone.extend(entry.entities)
+        for f in (*self.files_out.values(), self.index_out):
+            f.flush()
 
-def _map_file(file: Path, loader: "Loader", ctx: MappingContext, alignment: Alignment, out: IO[bytes],
-              shared_out: IO[bytes], digest: "hashlib._Hash", counts: Counts, report: RejectionReport,
-              options: LoadOptions, where: list[str], unread: RejectionReport) -> None:
-    """Map one file's records into ``out``/``shared_out``; ``where`` gets each loaded record's location."""
-    context = rules_context(ctx.dataset, loader.data_provider, options.provider)
-    seen: dict[str, int | None] = {}
-    b = ctx.b
-    batch: list[str] = []
-    in_batch = 0
-
-    def flush() -> None:
-        shared_lines = take_shared(b, report, file, counts)
-        for lines in (batch, shared_lines):  # the CRM, in record order: what the content digest reads
-            for line in lines:
-                digest.update(line.encode())
-        records, shared = derive_batch(alignment, batch, shared_lines, context)
-        out.write(records)
-        shared_out.write(shared)
-
-    with _progress(file, options.progress) as bar:
-        for record in loader.records(file, options.encoding):
-            if record.error is None and record.source_id:
-                if record.source_id in seen:
-                    first = seen[record.source_id]
-                    record.error = (f"duplicate identifier {record.source_id}"
-                                    + (f" (first at line {first})" if first else ""))
+    def _read_file(self, file: Path, loader: "Loader", where: list[str], seen: set[str]) -> None:
+        ctx, b, counts = self.ctx, self.ctx.b, self.prov.counts
+        batch = _Batch(self, file, loader, self.report, counts)
+        ids: dict[str, int | None] = {}
+        with _progress(file, self.options.progress) as bar:
+            for record in loader.records(file, self.options.encoding):
+                key = _key(record, ids, seen)
+                previous = self.previous.get(key) if self.previous is not None else None
+                if previous is not None and record.digest is not None and previous.digest == record.digest:
+                    self._unchanged(record, key, previous, file, where)
                 else:
-                    seen[record.source_id] = record.line or record.index
-            loaded = map_one(record, lambda r: loader.map(r, ctx), b, counts, report, file)
-            entities = b.take_entities()
-            kept_as_text = ctx.take_unread()
-            if not loaded:
-                continue
-            for u in kept_as_text:
-                unread.add("unread", file, record, f"{u.kind} kept as text: {u.value}")
-            where.extend(record_location(ctx.m, term, record.line, record.source_id) for term in entities)
-            batch.extend(b.take())
-            in_batch += 1
-            if in_batch >= BATCH_RECORDS:
-                flush()
-                bar.update(counts.records_read - bar.n)
-                batch, in_batch = [], 0
-        flush()
-        bar.update(counts.records_read - bar.n)
+                    before = _unread_counts(ctx)
+                    outcome = _map_record(record, lambda r: loader.map(r, ctx), b, counts, self.report, file)
+                    entities = tuple(b.take_entities())
+                    unread = Unread(tuple(a - b for a, b in zip(_unread_counts(ctx), before)),
+                                    tuple((u.kind, u.value) for u in ctx.take_unread()))
+                    if outcome is None:
+                        where.extend(record_location(ctx.m, t, record.line, record.source_id) for t in entities)
+                        self._report_unread(file, record, unread.values)
+                        self._loaded(batch, record, key, previous, b.take(), entities, unread)
+                    else:
+                        self._not_loaded(record, key, previous, outcome, unread)
+                if counts.records_read % BATCH_RECORDS == 0:
+                    batch.flush()
+                    bar.update(counts.records_read - bar.n)
+            batch.flush()
+            bar.update(counts.records_read - bar.n)
+
+    def _unchanged(self, record: SourceRecord, key: str, entry: Entry, file: Path, where: list[str]) -> None:
+        """A record read as it was at the last load: its outcome again, without mapping it."""
+        counts, report = self.prov.counts, self.report
+        counts.records_read += 1
+        self.unchanged.add(key)
+        counts.periods_unread, counts.places_unread, counts.dimensions_unread = (
+            a + b for a, b in zip((counts.periods_unread, counts.places_unread, counts.dimensions_unread),
+                                  entry.unread.counts))
+        if entry.status == "loaded":
+            counts.records_loaded += 1
+            self._report_unread(file, record, entry.unread.values)
+            where.extend(record_location(self.ctx.m, t, record.line, record.source_id) for t in entry.entities)
+            for note in entry.notes:
+                counts.values_dropped += 1
+                report.add("value dropped", file, record, note)
+        else:
+            field_name = f"records_{entry.status}"
+            setattr(counts, field_name, getattr(counts, field_name) + 1)
+            report.add(entry.status, file, record, entry.reason or "")
+        self.index.add(key, entry)
+
+    def _loaded(self, batch: _Batch, record: SourceRecord, key: str | None, previous: Entry | None,
+                lines: list[str], entities: tuple[str, ...], unread: Unread) -> None:
+        """A record mapped and loaded; the same triples as last time (told by their digest, for
+        readers that give no digest of the record itself) are not a change."""
+        output = digest_of(lines) if record.digest is None else None
+        was_loaded = previous is not None and previous.status == "loaded"
+        same = was_loaded and output is not None and previous.output == output
+        if same:
+            batch.same.extend(lines)
+            self.same.add(key)
+        else:
+            self.changed += 1
+            batch.lines.extend(lines)
+            if was_loaded:
+                self.gone.extend(previous.entities)
+        self.index.add(key, Entry(record.digest, output, "loaded", None, entities, unread, tuple(record.notes)))
+
+    def _report_unread(self, file: Path, record: SourceRecord, values: tuple[tuple[str, str], ...]) -> None:
+        for kind, value in values:
+            self.unread.add("unread", file, record, f"{kind} kept as text: {value}")
+
+    def _not_loaded(self, record: SourceRecord, key: str | None, previous: Entry | None, outcome: tuple[str, str],
+                    unread: Unread) -> None:
+        status, reason = outcome
+        if previous is None or previous.status != status or previous.reason != reason:
+            self.changed += 1
+        if previous is not None and previous.status == "loaded":
+            self.gone.extend(previous.entities)
+        self.index.add(key, Entry(record.digest, None, status, reason, unread=unread))
+
+    def check(self) -> "LoadCheck":
+        """--validate: records with violations go to the report (and, with --quarantine, out of the dataset).
+
+        The whole dataset is in the ``nt`` file then (no record index is used with --validate)."""
+        from .loadcheck import check_load
+
+        prov, options = self.prov, self.options
+        quarantine = self.paths["quarantine.nt"] if options.quarantine else None
+        check = check_load(self.kg.minter, self.name, self.paths["nt"], self.paths["shared.nt"],
+                           list(zip((n for n, _ in prov.sources), prov.record_lines)), options.shapes, quarantine)
+        status = "quarantined" if quarantine is not None else "violation"
+        for f in check.flagged:
+            where = SourceRecord(index=0, line=f.line, source_id=f.source_id)
+            self.report.add(status, Path(f.file or "-"), where, " ".join(f.messages.get("en", [])),
+                            " ".join(f.messages.get(options.lang, [])))
+        prov.counts.records_quarantined = check.quarantined
+        prov.counts.records_loaded -= check.quarantined
+        self.quarantined = bool(check.quarantined)
+        return check
+
+    # -- writing -------------------------------------------------------------
+    def write(self) -> int:
+        """Write the store (inside the caller's unit); the dataset's triple count."""
+        kg, name = self.kg, self.name
+        known = {d.name: d for d in kg.datasets()}.get(name)
+        if self.previous is not None and known is not None and not self.changed:
+            self.mode, triples = "unchanged", known.triples
+        elif self.previous is not None and known is not None and self.changed <= REWRITE_SHARE * max(
+                1, self.previous.loaded()):
+            self.mode = "changes"
+            removal = kg.remove_records(name, self.gone, incoming=True)
+            self._map_keys(self._touched(removal.others), "nt")
+            triples = known.triples - removal.triples + self._count_new()
+            kg.bulk_load(name, self.paths["nt"])
+        else:
+            self.mode = "new"
+            if self.unchanged:
+                self._map_keys(self.unchanged, "same.nt")
+            kg.clear_dataset(name, known.triples if known is not None else None)
+            kg.bulk_load(name, self.paths["nt"])
+            kg.bulk_load(name, self.paths["same.nt"])
+            triples = kg.count(kg.minter.graph(name))
+        kg.bulk_load(None, self.paths["shared.nt"], graph=kg.shared)
+        kg.replace_quarantine(name, self.paths["quarantine.nt"] if self.quarantined else None)
+        kg.set_provenance(name, self.prov.lines(kg.minter, "loaded", triples))
+        if self.index_path is not None:
+            self.index_out.close()
+            write_index(self.index_path, self.index.header(), self.paths["index.jsonl"])
+        return triples
+
+    def _count_new(self) -> int:
+        """How many triples of the changed records' N-Triples the dataset does not hold yet."""
+        kg = self.kg
+        g = ox.NamedNode(kg.minter.plain(kg.minter.graph(self.name)))
+        with open(self.paths["nt"], "rb") as f:
+            return len({quad for t in ox.parse(f, format=ox.RdfFormat.N_TRIPLES)
+                        if (quad := ox.Quad(t.subject, t.predicate, t.object, g)) not in kg.store})
+
+    def _touched(self, others: set[str]) -> set[str]:
+        """The records not written again that own one of ``others`` (a record's node, or one of its parts)."""
+        if not others or self.previous is None:
+            return set()
+        roots = {iri.split("#", 1)[0] for iri in others}
+        return {key for key in self.unchanged | self.same
+                if any(term[1:-1] in roots for term in self.previous.entries[key].entities)}
+
+    def _map_keys(self, keys: set[str], out: str) -> None:
+        """Map again the records of ``keys`` (read unchanged, so not mapped the first time), their
+        triples to the ``out`` file: for a dataset written anew, or records whose triples went
+        with those of a record that changed."""
+        if not keys:
+            return
+        ctx, b = self.ctx, self.ctx.b
+        quiet, counts = RejectionReport(None, self.name), Counts()
+        seen: set[str] = set()
+        for file, loader in zip(self.files, self.loaders):
+            batch = _Batch(self, file, loader, quiet, counts)
+            ids: dict[str, int | None] = {}
+            for record in loader.records(file, self.options.encoding):
+                if _key(record, ids, seen) not in keys:
+                    continue
+                if _map_record(record, lambda r: loader.map(r, ctx), b, counts, quiet, file) is None:
+                    b.take_entities()
+                    ctx.take_unread()
+                    (batch.lines if out == "nt" else batch.same).extend(b.take())
+                if counts.records_read % BATCH_RECORDS == 0:
+                    batch.flush()
+            batch.flush()
+        for f in self.files_out.values():
+            f.flush()
+
+    def cleanup(self) -> None:
+        for f in (*self.files_out.values(), self.index_out):
+            f.close()
+        for path in self.paths.values():
+            path.unlink(missing_ok=True)
+
+
+def _unread_counts(ctx: MappingContext) -> tuple[int, int, int]:
+    return ctx.periods_unread, ctx.places_unread, ctx.dimensions_unread
+
+
+def _key(record: SourceRecord, ids: dict[str, int | None], seen: set[str]) -> str | None:
+    """The record's key in the index: its source id (None when it has none or cannot be read).
+
+    A source id met twice in a file makes the second record a duplicate, rejected; met again in
+    another file of the dataset, it is a record of its own, keyed with its rank.
+    """
+    sid = record.source_id
+    if record.error is not None or not sid:
+        return None
+    if sid in ids:
+        first = ids[sid]
+        record.error = f"duplicate identifier {sid}" + (f" (first at line {first})" if first else "")
+        return None
+    ids[sid] = record.line or record.index
+    key, n = sid, 1
+    while key in seen:
+        n += 1
+        key = f"{sid}\t{n}"
+    seen.add(key)
+    return key
+
+
+class _Batch:
+    """Records mapped since the last flush: their CRM lines, then the EDM derived from them, to the files.
+
+    ``lines`` are those of records that changed, ``same`` those of records whose triples did not.
+    """
+
+    def __init__(self, load: _Load, file: Path, loader: "Loader", report: RejectionReport, counts: Counts) -> None:
+        self.load, self.file, self.report, self.counts = load, file, report, counts
+        self.context = rules_context(load.ctx.dataset, loader.data_provider, load.options.provider)
+        self.lines: list[str] = []
+        self.same: list[str] = []
+
+    def flush(self) -> None:
+        load = self.load
+        shared = take_shared(load.ctx.b, self.report, self.file, self.counts)
+        records, common = derive_batch(load.alignment, self.lines, shared, self.context)
+        same, more = derive_batch(load.alignment, self.same, [], self.context)
+        load.files_out["nt"].write(records)
+        load.files_out["same.nt"].write(same)
+        load.files_out["shared.nt"].write(common + more)
+        self.lines, self.same = [], []
 
 
 def map_one(record: SourceRecord, mapper: Callable[[SourceRecord], None], b: Builder, counts: Counts,
@@ -261,6 +476,12 @@ def map_one(record: SourceRecord, mapper: Callable[[SourceRecord], None], b: Bui
     unsafe schemes (:mod:`graph.links`) are dropped from them and reported, with the reader's notes
     about values it dropped; a record whose own IRI is unsafe is rejected.
     """
+    return _map_record(record, mapper, b, counts, report, where) is None
+
+
+def _map_record(record: SourceRecord, mapper: Callable[[SourceRecord], None], b: Builder, counts: Counts,
+                report: RejectionReport, where: Path) -> tuple[str, str] | None:
+    """:func:`map_one`, saying why a record is not loaded: (status, reason), or None when it is."""
     counts.records_read += 1
     reason = record.error
     if reason is None:
@@ -270,7 +491,7 @@ def map_one(record: SourceRecord, mapper: Callable[[SourceRecord], None], b: Bui
             b.take()  # the record's own triples; shared declarations stay (they are marked declared)
             counts.records_skipped += 1
             report.add("skipped", where, record, str(e))
-            return False
+            return "skipped", str(e)
         except RecordError as e:
             reason = str(e)
     if reason is None:
@@ -279,12 +500,12 @@ def map_one(record: SourceRecord, mapper: Callable[[SourceRecord], None], b: Bui
         b.take()
         counts.records_rejected += 1
         report.add("rejected", where, record, reason)
-        return False
+        return "rejected", reason
     counts.records_loaded += 1
     for note in record.notes:
         counts.values_dropped += 1
         report.add("value dropped", where, record, note)
-    return True
+    return None
 
 
 def _drop_unsafe_links(record: SourceRecord, b: Builder) -> str | None:

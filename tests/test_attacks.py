@@ -130,8 +130,11 @@ def hostile(sample_store, tmp_path_factory):
     """A server over a store whose record holds script IRIs where pages make links and images."""
     import pyoxigraph as ox
 
+    from graph.store import KnowledgeGraph
+
     store = copy_store(sample_store, tmp_path_factory.mktemp("hostile") / "store")
-    db = ox.Store(str(store))
+    kg = KnowledgeGraph(store)
+    db = kg.store
     s, g = ox.NamedNode(RECORD), ox.NamedNode("https://w3id.org/patrimoine-kg/graph/hostile")
     for i, iri in enumerate(SCRIPT_IRIS):
         bad = ox.NamedNode(iri)
@@ -143,7 +146,8 @@ def hostile(sample_store, tmp_path_factory):
     visual = ox.NamedNode(RECORD + "#visual")
     db.add(ox.Quad(s, ox.NamedNode(LA + "digitally_shown_by"), visual, g))
     db.add(ox.Quad(visual, ox.NamedNode(LA + "access_point"), ox.NamedNode(SCRIPT_IRIS[0]), g))
-    db.flush()
+    kg.commit()
+    kg.close()
     del db
     with start_server(store, *ONE_PROCESS, "--rate-limit", "0") as server:
         yield server

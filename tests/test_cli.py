@@ -37,7 +37,7 @@ def test_load_prints_a_summary_that_reconciles(store: Path):
     assert r.returncode == 0, r.stderr
     assert "16 records read, 14 loaded, 0 rejected, 2 skipped by the region filter" in r.stdout
     assert "records/s" in r.stdout and "triples" in r.stdout
-    rejects = store.parent / "rejects" / "constructed-hdf-merimee-opendata.jsonl"
+    rejects = store / "rejects" / "constructed-hdf-merimee-opendata.jsonl"
     entries = [json.loads(line) for line in rejects.read_text().splitlines()]
     assert [(e["status"], e["source_id"], e["line"]) for e in entries] == [
         ("skipped", "PA00086250", 16), ("skipped", "PA99000114", 17)]

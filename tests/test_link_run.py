@@ -129,12 +129,12 @@ def test_on_disk_a_new_dataset_writes_only_the_links_that_changed(tmp_path: Path
         load(kg, [path], LoadOptions(region=None, progress=False))
     first = link.run(kg, None)
     total = len(links_graph(kg))
-    assert first.added == total and (tmp_path / "links.nt").is_file()  # the first run writes the graph whole
+    assert first.added == total and (kg.records_dir() / "links.nt").is_file()  # the first run writes the graph whole
     load(kg, [AD60], LoadOptions(region=None, progress=False))
     second = link.run(kg, None)
     assert 0 < second.added < total / 2 and second.removed < total / 4  # then only the difference
     assert person_of(kg, *VIOLLET) == person_of(kg, "archives/FRAD060/frad060_gold_01/c3", "Viollet-le-Duc, Eugène")
-    assert len(links_graph(kg)) == len((tmp_path / "links.nt").read_text().splitlines())  # the file says the graph
+    assert len(links_graph(kg)) == len((kg.records_dir() / "links.nt").read_text().splitlines())  # the file says the graph
     kg.close()
 
 

@@ -130,7 +130,7 @@ def test_bad_rows_are_rejected_with_their_line_and_reason(tmp_path: Path) -> Non
     assert [(r["line"], r["reason"]) for r in report.rejections] == [
         (3, "malformed Muséofile id '0301' (expected M and 4 digits)"),
         (4, "missing nom_officiel_du_musee (the museum's name)"),
-        (5, "3 columns where the header has 15")]
+        (5, "row has 3 columns, header has 15")]
 
 
 def test_a_file_without_the_list_s_columns_is_one_clear_error(tmp_path: Path) -> None:

@@ -223,7 +223,7 @@ def test_the_load_lists_unread_places_with_their_file_and_line(tmp_path):
     kg = KnowledgeGraph(tmp_path / "store")
     [report] = load(kg, [source], LoadOptions(region=None, format="marc21", progress=False))
     assert report.counts.places_unread == 1
-    lines = [json.loads(x) for x in (tmp_path / "rejects" / "marc.unread.jsonl").read_text(encoding="utf-8").splitlines()]
+    lines = [json.loads(x) for x in (tmp_path / "store" / "rejects" / "marc.unread.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(x["status"], x["source_id"], x["reason"]) for x in lines] == [("unread", "r1", "place kept as text: Cambridge")]
     assert lines[0]["file"] == "marc.xml" and lines[0]["line"]
     kg.close()

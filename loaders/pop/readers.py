@@ -45,7 +45,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, TextIO
 
-from graph.records import InputError, SourceRecord
+from graph.records import InputError, SourceRecord, content_digest
 from graph import jsonstream
 from graph.csvrows import rows as csv_rows
 from graph.textfile import MAX_LINE_CHARS, LongLine, numbered_lines, open_text
@@ -177,7 +177,8 @@ def make_record(index: int, line: int | None, raw: dict[str, list[str]], base_hi
     fields = {code: values for code, vals in raw.items() if (values := split_values(code, vals, base))}
     fields.update(final or {})
     ref = fields.get("REF")
-    return SourceRecord(index=index, line=line, source_id=ref[0] if ref else None, fields=fields, kind=kind)
+    return SourceRecord(index=index, line=line, source_id=ref[0] if ref else None, fields=fields, kind=kind,
+                        digest=content_digest(base_hint, raw, final))
 
 
 def _add(raw: dict[str, list[str]], code: str, value: str) -> None:

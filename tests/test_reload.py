@@ -1,0 +1,148 @@
+"""Reloads cost what changed (issue 11, item 2), and give the very graph a first load of the same input gives.
+
+Each test loads a version of a real sample, reloads another version, and compares the dataset's graph
+with a fresh store where only the second version was loaded: same triples, same counts, same report.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from graph.store import KnowledgeGraph
+from patrimoine.pipeline import LoadOptions, load
+
+from conftest import SAMPLES
+
+MERIMEE = SAMPLES / "pop" / "constructed-hdf-merimee-opendata.csv"
+EAD = SAMPLES / "ead" / "FRAD062_ir_9fi_02_permaliens.xml"
+
+
+def options(**kw) -> LoadOptions:
+    kw.setdefault("dataset", "d")
+    return LoadOptions(progress=False, **kw)
+
+
+def graph(kg: KnowledgeGraph, name: str = "d") -> set[str]:
+    g = ox.NamedNode(kg.minter.plain(kg.minter.graph(name)))
+    return {str(q) for q in kg.store.quads_for_pattern(None, None, None, g)}
+
+
+def report_entries(report) -> list[tuple]:
+    return sorted((e["status"], e["line"], e["source_id"], e["reason"])
+                  for e in (json.loads(x) for x in report.rejects_path.read_text(encoding="utf-8").splitlines()))
+
+
+def fresh(tmp_path: Path, source: Path, **kw):
+    kg = KnowledgeGraph(tmp_path / "fresh")
+    [report] = load(kg, [source], options(rejects=tmp_path / "fresh.jsonl", **kw))
+    return kg, report
+
+
+def variant(tmp_path: Path, name: str, source: Path, *edits: tuple[str, str], drop: str | None = None,
+            encoding: str = "utf-8") -> Path:
+    data = source.read_bytes()
+    for old, new in edits:
+        assert old.encode(encoding) in data
+        data = data.replace(old.encode(encoding), new.encode(encoding))
+    if drop is not None:
+        data = b"\n".join(line for line in data.split(b"\n") if drop.encode() not in line)
+    path = tmp_path / name / source.name
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def assert_same_as_fresh(kg: KnowledgeGraph, report, tmp_path: Path, source: Path, **kw) -> None:
+    other, expected = fresh(tmp_path, source, **kw)
+    assert graph(kg) == graph(other)
+    assert report.counts == expected.counts and report.counts.reconciles()
+    assert report.triples == expected.triples == kg.count(kg.minter.graph("d"))
+    assert report_entries(report) == report_entries(expected)
+    [ds] = kg.datasets()
+    assert (ds.triples, ds.records_read, ds.records_loaded) == (report.triples, report.counts.records_read,
+                                                              report.counts.records_loaded)
+
+
+def test_an_unchanged_reload_writes_nothing_but_the_catalogue(tmp_path: Path):
+    kg = KnowledgeGraph(tmp_path / "store")
+    [first] = load(kg, [MERIMEE], options())
+    before = graph(kg)
+    [again] = load(kg, [MERIMEE], options())
+    assert (first.write, again.write, again.changed) == ("new", "unchanged", 0)
+    assert graph(kg) == before
+    assert again.counts == first.counts and again.triples == first.triples
+    assert report_entries(again) == report_entries(first)  # the skipped records are reported again
+
+
+@pytest.mark.parametrize("case", ["one changed", "one removed", "one added", "one rejected", "one skipped"])
+def test_a_reload_with_few_changes_writes_them_and_gives_the_graph_of_a_first_load(tmp_path: Path, case: str):
+    berny = "PA99000112;Hôtel de Berny;hôtel;Hauts-de-France;80;Somme;Amiens;Amiens;80021;"
+    v2 = {
+        "one changed": lambda: variant(tmp_path, "v2", MERIMEE, ("Vieille Bourse", "Vieille Bourse de Lille")),
+        "one removed": lambda: variant(tmp_path, "v2", MERIMEE, drop="PA99000112"),
+        "one added": lambda: variant(tmp_path, "v2", MERIMEE, (berny, "PA99999999;Chapelle neuve;chapelle;"
+                                                               "Hauts-de-France;80;Somme;Amiens;Amiens;80021;;;;;;;;;;\r\n"
+                                                               + berny)),
+        "one rejected": lambda: variant(tmp_path, "v2", MERIMEE, (berny, berny.replace("PA99000112", "PA9900011X"))),
+        "one skipped": lambda: variant(tmp_path, "v2", MERIMEE, (berny, "PA99000112;Hôtel de Berny;hôtel;"
+                                                                 "Île-de-France;75;Paris;Paris;Paris;75056;")),
+    }[case]()
+    kg = KnowledgeGraph(tmp_path / "store")
+    load(kg, [MERIMEE], options())
+    [report] = load(kg, [v2], options())
+    assert report.write == "changes" and 1 <= report.changed <= 2
+    assert_same_as_fresh(kg, report, tmp_path, v2)
+    # and back: the first version again
+    [back] = load(kg, [MERIMEE], options())
+    assert back.write == "changes"
+    (tmp_path / "back").mkdir()
+    assert_same_as_fresh(kg, back, tmp_path / "back", MERIMEE)
+
+
+def test_a_reload_where_most_records_changed_writes_the_dataset_anew(tmp_path: Path):
+    v2 = variant(tmp_path, "v2", MERIMEE, ("classé MH", "classé monument historique"),
+                 ("inscrit MH", "inscrit monument historique"))
+    kg = KnowledgeGraph(tmp_path / "store")
+    load(kg, [MERIMEE], options())
+    [report] = load(kg, [v2], options())
+    assert report.write == "new" and report.changed > 5
+    assert_same_as_fresh(kg, report, tmp_path, v2)
+
+
+def test_another_region_filter_maps_every_record_again(tmp_path: Path):
+    kg = KnowledgeGraph(tmp_path / "store")
+    load(kg, [MERIMEE], options())
+    [report] = load(kg, [MERIMEE], options(region=None))
+    assert report.write == "new"
+    assert_same_as_fresh(kg, report, tmp_path, MERIMEE, region=None)
+
+
+def test_records_a_reader_gives_no_digest_of_are_mapped_and_compared_by_their_triples(tmp_path: Path):
+    kg = KnowledgeGraph(tmp_path / "store")
+    [first] = load(kg, [EAD], options())
+    [again] = load(kg, [EAD], options())
+    assert again.write == "unchanged" and graph(kg) == graph(kg)
+    text = EAD.read_text(encoding="latin-1")
+    title = text[text.index("<unittitle>") + 11:text.index("</unittitle>")]
+    v2 = variant(tmp_path, "v2", EAD, (f"<unittitle>{title}</unittitle>", f"<unittitle>{title} (revu)</unittitle>"),
+                 encoding="latin-1")
+    [changed] = load(kg, [v2], options())
+    assert changed.write == "changes" and changed.changed == 1
+    assert_same_as_fresh(kg, changed, tmp_path, v2)
+
+
+def test_readers_see_the_old_dataset_or_the_new_one(tmp_path: Path):
+    store = tmp_path / "store"
+    writer = KnowledgeGraph(store)
+    load(writer, [MERIMEE], options())
+    old = graph(writer)
+    reader = KnowledgeGraph(store, read_only=True)
+    v2 = variant(tmp_path, "v2", MERIMEE, ("Vieille Bourse", "Vieille Bourse de Lille"))
+    load(writer, [v2], options())
+    assert graph(reader) == old  # a reader keeps the generation it opened
+    assert reader.refresh() and graph(reader) == graph(writer) != old
+    assert not reader.refresh()
