@@ -88,8 +88,8 @@ def phase_build(store: str, records: str, work: str) -> dict:
     generate(csv_path, int(records))
     kg = KnowledgeGraph(store)
     load(kg, [csv_path], LoadOptions(dataset="bench", progress=False))
-    kg.store.update(FAULTS)
-    kg.store.flush()
+    with kg.writing():
+        kg.store.update(FAULTS)
     return {"triples": len(kg.store)}
 
 

@@ -25,6 +25,7 @@ not loaded). A changed, new or removed record is *changed*. Then:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -300,6 +301,7 @@ class _Load:
         same = was_loaded and output is not None and previous.output == output
         if same:
             batch.same.extend(lines)
+            batch.same_roots.update(term[1:-1].split("#", 1)[0].encode() for term in entities)
             self.same.add(key)
         else:
             self.changed += 1
@@ -350,26 +352,46 @@ class _Load:
             self.mode, triples = "unchanged", known.triples
         elif self.previous is not None and known is not None and self.changed <= REWRITE_SHARE * max(
                 1, self.previous.loaded()):
-            self.mode = "changes"
             removal = kg.remove_records(name, self.gone, incoming=True)
-            self._map_keys(self._touched(removal.others), "nt")
-            triples = known.triples - removal.triples + self._count_new()
-            kg.bulk_load(name, self.paths["nt"])
+            touched = self._touched(removal.others)
+            if touched & self.same:
+                # records mapped with their batch whose triples went with a changed one's: mapped again
+                # alone, what they derive from their batch (an EAD unit's genre from its fonds) would differ
+                triples = self._write_anew(None)
+            else:
+                self.mode = "changes"
+                self._map_keys(touched, "nt")
+                triples = known.triples - removal.triples + self._count_new()
+                kg.bulk_load(name, self.paths["nt"])
         else:
-            self.mode = "new"
-            if self.unchanged:
-                self._map_keys(self.unchanged, "same.nt")
-            kg.clear_dataset(name, known.triples if known is not None else None)
-            kg.bulk_load(name, self.paths["nt"])
-            kg.bulk_load(name, self.paths["same.nt"])
-            triples = kg.count(kg.minter.graph(name))
+            triples = self._write_anew(known.triples if known is not None else None)
         kg.bulk_load(None, self.paths["shared.nt"], graph=kg.shared)
         kg.replace_quarantine(name, self.paths["quarantine.nt"] if self.quarantined else None)
+        self.prov.content_sha256 = self._content_digest()
         kg.set_provenance(name, self.prov.lines(kg.minter, "loaded", triples))
         if self.index_path is not None:
             self.index_out.close()
             write_index(self.index_path, self.index.header(), self.paths["index.jsonl"])
         return triples
+
+    def _content_digest(self) -> str:
+        """What the dataset's content follows from: the mapping (software, rules, reference data, options)
+        and the source files; the catalogue keeps it so that other steps (patrimoine link) see it changed."""
+        h = hashlib.sha256(f"{self.mapping}\n".encode())
+        for file_name, sha256 in self.prov.sources:
+            h.update(f"{file_name} {sha256}\n".encode())
+        return h.hexdigest()
+
+    def _write_anew(self, known_triples: int | None) -> int:
+        """The dataset written whole: the changed records, then the others (mapped now if they were not)."""
+        kg, name = self.kg, self.name
+        self.mode = "new"
+        if self.unchanged:
+            self._map_keys(self.unchanged, "same.nt")
+        kg.clear_dataset(name, known_triples)
+        kg.bulk_load(name, self.paths["nt"])
+        kg.bulk_load(name, self.paths["same.nt"])
+        return kg.count(kg.minter.graph(name))
 
     def _count_new(self) -> int:
         """How many triples of the changed records' N-Triples the dataset does not hold yet."""
@@ -456,16 +478,35 @@ class _Batch:
         self.context = rules_context(load.ctx.dataset, loader.data_provider, load.options.provider)
         self.lines: list[str] = []
         self.same: list[str] = []
+        self.same_roots: set[bytes] = set()  # the IRIs of the records of ``same`` (their parts are IRI#part)
 
     def flush(self) -> None:
         load = self.load
         shared = take_shared(load.ctx.b, self.report, self.file, self.counts)
-        records, common = derive_batch(load.alignment, self.lines, shared, self.context)
-        same, more = derive_batch(load.alignment, self.same, [], self.context)
+        if self.lines and self.same:
+            # EDM derived from the whole batch, as a first load derives it (a unit's type from its fonds)
+            records, common = derive_batch(load.alignment, self.lines + self.same, shared, self.context)
+            records, same = _split_by_subject(records, self.same_roots)
+        else:
+            records, common = derive_batch(load.alignment, self.lines or self.same, shared, self.context)
+            if not self.lines:
+                records, same = b"", records
+            else:
+                same = b""
         load.files_out["nt"].write(records)
         load.files_out["same.nt"].write(same)
-        load.files_out["shared.nt"].write(common + more)
-        self.lines, self.same = [], []
+        load.files_out["shared.nt"].write(common)
+        self.lines, self.same, self.same_roots = [], [], set()
+
+
+def _split_by_subject(ntriples: bytes, roots: set[bytes]) -> tuple[bytes, bytes]:
+    """(the lines whose subject is none of ``roots`` nor one of their #parts, those whose subject is)."""
+    other: list[bytes] = []
+    own: list[bytes] = []
+    for line in ntriples.splitlines(keepends=True):
+        subject = line[1:line.find(b">")] if line.startswith(b"<") else b""
+        (own if subject.split(b"#", 1)[0] in roots else other).append(line)
+    return b"".join(other), b"".join(own)
 
 
 def map_one(record: SourceRecord, mapper: Callable[[SourceRecord], None], b: Builder, counts: Counts,

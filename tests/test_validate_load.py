@@ -11,6 +11,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from graph.store import KnowledgeGraph
+
 from conftest import DATA, SAMPLES
 
 PATRIMOINE = str(Path(sys.executable).parent / "patrimoine")
@@ -38,7 +40,7 @@ def long_titles() -> set[str]:
 
 
 def entries(store: Path, name: str) -> list[dict]:
-    path = store.parent / "rejects" / f"{name}.jsonl"
+    path = store / "rejects" / f"{name}.jsonl"  # each store keeps its own reports
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
@@ -76,16 +78,19 @@ def test_quarantine_keeps_them_out_of_the_public_graph_in_a_graph_of_their_own(t
     quarantined = [e for e in entries(store, "constructed-hdf-merimee-opendata") if e["status"] == "quarantined"]
     assert {e["source_id"] for e in quarantined} == expected
     # the records are whole in the quarantine graph, which the store keeps hidden
-    s = ox.Store.read_only(str(store))
+    kg = KnowledgeGraph(store, read_only=True)  # the store's current generation
+    s = kg.store
     graph = ox.NamedNode(f"{BASE}graph/constructed-hdf-merimee-opendata/_quarantine")
     subjects = {q.subject.value.split("#")[0] for q in s.quads_for_pattern(None, None, None, graph)}
     assert {x.rsplit("/", 1)[1] for x in subjects if "/pop/" in x} == expected
     del s
+    kg.close()
     # loaded again without --quarantine: every record is public again, the quarantine graph is gone
     assert run(store, "load", str(MERIMEE)).returncode == 0
     assert count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?o a crm:E22_Human-Made_Object }") == 14
-    s = ox.Store.read_only(str(store))
-    assert not s.contains_named_graph(graph)
+    kg = KnowledgeGraph(store, read_only=True)
+    assert not kg.store.contains_named_graph(graph)
+    kg.close()
 
 
 def test_summary_and_report_in_french_by_option_or_locale(tmp_path: Path):
@@ -134,7 +139,7 @@ def test_each_unread_period_expression_is_listed_with_its_record(tmp_path: Path)
     assert f"merimee-periods.csv:2 {row[0]}: époque incertaine" in r.stdout
     [unread] = [e for e in entries(store, "merimee-periods.unread") if e["reason"].startswith("period")]
     assert (unread["line"], unread["source_id"], unread["reason"]) == (2, row[0], "period kept as text: époque incertaine")
-    assert f"values kept as text, with their record: {store.parent / 'rejects' / 'merimee-periods.unread.jsonl'}" in r.stdout
+    assert f"values kept as text, with their record: {store / 'rejects' / 'merimee-periods.unread.jsonl'}" in r.stdout
     r = run(store, "load", "--lang", "fr", str(source))
     assert f"merimee-periods.csv:2 {row[0]} : époque incertaine" in r.stdout
     [unread] = [e for e in entries(store, "merimee-periods.unread") if e["reason"].startswith("period")]
