@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import sys
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -35,6 +36,7 @@ from .sparql import (OPENAPI_PATHS, OPENAPI_SECURITY_SCHEMES, PROTOCOL_PATHS, RO
                      text_response)
 
 OPTIONAL_ROUTERS = ("quality", "reconcile", "pages", "discovery", "ui")  # reconcile before pages' catch-all
+FOLLOW_SECONDS = 1.0  # how often the server looks for a generation another process published
 DESCRIPTION = """The knowledge graph of the cultural heritage of Hauts-de-France (CIDOC-CRM and EDM), as
 linked open data.
 
@@ -65,9 +67,12 @@ def create_app(kg: KnowledgeGraph, settings: EndpointSettings | None = None, *, 
     async def lifespan(app: FastAPI):
         await pool.start()
         publisher = asyncio.ensure_future(_publish(metrics, metrics_dir)) if metrics_dir is not None else None
+        follower = asyncio.ensure_future(_follow(kg, protocol)) if kg.path is not None else None
         try:
             yield
         finally:
+            if follower is not None:
+                follower.cancel()
             if publisher is not None:
                 publisher.cancel()
                 metrics.publish(metrics_dir)
@@ -158,6 +163,19 @@ def _optional_routers() -> dict[str, object]:
 def _reopen(kg: KnowledgeGraph) -> None:
     """Open the generation a write published: a read-only store does not see later writes."""
     kg.refresh()
+
+
+async def _follow(kg: KnowledgeGraph, protocol: Protocol) -> None:
+    """Live updates: open each generation another process publishes (``patrimoine load``, ``link``,
+    ``drop``...) within :data:`FOLLOW_SECONDS`; requests under way finish on the one they started on.
+    The query workers look before each query (:func:`endpoint.worker.serve`)."""
+    while True:
+        await asyncio.sleep(FOLLOW_SECONDS)
+        try:
+            if kg.refresh():
+                protocol.invalidate()
+        except Exception as e:  # the store went away or is damaged: keep serving what is open, say why
+            print(f"patrimoine serve: cannot open the store's new generation: {e}", file=sys.stderr)
 
 
 def _add_health(app: FastAPI, pool: QueryPool, metrics: Metrics, settings: EndpointSettings,

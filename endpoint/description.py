@@ -45,7 +45,10 @@ class Reader:
 
     def __init__(self, kg: KnowledgeGraph) -> None:
         self.kg = kg
-        self.store = kg.store
+
+    @property
+    def store(self):
+        return self.kg.store  # the generation open now: a server follows the generations published
 
     def _hidden(self) -> set[str]:
         return set(self.kg.hidden_graphs())

@@ -71,6 +71,7 @@ class _LineCounter:
         return data[:pos + 1]
 
 
+WRITER_WAIT = 20.0  # seconds a writer waits for a `patrimoine` command writing the store (under STARTUP_TIMEOUT)
 JSON_BYTES_PER_ROW = 256  # written straight as SPARQL JSON up to max_rows times this; larger goes the TSV way
 
 
@@ -209,6 +210,7 @@ def serve(conn: "_Connection", kg: Any) -> None:
                 return
             job = json.loads(raw)
             payload = conn.recv_frame() if job.get("payload") else None
+            kg.refresh()  # another process published a generation (a load): answer from it
             _run_job(kg, job, payload, conn, formats)
     except (BrokenPipeError, ConnectionResetError, OSError):
         return
@@ -473,7 +475,9 @@ def main(argv: list[str] | None = None) -> None:
         limit = order["memory_mb"] * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     try:
-        kg = KnowledgeGraph(order["store"], order["base_iri"], read_only=not order["write"])
+        # a writer waits for a `patrimoine` command writing the same store (the server's timeout stops it)
+        kg = KnowledgeGraph(order["store"], order["base_iri"], read_only=not order["write"],
+                            wait=WRITER_WAIT if order["write"] else 0.0)
     except Exception as e:
         conn.send_header({"ready": False, "error": _first_line(e)})
         sys.exit(1)

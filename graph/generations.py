@@ -51,6 +51,7 @@ from .records import PatrimoineError
 READERS_LOCK = "readers.lock"
 LEGACY_MARK = "CURRENT"  # RocksDB's own file: a store made before generations
 _OPEN_ATTEMPTS = 50
+RETIRE_SECONDS = 300.0  # a generation a reader moved on from stays whole this long for reads still on it
 
 
 class StoreError(PatrimoineError):
@@ -88,6 +89,7 @@ class Reader:
         self.root = root
         self.generation: int | None = None
         self._lock: int | None = None
+        self._retired: list[tuple[float, int]] = []  # (when, lock) of generations open before
         self.store = self._open()
 
     def _open(self) -> ox.Store:
@@ -127,10 +129,25 @@ class Reader:
         return self.generation is not None and current_generation(self.root) != self.generation
 
     def reopen(self) -> None:
-        """Open the current generation; the one open before is released."""
-        old = self.store
-        self.store = self._open()
-        del old
+        """Open the current generation; the one open before is released after :data:`RETIRE_SECONDS`
+        (a read that started on it, in another thread, finishes on it: no writer deletes it meanwhile)."""
+        now = time.monotonic()
+        held = self._lock
+        self._lock = None  # kept, not released, by _open
+        try:
+            self.store = self._open()
+        except BaseException:
+            self._lock = held
+            raise
+        if held is not None:
+            self._retired.append((now, held))
+        self.expire()
+
+    def expire(self) -> None:
+        """Release the generations moved on from more than :data:`RETIRE_SECONDS` ago."""
+        now = time.monotonic()
+        while self._retired and now - self._retired[0][0] > RETIRE_SECONDS:
+            os.close(self._retired.pop(0)[1])
 
     def records_dir(self) -> Path | None:
         return generation_dir(self.root, self.generation) / "records" if self.generation is not None else None
@@ -162,6 +179,9 @@ class Reader:
         self.store = None
         gc.collect()
         self._release()
+        for _, fd in self._retired:
+            os.close(fd)
+        self._retired.clear()
 
 
 class Writer:

@@ -135,7 +135,10 @@ class KnowledgeGraph:
 
     def refresh(self) -> bool:
         """Open the current generation if another one was published since; True if so (readers only)."""
-        if self._reader is None or not self._reader.changed():
+        if self._reader is None:
+            return False
+        if not self._reader.changed():
+            self._reader.expire()
             return False
         self._reader.reopen()
         self._hidden = None
