@@ -437,22 +437,36 @@ class KnowledgeGraph:
             self._reader = None
         self._memory = None
 
-    def replace_records(self, name: str, record_iris: Iterable[str], ntriples: bytes, catalogue: list[str],
-                        shared: bytes = b"") -> None:
+    def replace_records(self, name: str, record_iris: Iterable[str], ntriples: bytes,
+                        catalogue: list[str] | Callable[[int], list[str]], shared: bytes = b"") -> None:
         """Replace or delete some records of dataset ``name`` in one unit (a harvested page).
 
         Every triple of each record of ``record_iris`` (N-Triples terms) is deleted: those whose
         subject is the record or one of its ``#parts`` (found through the links between them, so
         no scan of the graph), and those of outside nodes (image URLs, their services) that only
         these triples pointed to. Then ``ntriples`` is added, ``shared`` declarations too, and the
-        catalogue's description of the dataset becomes ``catalogue``: readers see the page wholly
-        applied or not at all, and applying the same page twice gives the same graph.
+        catalogue's description of the dataset becomes ``catalogue`` (or ``catalogue(change)``, given
+        how many triples the dataset gained, negative when it lost some, so that it counts them right):
+        readers see the page wholly applied or not at all, and applying the same page twice gives the
+        same graph.
         """
         with self.writing():
-            self.remove_records(name, record_iris)
+            removed = self.remove_records(name, record_iris).triples
+            added = self.count_new(name, ntriples) if callable(catalogue) else 0
             self.bulk_load(name, ntriples)
             self.bulk_load(None, shared, graph=self.shared)
-            self.set_provenance(name, catalogue)
+            self.set_provenance(name, catalogue(added - removed) if callable(catalogue) else catalogue)
+
+    def count_new(self, name: str, ntriples: Path | bytes) -> int:
+        """How many distinct triples of ``ntriples`` dataset ``name`` does not hold yet (cost: their number)."""
+        g = ox.NamedNode(Minter.plain(self.minter.graph(name)))
+        if isinstance(ntriples, Path):
+            with open(ntriples, "rb") as f:
+                return self._count_new(ox.parse(f, format=ox.RdfFormat.N_TRIPLES), g)
+        return self._count_new(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES), g) if ntriples else 0
+
+    def _count_new(self, triples: Iterable[ox.Triple], g: ox.NamedNode) -> int:
+        return len({quad for t in triples if (quad := ox.Quad(t.subject, t.predicate, t.object, g)) not in self.store})
 
     def remove_records(self, name: str, record_iris: Iterable[str], incoming: bool = False) -> Removal:
         """Delete the triples of these records from dataset ``name`` (see :meth:`replace_records`).

@@ -428,7 +428,7 @@ def _pages(kg: KnowledgeGraph, run: _Run, options: HarvestOptions, client: OaiCl
             state.token = page.token or None
             if state.token is None:
                 state.last_harvest = state.run_started
-            kg.replace_records(run.name, targets, data, _catalogue(kg, run, options), shared)
+            kg.replace_records(run.name, targets, data, lambda change: _counted(kg, run, options, change), shared)
             bar.update(run.counts.records_read - bar.n)
             if state.token is None:
                 return
@@ -487,6 +487,13 @@ def _members(kg: KnowledgeGraph, name: str, records: list[str]) -> list[str]:
     return [f"<{q.subject.value}>" for r in records
             for q in kg.store.quads_for_pattern(None, link, ox.NamedNode(Minter.plain(r)), g)
             if isinstance(q.subject, ox.NamedNode)]
+
+
+def _counted(kg: KnowledgeGraph, run: _Run, options: HarvestOptions, change: int) -> list[str]:
+    """The catalogue once a page changed the dataset by ``change`` triples: it counts them at every page, so a
+    harvest interrupted between two pages leaves a catalogue that agrees with the graph."""
+    run.triples += change
+    return _catalogue(kg, run, options)
 
 
 def _catalogue(kg: KnowledgeGraph, run: _Run, options: HarvestOptions) -> list[str]:

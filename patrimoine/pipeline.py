@@ -34,8 +34,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-import pyoxigraph as ox
-
 from graph.alignment import Alignment, context as rules_context
 from graph.crm import Builder
 from graph.generations import StoreError, writing_error
@@ -361,7 +359,7 @@ class _Load:
             else:
                 self.mode = "changes"
                 self._map_keys(touched, "nt")
-                triples = known.triples - removal.triples + self._count_new()
+                triples = known.triples - removal.triples + kg.count_new(name, self.paths["nt"])
                 kg.bulk_load(name, self.paths["nt"])
         else:
             triples = self._write_anew(known.triples if known is not None else None)
@@ -392,14 +390,6 @@ class _Load:
         kg.bulk_load(name, self.paths["nt"])
         kg.bulk_load(name, self.paths["same.nt"])
         return kg.count(kg.minter.graph(name))
-
-    def _count_new(self) -> int:
-        """How many triples of the changed records' N-Triples the dataset does not hold yet."""
-        kg = self.kg
-        g = ox.NamedNode(kg.minter.plain(kg.minter.graph(self.name)))
-        with open(self.paths["nt"], "rb") as f:
-            return len({quad for t in ox.parse(f, format=ox.RdfFormat.N_TRIPLES)
-                        if (quad := ox.Quad(t.subject, t.predicate, t.object, g)) not in kg.store})
 
     def _touched(self, others: set[str]) -> set[str]:
         """The records not written again that own one of ``others`` (a record's node, or one of its parts)."""
