@@ -442,12 +442,11 @@ def build_store(work: Path, records: int) -> tuple[Path, list[str]]:
     subprocess.run([PATRIMOINE, "--store", str(store), "load", "--region", "all", *map(str, paths.values())],
                    check=True, capture_output=True)
     say(f"store: {records:,} generated records loaded in {time.monotonic() - started:.0f} s")
-    import pyoxigraph as ox
+    from graph.store import KnowledgeGraph
 
-    s = ox.Store.read_only(str(store))
-    refs = [r["o"].value for r in s.query(
-        "SELECT DISTINCT ?o WHERE { ?o <http://rdfs.org/ns/void#inDataset> ?d }", use_default_graph_as_union=True)]
-    del s
+    kg = KnowledgeGraph(store, read_only=True)  # the store's current generation
+    refs = [r["o"].value for r in kg.query("SELECT DISTINCT ?o WHERE { ?o <http://rdfs.org/ns/void#inDataset> ?d }")]
+    kg.close()
     shutil.rmtree(work / "input", ignore_errors=True)
     return store, refs
 
