@@ -188,6 +188,13 @@ def test_endpoints_are_found_from_the_server_and_overridden_by_the_url(oxigraph_
     assert bool(store.query("ASK {}"))
 
 
+
+def test_backups_of_a_server_are_the_server_s_own(oxigraph_server, tmp_path):
+    r = cli(oxigraph_server, "backup", str(tmp_path / "backup"), check=False)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "a SPARQL server keeps its own backups" in r.stderr
+    assert not (tmp_path / "backup").exists()
+
+
 def test_without_a_graph_store_data_goes_in_insert_data_slices_and_the_union_is_listed_graphs(server):
     store = RemoteStore(server + "?store=&union=graphs")
     assert store.endpoints.store is None
