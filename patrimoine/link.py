@@ -288,9 +288,11 @@ def institution_links(kg: KnowledgeGraph) -> list[str]:
             if p.startswith(commune_prefix):
                 communes[group].add(p[len(commune_prefix):])
 
-    for row in kg.query(f"""SELECT ?g ?place WHERE {{
-            {{ ?e {CRM.P14_carried_out_by} ?g }} UNION {{ ?e {CRM.P9_consists_of}/{CRM.P14_carried_out_by} ?g }}
-            ?e {CRM.P7_took_place_at} ?place . ?g a {CRM.E74_Group} }}"""):
+    # groups first, then their events: Oxigraph evaluates the union first when it comes first,
+    # over every event of the graph (4.5 s instead of 13 ms on 120,000 triples, quadratic beyond)
+    for row in kg.query(f"""SELECT ?g ?place WHERE {{ ?g a {CRM.E74_Group} .
+            {{ ?e {CRM.P14_carried_out_by} ?g }} UNION {{ ?part {CRM.P14_carried_out_by} ?g . ?e {CRM.P9_consists_of} ?part }}
+            ?e {CRM.P7_took_place_at} ?place }}"""):
         note(row[0].value, row[1].value)
     for row in kg.query(f"SELECT ?g ?place WHERE {{ ?g a {CRM.E74_Group} ; {CRM.P74_has_current_or_former_residence} ?place }}"):
         note(row[0].value, row[1].value)
