@@ -18,6 +18,7 @@ Scheme (``{base}`` defaults to :data:`DEFAULT_BASE_IRI`):
 ``{base}place/geonames/{id}``    a place abroad, by its GeoNames id
 ``{base}place/name/{slug}``      a place known by its label (and context) only
 ``{base}concept/{scheme}/{slug}`` a term of a vocabulary (denomination...)
+``{base}maker-role/{slug}-{hash}`` a maker's name in a role (the query shortcut ``pkg:maker``)
 ``{base}dataset/{name}``         a dataset; its named graph ``graph/{name}``
 ``{iri}#{part}``                 a part of a record (title, production...)
 ===============================  ==========================================
@@ -25,6 +26,7 @@ Scheme (``{base}`` defaults to :data:`DEFAULT_BASE_IRI`):
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import lru_cache
@@ -140,6 +142,14 @@ class Minter:
 
     def concept(self, scheme: str, label: str) -> str:
         return self._term(f"concept/{scheme}/{slug(label)}")
+
+    def maker_in_role(self, name: str, role: str) -> str:
+        """The shared node of a maker's name in a role (``pkg:MakerInRole``): ``name`` is the N-Triples literal
+        of the actor's label as written (its language too), ``role`` the role concept's IRI; the digest keeps
+        two names that read alike (``Martin Jean``, ``MARTIN Jean``) apart."""
+        digest = hashlib.sha1(f"{name} {role}".encode()).hexdigest()[:12]
+        text = name[1:name.rindex('"')]
+        return self._term(f"maker-role/{slug(text)[:60].rstrip('-')}-{digest}")
 
     def dataset(self, name: str) -> str:
         return self._term(f"dataset/{check_dataset_name(name)}")
