@@ -60,6 +60,7 @@ def create_app(kg: KnowledgeGraph, settings: EndpointSettings | None = None, *, 
     log = QueryLog(settings.query_log)
     pool = QueryPool(kg.path, kg.minter.base, size=settings.worker_count, timeout=settings.query_timeout,
                      max_concurrent=settings.max_concurrent_queries, memory_mb=settings.worker_memory,
+                     recycle_mb=settings.worker_recycle_memory, nice=settings.worker_nice,
                      kg=kg if kg.path is None else None, reader=kg,
                      on_write=lambda: _reopen(kg))
 
@@ -182,12 +183,15 @@ def _add_health(app: FastAPI, pool: QueryPool, metrics: Metrics, settings: Endpo
                 metrics_dir: Path | None) -> None:
     @app.get("/health", tags=["Service"], summary="Liveness and readiness")
     async def health() -> JSONResponse:
-        ready = pool.alive() > 0
+        """200 while the server answers queries, workers being replaced or not; 503 when its query workers
+        cannot be started. Answered from figures in memory (and the other processes' last published ones):
+        no worker, no store."""
+        ready = pool.ready()
         # the whole server: this process and the others sharing the port (their last published figures)
         totals = metrics.totals(Metrics.peers(metrics_dir))
         gauges = totals["gauges"]
         return JSONResponse({
-            "status": "ok" if ready else "starting", "processes": totals["processes"],
+            "status": "ok" if ready else "unavailable", "processes": totals["processes"],
             "workers": int(gauges["patrimoine_query_workers"]), "busy": int(gauges["patrimoine_query_workers_busy"]),
             "queries_in_flight": int(gauges["patrimoine_queries_in_flight"]),
             "writes_enabled": settings.writes_enabled, "query_timeout": settings.query_timeout,
@@ -219,6 +223,9 @@ def _add_metrics(app: FastAPI, metrics: Metrics, pool: QueryPool, metrics_dir: P
     metrics.counter("patrimoine_queries_inline_total",
                     "Resource lookups run in the server process (bounded work, no worker round trip).",
                     lambda: s.inline)
+    metrics.counter("patrimoine_workers_recycled_total",
+                    "Workers replaced after a query because they kept more memory than --worker-recycle-memory.",
+                    lambda: s.recycled)
     metrics.counter("patrimoine_writes_total", "Writes applied (updates, Graph Store changes).", lambda: s.writes)
     metrics.counter("patrimoine_query_memory_aborts_total", "Queries stopped at the worker memory limit.",
                     lambda: s.memory_aborts)

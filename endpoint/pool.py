@@ -6,7 +6,10 @@ the on-disk store read-only (RocksDB lets several processes do that at once).
 The server talks to each worker over a Unix socket pair with length-prefixed
 frames (:mod:`endpoint.wire`), read by asyncio, so the event loop never waits
 for a query. A worker that overruns the time limit, or whose client went away,
-gets SIGKILL and a fresh worker takes its place; the others keep serving.
+gets SIGKILL and a fresh worker takes its place; the others keep serving. Workers run at a lower
+CPU priority than the server (``nice``), so that a machine busy with queries
+still answers /health, lookups and pages at once, and a worker that kept much
+memory after a large query is replaced by a fresh one.
 
 Resource lookups (:func:`graph.sparqltext.resource_lookup`: every triple
 pattern starts from a given IRI) whose work the store shows to be small
@@ -176,6 +179,7 @@ class PoolStats:
     writes: int = 0
     memory_aborts: int = 0
     inline: int = 0
+    recycled: int = 0
     spawn_seconds: float = 0.0
 
 
@@ -183,10 +187,12 @@ class QueryPool:
     """Warm worker processes over the on-disk store (or threads over an in-memory one, for tests)."""
 
     def __init__(self, store_path: Path | None, base_iri: str, *, size: int, timeout: float,
-                 max_concurrent: int, memory_mb: int = 0, kg: Any = None, reader: Any = None,
-                 on_write: Callable[[], None] | None = None) -> None:
+                 max_concurrent: int, memory_mb: int = 0, recycle_mb: int = 0, nice: int = 0, kg: Any = None,
+                 reader: Any = None, on_write: Callable[[], None] | None = None) -> None:
         self.store_path = store_path
         self.memory_mb = memory_mb
+        self.recycle_mb = recycle_mb
+        self.nice = nice
         self.base_iri = base_iri
         self.size = max(1, size)
         self.timeout = timeout
@@ -210,6 +216,8 @@ class QueryPool:
         self._leases: set[_Lease] = set()  # reads running on a worker
         self._stopping = False
         self._crashes: list[float] = []  # when workers died in a query, in the last CRASH_MEMORY seconds
+        self._started = False
+        self._failing = False  # the last worker started to replace another could not open the store
 
     # -- life cycle --------------------------------------------------------
     @property
@@ -224,7 +232,17 @@ class QueryPool:
 
     async def _start_workers(self) -> None:
         await asyncio.gather(*(self._add_worker() for _ in range(self.size)))
+        self._started = True
         self._open.set()
+
+    def ready(self) -> bool:
+        """Whether the pool serves queries: started, with workers alive or being replaced.
+
+        A worker being replaced (after a kill, a crash, or a write) is no reason
+        to report the server out of service; a pool none of whose workers is
+        alive because the last one could not be started is.
+        """
+        return self._started and not self._closed and (bool(self._workers) or not self._failing)
 
     def stop_queries(self) -> None:
         """The server is stopping: kill the workers running queries (their clients get 503), refuse new ones."""
@@ -300,7 +318,8 @@ class QueryPool:
             else:
                 env = {k: v for k, v in os.environ.items() if k != "PATRIMOINE_TOKEN"}
                 env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-                proc = subprocess.Popen([sys.executable, "-m", "endpoint.worker", "--fd", str(child.fileno())],
+                proc = subprocess.Popen([sys.executable, "-m", "endpoint.worker", "--fd", str(child.fileno()),
+                                         "--nice", str(self.nice)],
                                         pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, env=env,
                                         close_fds=True)
                 child.close()
@@ -330,7 +349,12 @@ class QueryPool:
             await asyncio.sleep(pause)
             if self._closed:
                 return
-        worker = await self._spawn()
+        try:
+            worker = await self._spawn()
+        except WorkerFailed:
+            self._failing = True
+            raise
+        self._failing = False
         if self._closed:
             await worker.stop()
             return
@@ -344,6 +368,13 @@ class QueryPool:
         self._background(worker.reap())
         if not self._closed and not self._stopping:
             self._background(self._add_worker(self.respawn_pause(time.monotonic()) if crashed else 0.0))
+
+    def over_memory(self, worker: _Worker) -> bool:
+        """Whether ``worker`` keeps more memory of its own than :attr:`recycle_mb` (read in /proc: Linux)."""
+        if not self.recycle_mb or worker.pid is None or worker.proc is None:
+            return False
+        mb = own_memory_mb(worker.pid)
+        return mb is not None and mb > self.recycle_mb
 
     def respawn_pause(self, now: float) -> float:
         """Note a worker's death in a query at ``now``; the seconds to wait before replacing it."""
@@ -616,10 +647,27 @@ class _Lease:
         self.pool._admitted -= 1
         self.pool._leases.discard(self)
         self.pool._read_done()
-        if self.finished and self.why is None:
+        if self.finished and self.why is None and self.pool.over_memory(self.worker):
+            self.pool.stats.recycled += 1
+            self.pool._replace(self.worker)
+        elif self.finished and self.why is None:
             self.pool._idle.put_nowait(self.worker)
         else:
             self.pool._replace(self.worker, crashed=self.crashed)
+
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def own_memory_mb(pid: int) -> float | None:
+    """The resident memory of process ``pid`` that is its own (heap, anonymous mappings: resident minus
+    file-backed and shared pages, from /proc/PID/statm), in MiB; None if it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            fields = f.read().split()
+        return (int(fields[1]) - int(fields[2])) * PAGE_SIZE / (1024 * 1024)
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _read_gate(request: Any) -> contextlib.AbstractAsyncContextManager:

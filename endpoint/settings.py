@@ -56,6 +56,16 @@ class EndpointSettings:
         4096, "PATRIMOINE_WORKER_MEMORY",
         "Memory limit of each query worker in MiB (heap; the store's file mappings do not count); a query that "
         "needs more stops its worker (answer 503). 0: no limit.", "--worker-memory", "MIB")
+    worker_recycle_memory: int = _setting(
+        1024, "PATRIMOINE_WORKER_RECYCLE_MEMORY",
+        "A query worker whose own resident memory (heap, not the store's file mappings) is over this many MiB "
+        "after a query is replaced by a fresh one: the memory a large query took is given back rather than kept "
+        "by an idle worker. 0: never.", "--worker-recycle-memory", "MIB")
+    worker_nice: int = _setting(
+        10, "PATRIMOINE_WORKER_NICE",
+        "Niceness added to the query worker processes (0 to 19): queries get the CPU time the server processes "
+        "leave, so that /health, resource lookups and pages stay quick while long queries run. 0: same priority "
+        "as the server.", "--worker-nice", "N")
     max_concurrent_queries: int = _setting(
         32, "PATRIMOINE_MAX_CONCURRENT_QUERIES",
         "Most queries running or waiting for a worker at once; more are refused with 503 and Retry-After.",
@@ -152,7 +162,7 @@ class EndpointSettings:
             raise ValueError("query_timeout must be positive")
         if self.writes_enabled and self.http_workers > 1:
             raise ValueError("writes (PATRIMOINE_TOKEN) need a single server process: use --http-workers 1")
-        for name in ("max_rows", "workers", "http_workers", "rate_burst", "worker_memory"):
+        for name in ("max_rows", "workers", "http_workers", "rate_burst", "worker_memory", "worker_recycle_memory"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 or more")
         for name in ("max_query_bytes", "max_upload_bytes", "max_concurrent_queries", "max_connections",
@@ -162,6 +172,8 @@ class EndpointSettings:
         for name in ("header_timeout", "body_timeout"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
+        if not 0 <= self.worker_nice <= 19:
+            raise ValueError("worker_nice must be between 0 and 19")
         parse_networks(self.trusted_proxies)
         if self.rate_limit < 0:
             raise ValueError("rate_limit must be 0 or more")

@@ -618,7 +618,8 @@ _QUERY_RESPONSES = {
     "406": {"description": "No acceptable format for this kind of result."},
     "413": {"description": "Query larger than the limit."},
     "429": {"description": "Too many requests from this client (Retry-After)."},
-    "503": {"description": "Overloaded, or the query reached the time limit and was stopped (Retry-After)."},
+    "503": {"description": "Overloaded, or the query reached the time limit and was stopped (Retry-After); or it "
+                           "needed more memory than a query worker may take (no Retry-After: make it more selective)."},
 }
 _WRITE_RESPONSES = {
     "204": {"description": "Done."},

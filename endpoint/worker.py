@@ -459,9 +459,12 @@ def _die_with_parent() -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="patrimoine-kg query worker (started by the server)")
     parser.add_argument("--fd", type=int, required=True, help="the socket to the server")
+    parser.add_argument("--nice", type=int, default=0, help="niceness to add (queries yield the CPU to the server)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then stops us
     _die_with_parent()
+    if args.nice:
+        os.nice(args.nice)
     import pyoxigraph  # noqa: F401  (imported before saying "warm")
 
     from graph.store import KnowledgeGraph

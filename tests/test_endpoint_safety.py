@@ -158,6 +158,68 @@ def test_a_query_over_the_memory_limit_stops_its_worker(sample_store):
         assert metric(server, "patrimoine_query_memory_aborts_total") == 1
 
 
+def own_memory_mb(pid: int) -> float:
+    resident, shared = (int(n) for n in Path(f"/proc/{pid}/statm").read_text().split()[1:3])
+    return (resident - shared) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def test_a_worker_that_keeps_more_memory_than_the_recycling_limit_is_replaced(sample_store):
+    with start_server(sample_store, *ONE_PROCESS, "--workers", "1", "--worker-recycle-memory", "1",
+                      "--rate-limit", "0") as server:
+        [worker] = server.worker_pids()
+        assert own_memory_mb(worker) > 1  # so that it is over the limit once it has answered
+        assert ask(server, "ASK { ?s ?p ?o }") is True
+        assert wait_for(lambda: not alive(worker)), "replaced after its query"
+        assert wait_for(lambda: len(server.worker_pids()) == 1)
+        assert ask(server, "ASK { ?s ?p ?o }") is True
+        assert metric(server, "patrimoine_workers_recycled_total") == 2
+        assert metric(server, "patrimoine_worker_crashes_total") == 0
+
+
+def test_a_worker_within_the_recycling_limit_is_kept(live_server):
+    recycled = metric(live_server, "patrimoine_workers_recycled_total")
+    workers = set(live_server.worker_pids())
+    for _ in range(3):
+        assert ask(live_server, "ASK { ?s ?p ?o }") is True
+    assert set(live_server.worker_pids()) == workers
+    assert metric(live_server, "patrimoine_workers_recycled_total") == recycled
+
+
+def niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def test_query_workers_run_at_a_lower_cpu_priority_than_the_server(sample_store, live_server):
+    server_nice = niceness(live_server.proc.pid)
+    assert {niceness(pid) for pid in live_server.worker_pids()} == {min(server_nice + 10, 19)}
+    assert {niceness(pid) for pid in live_server.server_pids()} == {server_nice}
+    with start_server(sample_store, *ONE_PROCESS, "--workers", "1", "--worker-nice", "0") as server:
+        assert {niceness(pid) for pid in server.worker_pids()} == {server_nice}
+
+
+def test_health_stays_ok_while_a_dead_worker_is_being_replaced(sample_store):
+    """A monitor must not take the server out of service because a query killed its worker: the pool is
+    replacing it (after a pause when workers keep dying: test_attacks)."""
+    with start_server(sample_store, *ONE_PROCESS, "--workers", "1", "--rate-limit", "0") as server:
+        seen = []
+        for _ in range(6):  # the replacement pause doubles with each death: the gap is soon wide enough
+            assert wait_for(lambda: len(server.worker_pids()) == 1, 15)
+            thread = threading.Thread(target=lambda: requests.get(server.sparql, params={"query": RUNAWAY}, timeout=30))
+            thread.start()
+            assert wait_for(lambda: metric(server, "patrimoine_query_workers_busy") == 1)
+            [worker] = server.worker_pids()
+            os.kill(worker, 11)  # SIGSEGV: what a query that overflows the parser's stack does
+            thread.join(10)
+            r = requests.get(server.url + "/health", timeout=5)
+            seen.append((r.status_code, r.json()))
+            if r.json()["workers"] == 0:
+                break
+        assert seen[-1][1]["workers"] == 0, f"never saw the worker missing: {seen}"
+        assert [status for status, _ in seen] == [200] * len(seen) and seen[-1][1]["status"] == "ok", seen
+        assert wait_for(lambda: len(server.worker_pids()) == 1, 15)
+        assert ask(server, "ASK { ?s ?p ?o }") is True
+
+
 def test_concurrency_bound_answers_503_with_retry_after(sample_store):
     with start_server(sample_store, *ONE_PROCESS, "--workers", "1", "--max-concurrent-queries", "1", "--query-timeout", "4",
                       "--rate-limit", "0") as server:
