@@ -18,11 +18,21 @@ Halfway, ``patrimoine load`` adds a new dataset to the same store while it is se
 copy`` loads a copy of the store instead, for servers that cannot take live updates), and the clients
 look for the new records until the server answers with them.
 
-Every answer is checked against what its request should get; a 5xx that is not the documented
-answer (503 with Retry-After for a query stopped at the time limit or refused for lack of a free
-worker) is unexpected. A separate process asks /health every 50 ms on its own connection and
-times it. The resident memory of every process of the server (the server processes, the query
-workers) and of the load is sampled every 5 s. Figures are printed per minute and in total.
+Every answer is checked against what its request should get. A request that needs a query worker
+may also get one of the documented 503s instead: with Retry-After, a query stopped at the time limit
+or refused for lack of a free worker; without, a query stopped at the worker memory limit (its
+message says so). Any other 5xx is unexpected, and so is any /health answer but 200. A separate
+process asks /health every 50 ms on its own connection and times it. The resident memory of every
+process of the server (the server processes, the query workers: their own memory too, heap and
+anonymous mappings, what --worker-memory and --worker-recycle-memory bound) and of the load is
+sampled every 5 s, with the time the server processes waited for a CPU. Figures are printed per
+minute and in total, then one verdict line per goal:
+
+* no unexpected 5xx;
+* memory bounded: every query worker within --worker-memory of its own, every worker back under
+  --worker-recycle-memory at rest after the run, and no server process that keeps growing (over the
+  second half of the run, less than 10 % of its size or 32 MB);
+* /health p99 under 100 ms in every minute.
 """
 
 from __future__ import annotations
@@ -75,11 +85,20 @@ class Outcome:
     expected: bool
     note: str = ""
     at: float = 0.0  # time.time() when the answer came
+    documented: bool = False  # not what was expected, but one of the documented 503s of a query
+
+
+MEMORY_LIMIT_MESSAGE = "needed more than the memory limit"  # the 503 of a query stopped at --worker-memory
 
 
 def _shed(r) -> bool:
     """The documented 503: a query stopped at the time limit, or refused for lack of a worker (Retry-After)."""
     return r.status_code == 503 and "retry-after" in {k.lower() for k in r.headers}
+
+
+def documented_503(r) -> bool:
+    """A documented 503 of a query: :func:`_shed`, or stopped at the worker memory limit (no Retry-After)."""
+    return _shed(r) or (r.status_code == 503 and MEMORY_LIMIT_MESSAGE in r.text)
 
 
 class Client:
@@ -92,6 +111,8 @@ class Client:
         self.records = records
         self.rng = random.Random(seed)
         self.http = requests.Session()
+        self.last = None  # the last answer, to tell a documented 503 from an unexpected one
+        self.http.hooks["response"].append(self._keep)
         self.prefixes = "".join(f"PREFIX {p}: <{u}>\n" for p, u in _prefixes().items())
         self.readme = _readme_queries()
 
@@ -100,13 +121,22 @@ class Client:
             return self.http.get(self.url + "/sparql", params={"query": query}, timeout=60, **kw)
         return self.http.post(self.url + "/sparql", data={"query": query}, timeout=60, **kw)
 
+    def _keep(self, r, *args, **kwargs):
+        self.last = r
+        return r
+
     def one(self, category: str) -> Outcome:
         started = time.monotonic()
+        self.last = None
         try:
             name, status, expected, note = getattr(self, "do_" + category)()
         except Exception as e:  # noqa: BLE001 - a failed request is a figure, not a crash of the soak
             name, status, expected, note = category, 0, False, f"{type(e).__name__}: {str(e)[:160]}"
-        return Outcome(category, name, status, time.monotonic() - started, expected, note, time.time())
+        documented = not expected and self.last is not None and status == self.last.status_code \
+            and documented_503(self.last)
+        if documented and not note:
+            note = self.last.text[:160]
+        return Outcome(category, name, status, time.monotonic() - started, expected, note, time.time(), documented)
 
     # lookups and pages
     def do_lookup(self):
@@ -132,18 +162,18 @@ class Client:
         else:
             name, query = "heavy", self.rng.choice(HEAVY)
         r = self.sparql(self.prefixes + query, method="POST", headers={"Accept": "application/sparql-results+json"})
-        return name, r.status_code, r.status_code == 200 or _shed(r), "" if r.status_code == 200 else r.text[:160]
+        return name, r.status_code, r.status_code == 200, "" if r.status_code == 200 else r.text[:160]
 
     def do_runaway(self):
         r = self.sparql(RUNAWAY, method="POST")
-        return "runaway", r.status_code, _shed(r), r.text[:160]
+        return "runaway", r.status_code, False, r.text[:160]  # only ever stopped: a documented 503
 
     def do_live(self):
         """Whether the dataset loaded halfway is served yet (before the load: it must not be)."""
         r = self.sparql(f"ASK {{ GRAPH <{BASE}graph/{LIVE_DATASET}> {{ ?s ?p ?o }} }}",
                         headers={"Accept": "application/sparql-results+json"})
         if r.status_code != 200:
-            return "live dataset visible?", r.status_code, _shed(r), r.text[:160]
+            return "live dataset visible?", r.status_code, False, r.text[:160]
         return "live dataset visible?", r.status_code, True, "yes" if r.json()["boolean"] else "no"
 
     # malformed
@@ -287,14 +317,22 @@ def health_process(url: str, until: float, out: mp.Queue) -> None:
 
 # -- memory ---------------------------------------------------------------------------------------
 
-def rss_mb(pid: int) -> float | None:
+def memory_mb(pid: int) -> tuple[float, float] | None:
+    """(resident memory, the part of it that is the process's own: heap and anonymous mappings), in MB."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
+        fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                      if line.startswith(("VmRSS:", "RssAnon:")))
+        return int(fields["VmRSS"].split()[0]) / 1024, int(fields["RssAnon"].split()[0]) / 1024
+    except (OSError, KeyError, ValueError):
         return None
-    return None
+
+
+def cpu_wait_s(pid: int) -> float | None:
+    """Seconds the main thread of ``pid`` has spent runnable, waiting for a CPU (/proc/PID/schedstat)."""
+    try:
+        return int(Path(f"/proc/{pid}/task/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def role(pid: int, server_pid: int) -> str:
@@ -311,20 +349,61 @@ def role(pid: int, server_pid: int) -> str:
 
 @dataclass
 class Memory:
-    samples: dict[int, list[tuple[float, float]]] = field(default_factory=lambda: defaultdict(list))
+    samples: dict[int, list[tuple[float, float, float]]] = field(default_factory=lambda: defaultdict(list))
     roles: dict[int, str] = field(default_factory=dict)
+    waits: dict[int, list[tuple[float, float]]] = field(default_factory=lambda: defaultdict(list))
+    at_rest: dict[int, tuple[float, float]] = field(default_factory=dict)  # query workers after the run
+
+    def sample(self, server, extra: list[subprocess.Popen], start: float) -> None:
+        pids = [server.proc.pid, *server.child_pids()] + [p.pid for p in extra if p.poll() is None]
+        now = time.time() - start
+        for pid in pids:
+            mb = memory_mb(pid)
+            if mb is None:
+                continue
+            who = self.roles.setdefault(pid, role(pid, server.proc.pid))
+            self.samples[pid].append((now, *mb))
+            wait = cpu_wait_s(pid) if who.startswith("server") else None
+            if wait is not None:
+                self.waits[pid].append((now, wait))
 
 
 def sample_memory(server, extra: list[subprocess.Popen], memory: Memory, stop: threading.Event, start: float) -> None:
     while not stop.is_set():
-        pids = [server.proc.pid, *server.child_pids()] + [p.pid for p in extra if p.poll() is None]
-        for pid in pids:
-            mb = rss_mb(pid)
-            if mb is None:
-                continue
-            memory.roles.setdefault(pid, role(pid, server.proc.pid))
-            memory.samples[pid].append((time.time() - start, mb))
+        memory.sample(server, extra, start)
         stop.wait(5)
+
+
+def at_rest(server, memory: Memory, settle: float = 30.0) -> None:
+    """Once the queries still running after the clients stopped are done (or stopped), the own memory of
+    every query worker: what an idle server keeps."""
+    import requests
+
+    deadline = time.monotonic() + settle
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            h = requests.get(server.url + "/health", timeout=5).json()
+            if h["busy"] == 0 and h["queries_in_flight"] == 0:
+                break
+        time.sleep(0.5)
+    time.sleep(2.0)  # the figures of /health are published every second; replacements open the store
+    for pid in server.worker_pids():
+        mb = memory_mb(pid)
+        if mb is not None:
+            memory.at_rest[pid] = mb
+
+
+def server_metrics(url: str) -> dict[str, float]:
+    """The server's counters and gauges from /metrics (the lines without labels)."""
+    import requests
+
+    out: dict[str, float] = {}
+    with contextlib.suppress(Exception):
+        for line in requests.get(url + "/metrics", timeout=10).text.splitlines():
+            name, _, value = line.partition(" ")
+            if not line.startswith("#") and "{" not in name and value:
+                out[name] = float(value)
+    return out
 
 
 # -- the load in the middle -----------------------------------------------------------------------
@@ -353,16 +432,33 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
+@dataclass
+class Limits:
+    """What the server was started with, that the memory verdict checks (MiB)."""
+    worker_memory: int
+    recycle_memory: int
+
+
 def report(outcomes: list[tuple[float, dict]], health: list[tuple[float, float, int]], memory: Memory,
-           start: float, minutes: float, load: dict) -> dict:
+           start: float, minutes: float, load: dict, limits: Limits, metrics: dict[str, float]) -> dict:
+    last_minute = max(0, int(minutes - 1e-9 - 1e-3))  # answers that came after the end count in the last minute
+
+    def minute_of(t: float) -> int:
+        return min(int(t // 60), last_minute)
+
     say("\n== requests ==")
     by_cat: dict[str, Counter] = defaultdict(Counter)
     unexpected: list[tuple[float, dict]] = []
+    documented: dict[str, Counter] = defaultdict(Counter)
     times: dict[str, list[float]] = defaultdict(list)
     for t, o in outcomes:
         by_cat[o["category"]][o["status"]] += 1
         times[o["category"]].append(o["seconds"])
-        if not o["expected"]:
+        if o.get("documented"):
+            kind = "memory limit" if MEMORY_LIMIT_MESSAGE in o["note"] else "time limit" if "limit of" in o["note"] \
+                else "no free worker" if "busy" in o["note"] else "Retry-After"
+            documented[o["category"]][kind] += 1
+        elif not o["expected"]:
             unexpected.append((t, o))
     total = sum(sum(c.values()) for c in by_cat.values())
     for cat, counts in sorted(by_cat.items()):
@@ -370,42 +466,60 @@ def report(outcomes: list[tuple[float, dict]], health: list[tuple[float, float, 
         say(f"  {cat:<10} {sum(counts.values()):>7,}  p50 {percentile(times[cat], 50) * 1000:7.0f} ms"
             f"  p99 {percentile(times[cat], 99) * 1000:7.0f} ms   {statuses}")
     five = [(t, o) for t, o in unexpected if o["status"] >= 500]
-    say(f"  {total:,} requests ({total / (minutes * 60):,.0f}/s), {len(unexpected):,} with an answer other than"
-        f" expected, of which {len(five):,} unexpected 5xx")
-    for t, o in unexpected[:15]:
-        say(f"    at {(t - start) / 60:4.1f} min  {o['category']}/{o['name']}: {o['status'] or 'no answer'} {o['note'][:120]}")
+    health_bad = [(t, status) for t, _, status in health if status != 200]
+    shed = sum(sum(c.values()) for c in documented.values())
+    say(f"  {total:,} requests ({total / (minutes * 60):,.0f}/s); {shed:,} documented 503s: "
+        + ("; ".join(f"{cat} " + ", ".join(f"{n} {k}" for k, n in c.most_common()) for cat, c in sorted(documented.items()))
+           or "none"))
+    say(f"  {len(unexpected):,} answers other than expected, of which {len(five):,} unexpected 5xx;"
+        f" {len(health_bad):,} /health answers other than 200")
+    for title, rows in (("unexpected 5xx", five), ("other unexpected answers", [u for u in unexpected if u not in five])):
+        if rows:
+            say(f"  {title} (first {min(len(rows), 10)}):")
+        for t, o in rows[:10]:
+            say(f"    at {(t - start) / 60:4.1f} min  {o['category']}/{o['name']}: {o['status'] or 'no answer'}"
+                f" {o['note'][:120]!r}")
+    if health_bad:
+        say("  /health answers other than 200: " + ", ".join(f"{(t - start) / 60:.1f} min {s or 'no answer'}"
+                                                              for t, s in health_bad[:10]))
 
     say("\n== /health, asked every 50 ms (goal: p99 under 100 ms throughout) ==")
     per_minute: dict[int, list[float]] = defaultdict(list)
-    failures: Counter = Counter()
     for t, seconds, status in health:
-        per_minute[int((t - start) // 60)].append(seconds)
-        if status != 200:
-            failures[status or "no answer"] += 1
+        per_minute[minute_of(t - start)].append(seconds)
+    waits = _cpu_waits(memory, minute_of)
     worst = 0.0
     for minute, values in sorted(per_minute.items()):
         p99 = percentile(values, 99) * 1000
         worst = max(worst, p99)
-        mark = "  <- load running" if load.get("minutes") and load["minutes"][0] <= minute + 1 and minute <= load["minutes"][1] else ""
+        mark = "  <- load running" if load.get("minutes") and load["minutes"][0] <= minute <= load["minutes"][1] else ""
+        wait = f"  server waited for a CPU {waits[minute]:4.0f} ms/s" if minute in waits else ""
         say(f"  minute {minute + 1:>2}: {len(values):>5} asks  p50 {percentile(values, 50) * 1000:6.1f} ms"
-            f"  p99 {p99:6.1f} ms  max {max(values) * 1000:7.1f} ms{mark}")
+            f"  p99 {p99:6.1f} ms  max {max(values) * 1000:7.1f} ms{wait}{mark}")
     all_health = [s for _, s, _ in health]
     say(f"  all: p50 {percentile(all_health, 50) * 1000:.1f} ms, p99 {percentile(all_health, 99) * 1000:.1f} ms,"
-        f" worst minute's p99 {worst:.1f} ms, "
-        + (", ".join(f"{n} answered {s}" for s, n in failures.items()) if failures else "every answer 200"))
+        f" worst minute's p99 {worst:.1f} ms (\"server waited for a CPU\": the time the busiest server process was"
+        " runnable but not running, per second)")
 
     say("\n== resident memory (MB), sampled every 5 s: max of each minute ==")
-    columns = range(int(minutes) + 1)
+    columns = range(last_minute + 1)
     say("  " + f"{'process':<22}" + "".join(f"{m + 1:>6}" for m in columns) + "   first→last")
-    growth = {}
+    growth: dict[int, tuple[str, float, float, float, float]] = {}
     workers_max: dict[int, float] = {}
+    workers_own: dict[int, float] = {}
     workers_alive: dict[int, set[int]] = defaultdict(set)
+    totals: dict[int, dict[float, float]] = defaultdict(lambda: defaultdict(float))
     for pid, samples in sorted(memory.samples.items(), key=lambda kv: (memory.roles[kv[0]], kv[1][0][0])):
         cells: dict[int, float] = {}
-        for t, mb in samples:
-            cells[int(t // 60)] = max(cells.get(int(t // 60), 0), mb)
-        growth[pid] = (memory.roles[pid], samples[0][1], samples[-1][1], max(mb for _, mb in samples))
+        for t, mb, own in samples:
+            cells[minute_of(t)] = max(cells.get(minute_of(t), 0), mb)
+            if memory.roles[pid] != "patrimoine load":
+                totals[minute_of(t)][t] += mb
+        growth[pid] = (memory.roles[pid], samples[0][1], samples[-1][1], max(mb for _, mb, _ in samples),
+                       max(own for _, _, own in samples))
         if memory.roles[pid] == "query worker":
+            for t, mb, own in samples:
+                workers_own[minute_of(t)] = max(workers_own.get(minute_of(t), 0), own)
             for m, mb in cells.items():
                 workers_max[m] = max(workers_max.get(m, 0), mb)
                 workers_alive[m].add(pid)
@@ -413,16 +527,68 @@ def report(outcomes: list[tuple[float, dict]], health: list[tuple[float, float, 
         line = "".join(f"{cells[m]:6.0f}" if m in cells else "      " for m in columns)
         say(f"  {memory.roles[pid][:15]:<15} {pid:>6}{line}   {samples[0][1]:.0f}→{samples[-1][1]:.0f}")
     say(f"  {'query workers, max':<22}" + "".join(f"{workers_max.get(m, 0):6.0f}" for m in columns))
+    say(f"  {'  of it their own':<22}" + "".join(f"{workers_own.get(m, 0):6.0f}" for m in columns))
     say(f"  {'query workers seen':<22}" + "".join(f"{len(workers_alive.get(m, ())):6d}" for m in columns))
+    say(f"  {'server, all processes':<22}" + "".join(f"{max(totals[m].values(), default=0):6.0f}" for m in columns))
     workers = [g for g in growth.values() if g[0] == "query worker"]
-    servers = [g for g in growth.values() if g[0].startswith("server")]
-    say(f"  {len(workers)} query worker processes over the run (one is replaced when a query is stopped at the"
-        f" time limit or a worker dies); largest server process {max((g[3] for g in servers), default=0):.0f} MB,"
-        f" largest query worker {max((g[3] for g in workers), default=0):.0f} MB")
+    servers = {pid: g for pid, g in growth.items() if g[0].startswith("server")}
+    say(f"  {len(workers)} query worker processes over the run; the server started "
+        f"{metrics.get('patrimoine_workers_started_total', 0):.0f}, replacing those stopped at the time limit "
+        f"({metrics.get('patrimoine_query_timeouts_total', 0):.0f}) or the memory limit "
+        f"({metrics.get('patrimoine_query_memory_aborts_total', 0):.0f}), those that kept more than "
+        f"{limits.recycle_memory} MiB after a query ({metrics.get('patrimoine_workers_recycled_total', 0):.0f}), "
+        f"those whose client went away ({metrics.get('patrimoine_query_disconnects_total', 0):.0f}) and those that "
+        f"died ({metrics.get('patrimoine_worker_crashes_total', 0) - metrics.get('patrimoine_query_memory_aborts_total', 0):.0f})")
+    say(f"  largest server process {max((g[3] for g in servers.values()), default=0):.0f} MB,"
+        f" largest query worker {max((g[3] for g in workers), default=0):.0f} MB"
+        f" ({max((g[4] for g in workers), default=0):.0f} MB of its own; limit {limits.worker_memory} MiB)")
+    rest = memory.at_rest
+    say("  query workers at rest after the run, own memory (MB): "
+        + (", ".join(f"{own:.0f}" for _, own in sorted(rest.values())) or "none seen"))
+
+    # -- verdicts --------------------------------------------------------------------------------
+    half = minutes * 60 / 2
+    grew: dict[int, float] = {}
+    for pid in servers:
+        second = [mb for t, mb, _ in memory.samples[pid] if t >= half]
+        first = [mb for t, mb, _ in memory.samples[pid] if t < half]
+        if first and second:
+            grew[pid] = max(second) - max(first)
+    keeps_growing = {pid: g for pid, g in grew.items() if g > max(32.0, 0.10 * servers[pid][3])}
+    worker_own_max = max((g[4] for g in workers), default=0)
+    rest_over = [own for _, own in rest.values() if own > limits.recycle_memory]
+    memory_ok = worker_own_max <= limits.worker_memory * 1.048576 and not rest_over and not keeps_growing
+    health_ok = worst < 100 and bool(per_minute) and len(per_minute) >= int(minutes)
+    five_ok = not five and not health_bad
+    say("\n== verdicts ==")
+    say(f"  no unexpected 5xx: {'met' if five_ok else 'NOT met'} ({len(five)} unexpected 5xx, {len(health_bad)} /health"
+        f" answers other than 200; {shed} documented 503s)")
+    say(f"  memory of every process bounded: {'met' if memory_ok else 'NOT met'} (query workers at most"
+        f" {worker_own_max:.0f} MB of their own, limit {limits.worker_memory} MiB; at rest"
+        f" {'all' if not rest_over else f'{len(rest_over)} not'} under {limits.recycle_memory} MiB; server processes grew"
+        f" {', '.join(f'{g:+.0f}' for g in grew.values()) or '?'} MB over the second half of the run"
+        + (f", {len(keeps_growing)} more than 10 %" if keeps_growing else "") + ")")
+    say(f"  /health p99 under 100 ms every minute: {'met' if health_ok else 'NOT met'} (worst minute {worst:.1f} ms)")
     return {"requests": total, "unexpected": len(unexpected), "unexpected_5xx": len(five),
+            "documented_503": {c: dict(n) for c, n in documented.items()}, "health_not_200": len(health_bad),
             "health_p99_ms": percentile(all_health, 99) * 1000, "health_worst_minute_p99_ms": worst,
-            "health_failures": dict(failures), "load": load,
-            "memory": {str(pid): {"role": g[0], "first": g[1], "last": g[2], "max": g[3]} for pid, g in growth.items()}}
+            "health_per_minute": {m + 1: {"p50": percentile(v, 50) * 1000, "p99": percentile(v, 99) * 1000,
+                                          "max": max(v) * 1000} for m, v in sorted(per_minute.items())},
+            "load": load, "metrics": metrics,
+            "verdicts": {"no_unexpected_5xx": five_ok, "memory_bounded": memory_ok, "health_p99": health_ok},
+            "memory": {str(pid): {"role": g[0], "first": g[1], "last": g[2], "max": g[3], "own_max": g[4]}
+                       for pid, g in growth.items()}}
+
+
+def _cpu_waits(memory: Memory, minute_of) -> dict[int, float]:
+    """Per minute: the most milliseconds per second any server process spent waiting for a CPU."""
+    out: dict[int, float] = {}
+    for samples in memory.waits.values():
+        for (t0, w0), (t1, w1) in zip(samples, samples[1:]):
+            if t1 > t0:
+                m = minute_of(t1)
+                out[m] = max(out.get(m, 0.0), (w1 - w0) / (t1 - t0) * 1000)
+    return out
 
 
 def say(text: str) -> None:
@@ -512,6 +678,8 @@ def main() -> None:
             (health if item and len(item[0]) == 3 else outcomes).extend(item)
         stop.set()
         sampler.join()
+        at_rest(server, memory)
+        metrics = server_metrics(server.url)
         if load_proc is not None and load_proc.poll() is None:
             load_proc.wait()
             load.setdefault("ended_min", (time.time() - start) / 60)
@@ -521,13 +689,19 @@ def main() -> None:
             load["visible_after_s"] = (min(visible) - start) - load["ended_min"] * 60 if visible else None
             before = [o for t, o in outcomes if o["name"] == "live dataset visible?" and o["note"] == "yes"
                       and (t - start) / 60 < load["started_min"]]
+            # the end of the load is noticed within a second of it (the loop above)
             say(f"load: {load['started_min']:.1f} → {load['ended_min']:.1f} min, exit status {load.get('returncode')};"
-                + (f" its records served {load['visible_after_s']:.1f} s after it ended" if visible
+                + ((f" its records served {load['visible_after_s']:.1f} s after it ended" if load["visible_after_s"] > 1
+                    else " its records served within a second of its end") if visible
                    else " its records were not served before the end of the run")
                 + (f"; {len(before)} answers saw them before the load (wrong)" if before else ""))
             if load_log is not None and load.get("returncode"):
                 say("  " + load_log.read_text(errors="replace")[-500:])
-    figures = report(outcomes, health, memory, start, a.minutes, load)
+    from endpoint.settings import EndpointSettings
+
+    defaults = EndpointSettings()  # start_server passes on no PATRIMOINE_* variable
+    figures = report(outcomes, health, memory, start, a.minutes, load,
+                     Limits(defaults.worker_memory, defaults.worker_recycle_memory), metrics)
     say(f"load average {os.getloadavg()[0]:.1f} at the end")
     if a.json:
         a.json.write_text(json.dumps(figures, indent=1))
