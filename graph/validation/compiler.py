@@ -165,7 +165,7 @@ class Compiler:
     def value_focus(self, shape: Shape, focus: Focus) -> Focus:
         def values(v: str) -> str:
             outer = self.fresh("focus")
-            return f"{{ SELECT DISTINCT {v} WHERE {{ {focus(outer)} {outer} {shape.path.sparql} {v} . }} }}"
+            return f"{{ SELECT DISTINCT {v} WHERE {{ {focus(outer)} {shape.path.pattern(outer, v)} }} }}"
         return values
 
     def violators(self, shape: Shape, focus: Focus, stack: list[Shape]) -> str:
@@ -183,7 +183,7 @@ class Compiler:
     def value_nodes(self, shape: Shape, this: str, value: str) -> str:
         if shape.path is None:
             return f"BIND({this} AS {value})"
-        return f"{this} {shape.path.sparql} {value} ."
+        return shape.path.pattern(this, value)
 
     def check(self, shape: Shape, c: Constraint, focus: Focus, stack: list[Shape]) -> Check:
         """The query of one constraint.
@@ -216,8 +216,8 @@ class Compiler:
             failing = f"FILTER({self.condition(c, '?value')})"
         if path is None:
             return Check(shape, c, f"SELECT DISTINCT ?this WHERE {{ {F} BIND(?this AS ?value) {failing} }}", "focus")
-        q = (f"SELECT DISTINCT ?this ?value WHERE {{ {{ SELECT ?this ?value WHERE {{ ?this {path} ?value . {failing} }} }} "
-             f"{F} }}")
+        values = shape.path.pattern("?this", "?value")
+        q = f"SELECT DISTINCT ?this ?value WHERE {{ {{ SELECT ?this ?value WHERE {{ {values} {failing} }} }} {F} }}"
         return Check(shape, c, q, "value")
 
     def min_count(self, shape: Shape, c: Constraint, F: str, path: str | None) -> tuple[str, str]:

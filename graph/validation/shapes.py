@@ -92,6 +92,17 @@ class Path:
     turtle: str
     label: str
     predicate: str | None = None  # the IRI, for a plain predicate path
+    branches: tuple[str, ...] = ()  # the SPARQL of each branch, for an alternative path
+
+    def pattern(self, subject: str, value: str) -> str:
+        """The graph pattern binding ``value`` to the values of the path from ``subject``.
+
+        An alternative path is written as the union of its branches: Oxigraph evaluates ``(a|b)`` with both
+        ends free by keeping every pair it found in memory (the EDM text elements: every value of 37
+        properties), a union streams them (duplicates are left to the query's DISTINCT)."""
+        if len(self.branches) > 1:
+            return " UNION ".join(f"{{ {subject} {b} {value} }}" for b in self.branches)
+        return f"{subject} {self.sparql} {value} ."
 
 
 @dataclass(slots=True)
@@ -358,7 +369,7 @@ class _Reader:
                 parts = [self.path(n) for n in self.items(inner)]
                 return Path("(" + "|".join(p.sparql for p in parts) + ")",
                             f"[ <{SH}alternativePath> ( " + " ".join(p.turtle for p in parts) + " ) ]",
-                            "(" + "|".join(p.label for p in parts) + ")")
+                            "(" + "|".join(p.label for p in parts) + ")", branches=tuple(p.sparql for p in parts))
             p = self.path(inner)
             if kind == "inversePath":
                 return Path(f"^{p.sparql}", f"[ <{SH}inversePath> {p.turtle} ]", f"^{p.label}")
