@@ -20,14 +20,16 @@ import itertools
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
 import pyoxigraph as ox
 
+from .bulkstream import bulk_stream
 from .generations import Reader, StoreError, Writer, is_store, writing_error
 from .iri import DEFAULT_BASE_IRI, Minter
 from .namespaces import PKG, VOID, sparql_prefixes
@@ -292,6 +294,21 @@ class KnowledgeGraph:
                 self.store.bulk_load(source, format=fmt, to_graph=target)
         else:
             self.store.bulk_load(source, format=fmt, to_graph=target)
+
+    @property
+    def streams(self) -> bool:
+        """Whether :meth:`bulk_stream` overlaps writing with loading (a store on disk, open to write)."""
+        return self._writer is not None
+
+    @contextmanager
+    def bulk_stream(self, name: str) -> Iterator[BinaryIO]:
+        """A binary file whose N-Triples are bulk-loaded into dataset ``name``'s graph while they are
+        written (:mod:`graph.bulkstream`); like :meth:`bulk_load`, call it inside :meth:`writing`."""
+        self._writable()
+        target = ox.NamedNode(Minter.plain(self.minter.graph(name)))
+        fifo = self.tmp_dir() / f".stream-{os.getpid()}-{time.monotonic_ns()}.nt"
+        with bulk_stream(self.store, target, fifo) as out:
+            yield out
 
     def add_shared(self, ntriples: Path | bytes) -> None:
         """Add declarations of shared entities (concepts, places, persons...) to their own graph.

@@ -167,13 +167,17 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
     unread = RejectionReport(rejects_path.with_name(rejects_path.stem + ".unread.jsonl") if rejects_path else None,
                              name, options.lang)
     run = _Load(kg, name, files, loaders, options, report, unread)
+    check = None
     try:
-        run.read()
-        if run.prov.counts.records_read == 0:
-            raise InputError(f"{', '.join(f.name for f in files)}: no records found")
-        check = run.check() if options.validate else None
-        with kg.writing():
-            triples = run.write()
+        if run.streaming:
+            with kg.writing():
+                run.read_into_store()
+                triples = run.write()
+        else:
+            run.read()
+            check = run.check() if options.validate else None
+            with kg.writing():
+                triples = run.write()
     except OSError as e:  # the temporary files: the disk is full...
         raise writing_error(kg.path or kg.tmp_dir(), e) from e
     finally:
@@ -209,8 +213,12 @@ class _Load:
         stem = f"{name}-{os.getpid()}-{time.monotonic_ns()}"
         self.paths = {kind: tmp / f"{stem}.{kind}"
                       for kind in ("nt", "same.nt", "shared.nt", "index.jsonl", "quarantine.nt")}
+        # No index to compare with (a first load...): the dataset's triples go to the store as they are
+        # mapped (graph/bulkstream.py) rather than to a file loaded after the reading
+        self.streaming = self.previous is None and not options.validate and kg.streams
         self.files_out: dict[str, IO] = {kind: open(path, "wb") for kind, path in self.paths.items()
-                                         if kind not in ("index.jsonl", "quarantine.nt")}
+                                         if kind not in ("index.jsonl", "quarantine.nt")
+                                         and not (kind == "nt" and self.streaming)}
         self.quarantined = False
         self.index_out = open(self.paths["index.jsonl"], "w", encoding="utf-8")
         self.index = IndexWriter(self.index_out, self.mapping, kg.minter.base)
@@ -221,6 +229,19 @@ class _Load:
         self.mode = "new"
 
     # -- reading -------------------------------------------------------------
+    def read_into_store(self) -> None:
+        """Read every record, their triples loaded into the dataset's graph as they come (inside the
+        caller's unit of writes: a failure on the way leaves the store as it was)."""
+        known = {d.name: d for d in self.kg.datasets()}.get(self.name)
+        if known is not None:
+            self.kg.clear_dataset(self.name, known.triples)
+        with self.kg.bulk_stream(self.name) as out:
+            self.files_out["nt"] = out
+            try:
+                self.read()
+            finally:
+                del self.files_out["nt"]
+
     def read(self) -> None:
         seen: set[str] = set()
         for file, loader in zip(self.files, self.loaders):
@@ -238,6 +259,8 @@ class _Load:
                     self.changed += 1
                     if entry.status == "loaded":
                         self.gone.extend(entry.entities)
+        if counts.records_read == 0:
+            raise InputError(f"{', '.join(f.name for f in self.files)}: no records found")
         for f in (*self.files_out.values(), self.index_out):
             f.flush()
 
@@ -346,7 +369,9 @@ class _Load:
         """Write the store (inside the caller's unit); the dataset's triple count."""
         kg, name = self.kg, self.name
         known = {d.name: d for d in kg.datasets()}.get(name)
-        if self.previous is not None and known is not None and not self.changed:
+        if self.streaming:
+            self.mode, triples = "new", kg.count(kg.minter.graph(name))
+        elif self.previous is not None and known is not None and not self.changed:
             self.mode, triples = "unchanged", known.triples
         elif self.previous is not None and known is not None and self.changed <= REWRITE_SHARE * max(
                 1, self.previous.loaded()):

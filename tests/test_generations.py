@@ -96,9 +96,9 @@ def test_disk_full_in_a_real_process_is_one_line_exit_2_and_the_store_is_unchang
     store = tmp_path / "store"
     assert patrimoine(store, "load", str(MERIMEE)).returncode == 0
     before = everything(store)
-    big = merimee(tmp_path / "big.csv", 600)
+    big = merimee(tmp_path / "big.csv", 5000)
 
-    def small_disk() -> None:  # files may not grow beyond 1 MB: the temporary N-Triples cannot be written
+    def small_disk() -> None:  # files may not grow beyond 1 MB: the store's files cannot be written
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from graph.records import InputError
 from graph.store import KnowledgeGraph
 from patrimoine.pipeline import LoadOptions, load
 
@@ -147,3 +148,30 @@ def test_readers_see_the_old_dataset_or_the_new_one(tmp_path: Path):
     assert graph(reader) == old  # a reader keeps the generation it opened
     assert reader.refresh() and graph(reader) == graph(writer) != old
     assert not reader.refresh()
+
+
+def test_a_first_load_streams_into_the_store_and_an_input_failing_half_way_changes_nothing(tmp_path: Path):
+    """A load without a record index to compare with (first load, new software...) sends the triples to
+    the store as it maps them (graph/bulkstream.py): an input that fails after thousands of records,
+    once some triples are in the store's working copy, leaves the store as it was."""
+    rows = [f"PA{80200000 + i:08d};Eglise {i};église;80;Amiens;80021;13e siècle;Notice {i}.\n" for i in range(5000)]
+    good = tmp_path / "good.csv"
+    good.write_text("REF;TICO;DENO;DPT;COM;INSEE;SCLE;HIST\n" + "".join(rows), encoding="utf-8")
+    broken = tmp_path / "broken.csv"  # valid UTF-8 for 4,500 records, then bytes that are not
+    broken.write_bytes(good.read_bytes()[:-60 * 500] + b"PA80299999;\xff\xfe\xfa;\xc3;80\n")
+    store = tmp_path / "store"
+    kg = KnowledgeGraph(store)
+    [first] = load(kg, [good], options())
+    assert first.write == "new" and first.counts.records_loaded == 5000
+    before, generation = graph(kg), kg.generation
+    (kg.records_dir() / "d.jsonl").unlink()  # no index: the next load of "d" streams too
+    kg.close()
+    kg = KnowledgeGraph(store)
+    with pytest.raises(InputError) as failure:
+        load(kg, [broken], options(encoding="utf-8"))
+    assert "broken.csv" in str(failure.value)
+    assert kg.generation == generation
+    kg.close()
+    kg = KnowledgeGraph(store, read_only=True)
+    assert graph(kg) == before and [d.triples for d in kg.datasets()] == [first.triples]
+    kg.close()

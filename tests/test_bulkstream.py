@@ -1,0 +1,64 @@
+"""The bulk load fed through a named pipe (graph/bulkstream.py): what is written arrives, every failure
+reaches the writer as an error, none leaves a thread or a pipe behind."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from graph.bulkstream import bulk_stream
+
+G = ox.NamedNode("https://example.org/graph/g")
+
+
+def lines(n: int, start: int = 0) -> bytes:
+    return "".join(f"<https://example.org/r/{i}> <https://example.org/p> \"valeur {i} é\" .\n"
+                   for i in range(start, start + n)).encode()
+
+
+def test_what_is_written_is_loaded_into_the_graph_even_far_beyond_the_pipe_buffer(tmp_path: Path):
+    store = ox.Store(str(tmp_path / "db"))
+    with bulk_stream(store, G, tmp_path / "pipe.nt") as out:
+        for k in range(20):  # ~2 MB, far beyond a pipe's 64 KiB: the writer waits for the loader
+            out.write(lines(1000, k * 1000))
+    assert len(store) == 20_000
+    assert ox.Quad(ox.NamedNode("https://example.org/r/19999"), ox.NamedNode("https://example.org/p"),
+                   ox.Literal("valeur 19999 é"), G) in store
+    assert not (tmp_path / "pipe.nt").exists()
+    assert not any(t.name == "bulk-stream" for t in threading.enumerate())
+
+
+def test_a_line_the_loader_cannot_read_is_the_writers_error(tmp_path: Path):
+    store = ox.Store(str(tmp_path / "db"))
+    with pytest.raises(SyntaxError):
+        with bulk_stream(store, G, tmp_path / "pipe.nt") as out:
+            out.write(lines(10))
+            out.write(b"<not an IRI at all .\n")
+            for k in range(50):  # goes on writing: the pipe breaks or the error comes at the end
+                out.write(lines(1000, k * 1000))
+    assert not (tmp_path / "pipe.nt").exists()
+    assert not any(t.name == "bulk-stream" for t in threading.enumerate())
+
+
+def test_the_writers_own_error_goes_on_and_the_loader_stops(tmp_path: Path):
+    store = ox.Store(str(tmp_path / "db"))
+    with pytest.raises(ValueError, match="truncated input"):
+        with bulk_stream(store, G, tmp_path / "pipe.nt") as out:
+            out.write(lines(100))
+            raise ValueError("truncated input")
+    assert not (tmp_path / "pipe.nt").exists()
+    assert not any(t.name == "bulk-stream" for t in threading.enumerate())
+
+
+def test_a_store_that_cannot_be_written_is_an_error_not_a_hang(tmp_path: Path):
+    ox.Store(str(tmp_path / "db")).flush()
+    store = ox.Store.read_only(str(tmp_path / "db"))
+    with pytest.raises(RuntimeError, match="read-write"):
+        with bulk_stream(store, G, tmp_path / "pipe.nt") as out:
+            for k in range(50):
+                out.write(lines(1000, k * 1000))
+    assert not (tmp_path / "pipe.nt").exists()
+    assert not any(t.name == "bulk-stream" for t in threading.enumerate())
