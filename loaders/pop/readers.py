@@ -121,20 +121,27 @@ def schema() -> Schema:
 
 def split_values(code: str, values: Iterable[str], base: str | None) -> list[str]:
     """The values of one field, multi-valued ones split on ``;``; stripped, empty ones dropped."""
+    rule = _split_rules(base).get(code, _MAYBE)
     out: list[str] = []
     for value in values:
-        parts = value.split(";") if _splits(code, value, base) else [value]
-        out.extend(p for part in parts if (p := part.strip()))
+        if rule is _ALWAYS or (rule is _MAYBE and " ; " in value):
+            out.extend(p for part in value.split(";") if (p := part.strip()))
+        elif p := value.strip():
+            out.append(p)
     return out
 
 
-def _splits(code: str, value: str, base: str | None) -> bool:
+_ALWAYS, _NEVER, _MAYBE = "always", "never", "maybe"  # split a field's value on ';': always, never, if " ; "
+
+
+@cache
+def _split_rules(base: str | None) -> dict[str, str]:
+    """Code → whether its values are split (see :func:`split_values`); a code not listed: ``_MAYBE``."""
     s = schema()
-    if code in s.always_split:
-        return True
-    if code in (s.multi.get(base, frozenset()) if base else s.multi_any):
-        return True
-    return code not in s.free_text and " ; " in value
+    rules = {code: _NEVER for code in s.free_text}
+    for code in (s.multi.get(base, frozenset()) if base else s.multi_any) | s.always_split:
+        rules[code] = _ALWAYS
+    return rules
 
 
 def record_kind(raw: dict[str, list[str]]) -> str | None:
