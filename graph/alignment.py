@@ -56,9 +56,11 @@ class Alignment:
         store.bulk_load(crm + context, format=ox.RdfFormat.N_TRIPLES)
         # Later rules read what earlier ones derived (the aggregation needs edm:ProvidedCHO).
         out: list[bytes] = []
-        for _, query in self.rules:
+        last = len(self.rules) - 1
+        for n, (_, query) in enumerate(self.rules):
             derived = store.query(query).serialize(format=ox.RdfFormat.N_TRIPLES)
             if derived:
-                store.bulk_load(derived, format=ox.RdfFormat.N_TRIPLES)
+                if n < last:  # no rule reads what the last one derives
+                    store.bulk_load(derived, format=ox.RdfFormat.N_TRIPLES)
                 out.append(derived)
         return b"".join(out)
