@@ -117,12 +117,15 @@ def main(ctx: click.Context, store: Path, base_iri: str) -> None:
 @click.option("--lang", type=click.Choice(["fr", "en"]), default=None,
               help="Language of the summary and of the report's messages (default: from the locale).")
 @provider_option
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, envvar="PATRIMOINE_JOBS",
+              help="Map each file's records in this many processes, each a part of the file (for big files "
+                   "on a machine with CPUs to spare); the graph and the reports are those of one process.")
 @click.option("--link", "then_link", is_flag=True,
               help="Then link persons across datasets, as `patrimoine link` does (with links/overrides.csv if present).")
 @click.pass_obj
 def load(state: State, paths: tuple[Path, ...], fmt: str | None, dataset: str | None, region: str,
          encoding: str | None, rejects: Path | None, check: bool, quarantine: bool, shapes_dir: Path | None,
-         lang: str | None, provider: str, then_link: bool) -> None:
+         lang: str | None, provider: str, jobs: int, then_link: bool) -> None:
     """Load source files into the graph; a dataset loaded again is replaced atomically.
 
     Every record ends up in the graph or in the rejection report (file, line,
@@ -153,7 +156,7 @@ def load(state: State, paths: tuple[Path, ...], fmt: str | None, dataset: str | 
     lang = lang or default_lang()
     options = LoadOptions(format=fmt, dataset=dataset, region=region_code, encoding=encoding, rejects=rejects,
                           validate=check, quarantine=quarantine, shapes=shapes_dir, lang=lang,
-                          provider=_provider(provider))
+                          provider=_provider(provider), jobs=jobs)
     kg = state.open()
     for r in run_load(kg, list(paths), options):
         for text in load_summary(r, lang, kg.minter.graph(r.dataset)[1:-1]):

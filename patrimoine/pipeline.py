@@ -78,6 +78,7 @@ class LoadOptions:
     shapes: Path | None = None  # default: the project's shapes/
     lang: str = "en"  # of the rejection report's messages
     provider: str = field(default_factory=default_provider)  # edm:provider of the EDM view
+    jobs: int = 1  # processes mapping the records of a file, each a part of it (patrimoine/partitions.py)
 
 
 @dataclass
@@ -129,6 +130,15 @@ class RejectionReport:
             self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
         if len(self.kept) < self.KEEP:
             self.kept.append(entry)
+
+    def append(self, path: Path) -> None:
+        """Add the entries another report wrote to ``path`` (a part of the same load)."""
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if self._file is not None:
+                    self._file.write(line)
+                if len(self.kept) < self.KEEP:
+                    self.kept.append(json.loads(line))
 
     def close(self) -> None:
         if self._file is not None:
@@ -192,7 +202,8 @@ class _Load:
     """One dataset's load: what was read, what changed, and how the store is written."""
 
     def __init__(self, kg: KnowledgeGraph, name: str, files: Sequence[Path], loaders: list["Loader"],
-                 options: LoadOptions, report: RejectionReport, unread: RejectionReport) -> None:
+                 options: LoadOptions, report: RejectionReport, unread: RejectionReport,
+                 tmp: Path | None = None) -> None:
         self.kg, self.name, self.files, self.loaders, self.options, self.report, self.unread = (
             kg, name, list(files), loaders, options, report, unread)
         self.prov = Provenance(name=name, format=",".join(sorted({ld.name for ld in loaders})),
@@ -208,7 +219,7 @@ class _Load:
         if self.previous is not None and (self.previous.untracked or options.validate):
             # records it cannot follow, or shapes to check on the whole dataset: the dataset is written anew
             self.previous = None
-        tmp = kg.tmp_dir()
+        tmp = tmp or kg.tmp_dir()
         tmp.mkdir(parents=True, exist_ok=True)
         stem = f"{name}-{os.getpid()}-{time.monotonic_ns()}"
         self.paths = {kind: tmp / f"{stem}.{kind}"
@@ -247,7 +258,12 @@ class _Load:
         for file, loader in zip(self.files, self.loaders):
             self.prov.sources.append((file.name, sha256_of(file)))
             where: list[str] = []
-            self._read_file(file, loader, where, seen)
+            if self.options.jobs > 1:
+                from .partitions import read_in_parts
+
+                read_in_parts(self, file, loader, where, seen)
+            else:
+                self._read_file(file, loader, where, seen)
             self.prov.record_lines.append("\n".join(where))
         counts = self.prov.counts
         counts.periods_unread += self.ctx.periods_unread
@@ -264,13 +280,23 @@ class _Load:
         for f in (*self.files_out.values(), self.index_out):
             f.flush()
 
-    def _read_file(self, file: Path, loader: "Loader", where: list[str], seen: set[str]) -> None:
+    def _read_file(self, file: Path, loader: "Loader", where: list[str], seen: set[str],
+                   part: tuple[int, int] | None = None) -> None:
+        """Read, compare and map the records of ``file``; with ``part`` (first, end), only its records
+        from the first-th to before the end-th (the others are read for their identifiers only).
+
+        Records go in batches of :data:`BATCH_RECORDS` counted from the file's first record, so that
+        the parts of a file, cut at batch boundaries, make the same batches as the whole file."""
         ctx, b, counts = self.ctx, self.ctx.b, self.prov.counts
         batch = _Batch(self, file, loader, self.report, counts)
         ids: dict[str, int | None] = {}
         with _progress(file, self.options.progress) as bar:
-            for record in loader.records(file, self.options.encoding):
+            for ordinal, record in enumerate(loader.records(file, self.options.encoding), 1):
+                if part is not None and ordinal >= part[1]:
+                    break
                 key = _key(record, ids, seen)
+                if part is not None and ordinal < part[0]:
+                    continue
                 previous = self.previous.get(key) if self.previous is not None else None
                 if previous is not None and record.digest is not None and previous.digest == record.digest:
                     self._unchanged(record, key, previous, file, where)
@@ -286,7 +312,7 @@ class _Load:
                         self._loaded(batch, record, key, previous, b.take(), entities, unread)
                     else:
                         self._not_loaded(record, key, previous, outcome, unread)
-                if counts.records_read % BATCH_RECORDS == 0:
+                if ordinal % BATCH_RECORDS == 0:
                     batch.flush()
                     bar.update(counts.records_read - bar.n)
             batch.flush()
@@ -316,8 +342,11 @@ class _Load:
     def _loaded(self, batch: _Batch, record: SourceRecord, key: str | None, previous: Entry | None,
                 lines: list[str], entities: tuple[str, ...], unread: Unread) -> None:
         """A record mapped and loaded; the same triples as last time (told by their digest, for
-        readers that give no digest of the record itself) are not a change."""
-        output = digest_of(lines) if record.digest is None else None
+        readers that give no digest of the record itself) are not a change. Only the triples of the
+        record's own nodes count: a node it shares with others (a place name...) is described by the
+        first record that names it in a run, so by another one in a run that starts elsewhere."""
+        own = tuple(x for term in entities for x in (f"{term} ", f"{term[:-1]}#"))
+        output = digest_of(line for line in lines if line.startswith(own)) if record.digest is None else None
         was_loaded = previous is not None and previous.status == "loaded"
         same = was_loaded and output is not None and previous.output == output
         if same:
