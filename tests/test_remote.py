@@ -217,3 +217,19 @@ def test_an_unreachable_server_is_one_clear_line_and_exit_status_2(tmp_path):
     assert r.returncode == 2 and "cannot reach the SPARQL server" in r.stderr
     assert isinstance(KnowledgeGraph.__new__(KnowledgeGraph, "http://127.0.0.1:1/"), RemoteGraph)
 
+
+
+def test_a_load_in_parts_on_a_server_writes_the_graph_one_process_writes_on_disk(server, tmp_path, monkeypatch):
+    from patrimoine import pipeline
+    from patrimoine.pipeline import LoadOptions, load
+
+    monkeypatch.setattr(pipeline, "BATCH_RECORDS", 20)  # the EAD sample's 129 units: seven parts
+    ead = [f for f in FILES if f.suffix == ".xml"]
+    remote, local = KnowledgeGraph(server), KnowledgeGraph(tmp_path / "store")
+    [parts] = load(remote, ead, LoadOptions(dataset="ead", region=None, progress=False, jobs=3))
+    [one] = load(local, ead, LoadOptions(dataset="ead", region=None, progress=False))
+    local.close()
+    assert parts.counts == one.counts and parts.counts.records_read > 100
+    remote_graphs, local_graphs = graphs(remote), graphs(KnowledgeGraph(tmp_path / "store", read_only=True))
+    for g in (BASE + "graph/ead", BASE + "graph/shared"):
+        assert remote_graphs[g] == local_graphs[g], g
