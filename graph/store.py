@@ -42,6 +42,7 @@ DELETE_CHUNK = 50_000  # quads removed per transaction when a big graph is empti
 # rebuild when the graph holds more than this share of the store (deletions cost about twice a bulk load).
 REBUILD_SHARE = 0.4
 REBUILD_MIN_QUADS = 200_000
+RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
 # (status, triple count) -> the catalogue's N-Triples lines about a dataset
 ProvenanceWriter = Callable[[str, int], list[str]]
@@ -493,69 +494,104 @@ class KnowledgeGraph:
         some of them (a part of the whole that names its parts...) have to write them again.
         """
         graph = self.minter.graph(name)
-        g = ox.NamedNode(Minter.plain(graph))
         removal = Removal()
         with self.writing():
             for chunk in _chunks(record_iris, 1000):
-                subjects = self._record_subjects(g, chunk)
-                doomed = {q for s in subjects for q in self.store.quads_for_pattern(ox.NamedNode(s), None, None, g)}
-                pointing = {q for s in subjects for q in self.store.quads_for_pattern(None, None, ox.NamedNode(s), g)
-                            if isinstance(q.subject, ox.NamedNode) and q.subject.value not in subjects} if incoming else set()
-                for q in doomed | pointing:
-                    for term in (q.subject, q.object):
-                        if isinstance(term, ox.NamedNode) and term.value not in subjects:
-                            removal.others.add(term.value)
-                removal.triples += len(doomed | pointing)
+                nodes = self._record_nodes(graph, [Minter.plain(t) for t in chunk])
+                subjects = nodes.found
+                pointing = [t for t in nodes.incoming if t[0] not in subjects] if incoming else []
+                removal.others.update(o for o in nodes.objects if o not in subjects)
+                removal.others.update(t[0] for t in pointing)
                 for part in _chunks(sorted(subjects), 2000):
+                    # the triples read first, then deleted as data: cheaper than a DELETE … WHERE (whose
+                    # pattern is matched again inside the transaction), and they count themselves
                     values = " ".join(f"<{s}>" for s in part)
-                    self.store.update(f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ VALUES ?s {{ {values} }}"
-                                      f" GRAPH {graph} {{ ?s ?p ?o }} }}")
+                    where = f"VALUES ?s {{ {values} }} GRAPH {graph} {{ ?s ?p ?o }}"
+                    triples = self.store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}").serialize(
+                        format=ox.RdfFormat.N_TRIPLES)
+                    removal.triples += triples.count(b"\n")
+                    if b"_:" in triples:  # blank nodes cannot be deleted as data
+                        self.store.update(f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ {where} }}")
+                    elif triples:
+                        self.store.update(f"DELETE DATA {{ GRAPH {graph} {{\n{triples.decode()}}} }}")
+                removal.triples += len(pointing)
                 for part in _chunks(pointing, 5000):
-                    triples = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in part),
-                                           format=ox.RdfFormat.N_TRIPLES).decode()
+                    triples = "".join(f"<{s}> <{p}> <{o}> .\n" for s, p, o in part)
                     self.store.update(f"DELETE DATA {{ GRAPH {graph} {{\n{triples}}} }}")
         return removal
 
-    def _record_subjects(self, g: ox.NamedNode, record_iris: Iterable[str]) -> set[str]:
-        """The subjects whose triples make up the records: each record, its parts, outside nodes only they use."""
-        store, base = self.store, self.minter.base
-        rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-        found: set[str] = set()
-        outside: list[ox.NamedNode] = []
-        for term in record_iris:
-            root = Minter.plain(term)
-            prefix = root + "#"
-            found.add(root)
-            todo = [ox.NamedNode(root)]
-            while todo:
-                node = todo.pop()
-                for q in store.quads_for_pattern(node, None, None, g):
-                    o = q.object
-                    if not isinstance(o, ox.NamedNode) or q.predicate == rdf_type:
-                        continue
-                    if o.value.startswith(prefix):
-                        if o.value not in found:
-                            found.add(o.value)
-                            todo.append(o)
-                    elif not o.value.startswith(base):
-                        outside.append(o)
-                for q in store.quads_for_pattern(None, None, node, g):
-                    s = q.subject
-                    if isinstance(s, ox.NamedNode) and s.value.startswith(prefix) and s.value not in found:
-                        found.add(s.value)
-                        todo.append(s)
-        while outside:
-            node = outside.pop()
-            if node.value in found or next(store.quads_for_pattern(node, None, None, g), None) is None:
-                continue
-            if all(isinstance(q.subject, ox.NamedNode) and q.subject.value in found
-                   for q in store.quads_for_pattern(None, None, node, g)):
-                found.add(node.value)
-                outside.extend(q.object for q in store.quads_for_pattern(node, None, None, g)
-                               if isinstance(q.object, ox.NamedNode) and q.predicate != rdf_type
-                               and not q.object.value.startswith(base))
-        return found
+    def _record_nodes(self, graph: str, roots: list[str]) -> _RecordNodes:
+        """The subjects whose triples make up the records of ``roots`` (plain IRIs): each record, its parts
+        (``ROOT#…``, linked to it or to one another either way), and the outside nodes (not under the base
+        IRI: an image's URL, its service) only they point to.
 
+        Walked a level at a time, each level in a few queries that answer IRI links only (a node's
+        literals are never read), so the cost is that of the records' links, whatever the dataset's size.
+        """
+        base = self.minter.base
+        root_of = {r: r for r in roots}
+        nodes = _RecordNodes(found=set(roots))
+        outside: list[str] = []
+        level = list(roots)
+        while level:
+            following: list[str] = []
+            for part in _chunks(level, 2000):
+                values = " ".join(f"<{n}>" for n in part)
+                for row in self.store.query(f"SELECT ?s ?o WHERE {{ VALUES ?s {{ {values} }} GRAPH {graph} "
+                                            f"{{ ?s ?p ?o FILTER(isIRI(?o) && ?p != {RDF_TYPE}) }} }}"):
+                    s, o = row["s"].value, row["o"].value
+                    nodes.objects.add(o)
+                    root = root_of[s]
+                    if o.startswith(root + "#"):
+                        if o not in nodes.found:
+                            nodes.found.add(o)
+                            root_of[o] = root
+                            following.append(o)
+                    elif not o.startswith(base):
+                        outside.append(o)
+                for row in self.store.query(f"SELECT ?s ?p ?o WHERE {{ VALUES ?o {{ {values} }} GRAPH {graph} "
+                                            f"{{ ?s ?p ?o FILTER(isIRI(?s)) }} }}"):
+                    s, o = row["s"].value, row["o"].value
+                    root = root_of[o]
+                    if s.startswith(root + "#"):
+                        if s not in nodes.found:
+                            nodes.found.add(s)
+                            root_of[s] = root
+                            following.append(s)
+                    else:
+                        nodes.incoming.append((s, row["p"].value, o))
+            level = following
+        self._add_outside(graph, nodes, outside)
+        return nodes
+
+    def _add_outside(self, graph: str, nodes: _RecordNodes, outside: list[str]) -> None:
+        """Add to ``nodes`` the outside nodes with triples in the graph that only the records' nodes point to
+        (and, in turn, those only these point to)."""
+        store, base = self.store, self.minter.base
+        g = ox.NamedNode(Minter.plain(graph))
+        rdf_type = ox.NamedNode(RDF_TYPE[1:-1])
+        while outside:
+            node = ox.NamedNode(outside.pop())
+            if node.value in nodes.found or next(store.quads_for_pattern(node, None, None, g), None) is None:
+                continue
+            if all(isinstance(q.subject, ox.NamedNode) and q.subject.value in nodes.found
+                   for q in store.quads_for_pattern(None, None, node, g)):
+                nodes.found.add(node.value)
+                for q in store.quads_for_pattern(node, None, None, g):
+                    if isinstance(q.object, ox.NamedNode):
+                        nodes.objects.add(q.object.value)
+                        if q.predicate != rdf_type and not q.object.value.startswith(base):
+                            outside.append(q.object.value)
+
+
+@dataclass
+class _RecordNodes:
+    """What :meth:`KnowledgeGraph._record_nodes` found: the records' subjects, the IRIs their links name,
+    and the links to them from other subjects (subject, predicate, object)."""
+
+    found: set[str]
+    objects: set[str] = field(default_factory=set)
+    incoming: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass
