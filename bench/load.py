@@ -81,24 +81,16 @@ def run_phase(phase: str, *args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def phase_pipeline(csv_path: str, store: str, dump: str) -> dict:
+def phase_pipeline(csv_path: str, store: str, dump: str, jobs: str = "1") -> dict:
     from patrimoine.pipeline import LoadOptions, load
     from graph.generations import current_generation, generation_dir
     from graph.store import KnowledgeGraph
     import pyoxigraph as ox
 
     kg = KnowledgeGraph(store)
-    mapping_peak = {}
-    writing = kg.writing
-
-    def timed_writing():  # the peak of reading + mapping, before the store is written
-        mapping_peak.setdefault("mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-        return writing()
-
-    kg.writing = timed_writing
     spent = Spent.watch()
     t, cpu = time.perf_counter(), cpu_seconds()
-    [report] = load(kg, [Path(csv_path)], LoadOptions(dataset="bench", progress=False))
+    [report] = load(kg, [Path(csv_path)], LoadOptions(dataset="bench", progress=False, jobs=int(jobs)))
     seconds, cpu = time.perf_counter() - t, cpu_seconds() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if dump:  # every quad of the store: the dataset, its shared entities, the catalogue
@@ -107,7 +99,7 @@ def phase_pipeline(csv_path: str, store: str, dump: str) -> dict:
     size = size_mb(generation_dir(Path(store), current_generation(Path(store))))
     return {"seconds": seconds, "cpu": cpu, "spent": spent.top(), "records": report.counts.records_loaded,
             "triples": report.triples, "peak_mb": peak,
-            "mapping_peak_mb": mapping_peak["mb"], "reconciles": report.counts.reconciles(), "write": report.write,
+            "reconciles": report.counts.reconciles(), "write": report.write,
             "changed": report.changed, "size_mb": size}
 
 
@@ -126,9 +118,10 @@ def phase_raw(dump: str, store: str) -> dict:
 
 
 def cpu_seconds() -> float:
-    """CPU time of this process, every thread (pyoxigraph's bulk loader works in several)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """CPU time of this process, every thread (pyoxigraph's bulk loader works in several), and of the
+    processes it started and waited for (those of --jobs)."""
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 class Spent:
@@ -177,6 +170,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--records", type=int, default=200_000)
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--jobs", type=int, default=0,
+                    help="also time a first load with `--jobs N` (several mapping processes) into a fresh store")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -208,10 +203,16 @@ def main() -> None:
         print(f"  first load's time went to: {e['spent']}")
         print(f"peak memory    : {s['peak_mb']:.0f} MB at {a.records // 4:,} records, {e['peak_mb']:.0f} MB at {a.records:,}"
               f" (x{e['peak_mb'] / s['peak_mb']:.2f} for x4 input); raw bulk_load {r['peak_mb']:.0f} MB")
-        print(f"  of which reading + mapping + EDM: {s['mapping_peak_mb']:.0f} MB and {e['mapping_peak_mb']:.0f} MB")
         size = e["size_mb"] / r["size_mb"]
         print(f"store size     : {e['size_mb']:,.0f} MB, raw bulk load {r['size_mb']:,.0f} MB: x{size:.2f}  "
               f"{verdict(size, 1.2, False)}", flush=True)
+        if a.jobs > 1:
+            j = run_phase("pipeline", str(big), str(work / "store-jobs"), "", str(a.jobs))
+            print(f"first load with --jobs {a.jobs}: {j['seconds']:.1f} s, x{j['seconds'] / e['seconds']:.2f} of one process"
+                  f" (CPU time x{j['cpu'] / e['cpu']:.2f}, its processes included); {j['triples']:,} triples"
+                  f" ({'the same count' if j['triples'] == e['triples'] else 'NOT the same count'}), peak {j['peak_mb']:.0f} MB",
+                  flush=True)
+            shutil.rmtree(work / "store-jobs", ignore_errors=True)
         for label, source, goal in (("reload, same input", big, 0.10), ("reload, 1 % of the records changed", revised, 0.15),
                                     ("reload, every record changed", moved, 1.5)):
             rl = run_phase("pipeline", str(source), str(work / "store-big"), "")
