@@ -9,6 +9,7 @@
       work/<pid>/          the writer's working copy, db/ and records/: the current generation plus its writes
       tmp/                 temporary files of loads
       rejects/             the reports of records not loaded, one per dataset
+      downloads/           `patrimoine fetch`'s interrupted downloads, kept for the next run to resume
       write.lock           held by the one process that writes
 
 Why: pyoxigraph's bulk loader is fast but not transactional, its transactions

@@ -10,7 +10,7 @@ portal's side), extended or overridden by the user's own files
   France). The download is
   **conditional** (``If-None-Match``/``If-Modified-Since`` with the ETag and
   Last-Modified of the last load: an unchanged source costs one request and
-  no reload), **resumable** (an interrupted download stays as
+  no reload), **resumable** (an interrupted download stays in the store's own
   ``downloads/NAME.part`` with the validators of its answer; the next run asks
   for the rest with ``Range``/``If-Range``), **bounded** in size (declared
   ``Content-Length`` and bytes read) and in time (every wait, and the whole
@@ -179,7 +179,7 @@ class FetchOptions:
     max_seconds: float = 7200.0  # the whole of one download
     max_bytes: int | None = None  # default: the source's max_bytes, else DEFAULT_MAX_BYTES
     force: bool = False  # download and reload even when unchanged
-    downloads: Path | None = None  # where downloads go (default: next to the store)
+    downloads: Path | None = None  # where downloads go (default: the store's own, see downloads_dir)
     rejects: Path | None = None
     progress: bool = True
 
@@ -416,9 +416,7 @@ def _download(kg: KnowledgeGraph, source: Source, options: FetchOptions) -> Fetc
     name = source.dataset_name
     region_name, departments = _region_values(options.region)
     url = source.url_for(options.region, region_name, departments)
-    directory = options.downloads or (kg.path.parent / "downloads" if kg.path is not None else None)
-    if directory is None:
-        raise InputError("an in-memory store needs a downloads directory")
+    directory = options.downloads or downloads_dir(kg)
     directory.mkdir(parents=True, exist_ok=True)
     part = directory / f"{name}.{source.extension}.part"
     previous = None if options.force else previous_origin(kg, name)
@@ -454,6 +452,18 @@ def _download(kg: KnowledgeGraph, source: Source, options: FetchOptions) -> Fetc
     finally:
         _remove(final, meta_path)
     return FetchResult(source.name, name, "loaded", url, got.size, got.resumed_at, report)
+
+
+def downloads_dir(kg: KnowledgeGraph) -> Path:
+    """Where a store's downloads go: inside it (``STORE/downloads``), so two stores never share a
+    download, and beside its reports for a SPARQL server's store. A writer's cleanup leaves it alone:
+    an interrupted download resumes at the next run."""
+    if kg.path is not None:
+        return kg.path / "downloads"
+    rejects = kg.rejects_dir()
+    if rejects is None:
+        raise InputError("an in-memory store needs a downloads directory")
+    return rejects.parent / "downloads"
 
 
 def _remove(*paths: Path) -> None:

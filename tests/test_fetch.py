@@ -20,6 +20,7 @@ PATRIMOINE = str(ROOT / ".venv" / "bin" / "patrimoine")
 MUSEES = "liste-et-localisation-des-musees-de-france"
 MERIMEE = "liste-des-immeubles-proteges-au-titre-des-monuments-historiques"
 LIST = ROOT / "samples" / "museums" / f"{MUSEES}.csv"
+POP_SAMPLE = ROOT / "samples" / "pop" / "constructed-hdf-merimee-opendata.csv"
 PK = "https://w3id.org/patrimoine-kg/"
 
 
@@ -52,8 +53,8 @@ refine = 'region:"{{region_name}}"'
     return path
 
 
-def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([PATRIMOINE, "--store", str(tmp_path / "store"), "fetch", *args],
+def run(tmp_path: Path, *args: str, store: str = "store") -> subprocess.CompletedProcess:
+    return subprocess.run([PATRIMOINE, "--store", str(tmp_path / store), "fetch", *args],
                           capture_output=True, text=True, cwd=tmp_path)
 
 
@@ -106,7 +107,7 @@ def test_a_region_is_filtered_by_the_portal_and_the_fetch_recorded(tmp_path: Pat
     assert source["httpLastModified"].endswith(" GMT") and source["generatedAtTime"] == source["lastChecked"]
     assert source["publisher"] == "Ministère de la Culture"
     assert source["license"] == "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
-    assert not list((tmp_path / "downloads").iterdir())  # nothing left behind
+    assert not list((tmp_path / "store" / "downloads").iterdir())  # nothing left behind
 
 
 def test_an_unchanged_source_costs_one_request_and_no_reload(tmp_path: Path, portal: ExportServer) -> None:
@@ -142,12 +143,22 @@ def test_an_interrupted_download_resumes_where_it_stopped(tmp_path: Path, portal
     assert done.returncode == 2
     [line] = done.stderr.splitlines()
     assert line.startswith("Error: musees-de-france: ") and "run the same command again to resume" in line
-    part = tmp_path / "downloads" / "musees-de-france.csv.part"
+    part = tmp_path / "store" / "downloads" / "musees-de-france.csv.part"  # the store's own downloads
     kept = part.stat().st_size  # what was written of the half the portal sent
     assert 0 < kept <= LIST.stat().st_size // 2 and part.read_bytes() == LIST.read_bytes()[:kept]
     kg = KnowledgeGraph(tmp_path / "store", read_only=True)
     assert kg.datasets() == []
     del kg
+    # another write meanwhile (it removes what killed writers left in the store) keeps the download
+    loaded = subprocess.run([PATRIMOINE, "--store", str(tmp_path / "store"), "load", "--region", "all", str(POP_SAMPLE)],
+                            capture_output=True, text=True)
+    assert loaded.returncode == 0, loaded.stderr
+    assert part.stat().st_size == kept
+    # a second store in the same folder has downloads of its own: the whole file, the first store's part untouched
+    done = run(tmp_path, "musees-de-france", "--region", "all", "--sources", str(sources), store="other")
+    assert done.returncode == 0, done.stderr
+    assert "resumed" not in done.stdout and "Range" not in portal.requests[-1]["headers"]
+    assert part.stat().st_size == kept and not (tmp_path / "downloads").exists()
     done = run(tmp_path, "musees-de-france", "--region", "all", "--sources", str(sources))
     assert done.returncode == 0, done.stderr
     assert f"(resumed at {kept:,})" in done.stdout and "1220 loaded" in done.stdout
@@ -164,7 +175,7 @@ def test_a_download_killed_once_complete_is_not_downloaded_again(tmp_path: Path,
     kg = KnowledgeGraph(tmp_path / "store")
     source = load_sources([sources_file(tmp_path, portal)])["merimee"]
     body = portal.exports[MERIMEE]
-    downloads = tmp_path / "downloads"
+    downloads = tmp_path / "store" / "downloads"
     downloads.mkdir()
     # what a run killed after the last byte and before the load leaves behind
     (downloads / "merimee.csv.part").write_bytes(body)
@@ -205,7 +216,7 @@ def test_the_size_limit_is_checked_while_reading(tmp_path: Path, portal: ExportS
     portal.chunked = True  # no length announced: counted while reading
     with pytest.raises(PatrimoineError, match=r": more than the 10,000 bytes allowed \(--max-bytes\)$"):
         fetch(kg, source, FetchOptions(region=None, progress=False, max_bytes=10_000))
-    assert kg.datasets() == [] and not list((tmp_path / "downloads").iterdir())
+    assert kg.datasets() == [] and not list((tmp_path / "store" / "downloads").iterdir())
 
 
 def test_bad_sources_and_names_are_one_line_errors(tmp_path: Path, portal: ExportServer) -> None:
