@@ -26,6 +26,11 @@ def short(term: object) -> str:
     return str(term)
 
 
+def plural(n: int, one: str, many: str, lang: str = "en") -> str:
+    """The word that agrees with a count: ``one`` for 1 (and for 0 in French), ``many`` otherwise."""
+    return one if (n == 1 if lang == "en" else 0 <= n < 2) else many
+
+
 def table(columns: list[str], rows: list[list[str]]) -> str:
     widths = [len(c) for c in columns]
     for row in rows:
@@ -55,4 +60,4 @@ def write_results(results: object, fmt: str, out: IO[bytes]) -> None:
         return
     columns = [v.value for v in results.variables]
     rows = [[short(sol[c]) for c in columns] for sol in results]
-    out.write((table(columns, rows) + f"\n({len(rows)} rows)\n").encode())
+    out.write((table(columns, rows) + f"\n({len(rows)} {plural(len(rows), 'row', 'rows')})\n").encode())

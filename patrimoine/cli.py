@@ -11,6 +11,7 @@ import click
 
 from graph import __version__
 from graph.iri import DEFAULT_BASE_IRI, check_base_iri
+from graph.output import plural
 from graph.records import PatrimoineError
 from graph.settings import Settings
 
@@ -200,10 +201,12 @@ def _link(kg, overrides: Path, required: bool, full: bool) -> None:
         click.echo("links: nothing changed since the last run (datasets, overrides, rules); --full links again")
         return
     rules = ", ".join(f"{n} {rule}" for rule, n in sorted(r.merges.items())) or "none"
-    click.echo(f"links: {r.mentions} person mentions → {r.persons} persons; links by rule: {rules}; "
-               f"{r.rejections} close candidates kept apart; {r.institutions} groups found to be reference "
-               f"institutions; {r.alignments} terms aligned to published vocabularies; "
-               f"{r.added} triples added, {r.removed} removed "
+    click.echo(f"links: {r.mentions} person {plural(r.mentions, 'mention', 'mentions')} → {r.persons} "
+               f"{plural(r.persons, 'person', 'persons')}; links by rule: {rules}; {r.rejections} close "
+               f"{plural(r.rejections, 'candidate', 'candidates')} kept apart; {r.institutions} "
+               f"{plural(r.institutions, 'group found to be a reference institution', 'groups found to be reference institutions')}; "
+               f"{r.alignments} {plural(r.alignments, 'term', 'terms')} aligned to published vocabularies; "
+               f"{r.added} {plural(r.added, 'triple', 'triples')} added, {r.removed} removed "
                f"({r.seconds:.1f} s)")
     for o in r.unknown_overrides:
         click.echo(f"  override not applied, no such mention: {o.a if o.a else ''} / {o.b}", err=True)
@@ -301,10 +304,14 @@ def validate(state: State, dataset: str | None, shapes_dir: Path | None, fmt: st
         raise click.BadParameter(f"{output.parent} is not a directory", param_hint="--output")
     report = run(state.open(read_only=True), shapes_dir, dataset, fmt, lang, output)
     c = report.counts()
-    words = ("violations", "avertissements", "informations") if lang == "fr" else ("violations", "warnings", "infos")
-    summary = ", ".join(f"{number(c[k], lang)} {w}" for k, w in zip(("violation", "warning", "info"), words))
+    words = ((("violation", "violations"), ("avertissement", "avertissements"), ("information", "informations"),
+              ("contrôle", "contrôles")) if lang == "fr" else
+             (("violation", "violations"), ("warning", "warnings"), ("info", "infos"), ("check", "checks")))
+    summary = ", ".join(f"{number(c[k], lang)} {plural(c[k], *w, lang=lang)}"
+                        for k, w in zip(("violation", "warning", "info"), words))
     where = f"; {'rapport' if lang == 'fr' else 'report'}: {output}" if output else ""
-    click.echo(f"{summary} ({report.validation.checks} {'contrôles' if lang == 'fr' else 'checks'}, "
+    checks = report.validation.checks
+    click.echo(f"{summary} ({checks} {plural(checks, *words[3], lang=lang)}, "
                f"{report.validation.seconds:.1f} s){where}", err=True)
     if report.validation.fallback:
         click.echo(("règles contrôlées par pySHACL : " if lang == "fr" else "rules checked by pySHACL: ")
@@ -342,11 +349,11 @@ def edm(state: State, dataset: str, output: Path, report: Path | None, include_i
     report = report or output.with_suffix(".csv")
     s = export(state.open(read_only=True), dataset, output, report, include_invalid=include_invalid, lang=lang)
     if lang == "fr":
-        click.echo(f"{s.records} notices, {s.failing} en échec ({s.failing_schema} au schéma XML, "
-                   f"{s.failing_rules} aux règles obligatoires), {s.written} écrites dans {output} ; "
-                   f"rapport : {report}", err=True)
+        click.echo(f"{s.records} {plural(s.records, 'notice', 'notices', 'fr')}, {s.failing} en échec "
+                   f"({s.failing_schema} au schéma XML, {s.failing_rules} aux règles obligatoires), {s.written} "
+                   f"{plural(s.written, 'écrite', 'écrites', 'fr')} dans {output} ; rapport : {report}", err=True)
     else:
-        click.echo(f"{s.records} records, {s.failing} failing ({s.failing_schema} the XML Schema, "
+        click.echo(f"{s.records} {plural(s.records, 'record', 'records')}, {s.failing} failing ({s.failing_schema} the XML Schema, "
                    f"{s.failing_rules} the mandatory rules), {s.written} written to {output}; "
                    f"report: {report}", err=True)
     sys.exit(1 if s.failing else 0)
@@ -375,8 +382,8 @@ def backup(state: State, directory: Path) -> None:
                                       "loaded_at": d.loaded_at} for d in datasets}}
     kg.backup(directory, manifest)
     kg.close()
-    click.echo(f"backup of {state.store_path} (generation {kg.generation}, {len(datasets)} datasets, "
-               f"{sum(d.triples for d in datasets):,} triples) in {directory}")
+    click.echo(f"backup of {state.store_path} (generation {kg.generation}, {_datasets_and_triples(datasets)}) "
+               f"in {directory}")
 
 
 @main.command()
@@ -402,7 +409,13 @@ def restore(state: State, directory: Path) -> None:
     finally:
         kg.close()
     click.echo(f"{state.store_path} restored from {directory} (made {manifest.get('made', '?')}): "
-               f"{len(datasets)} datasets, {sum(d.triples for d in datasets):,} triples")
+               f"{_datasets_and_triples(datasets)}")
+
+
+def _datasets_and_triples(datasets: list) -> str:
+    triples = sum(d.triples for d in datasets)
+    return (f"{len(datasets)} {plural(len(datasets), 'dataset', 'datasets')}, "
+            f"{triples:,} {plural(triples, 'triple', 'triples')}")
 
 
 from endpoint.settings import click_options as _endpoint_options  # noqa: E402 (serve's options: one per setting)
@@ -528,9 +541,11 @@ def harvest(state: State, url: str, prefix: str, set_spec: str | None, from_date
         kg.close()
     c = r.counts
     click.echo(
-        f"{r.dataset}: {'resumed, ' if r.resumed else ''}{r.pages} pages, {c.records_read} records read, "
+        f"{r.dataset}: {'resumed, ' if r.resumed else ''}{r.pages} {plural(r.pages, 'page', 'pages')}, "
+        f"{c.records_read} {plural(c.records_read, 'record', 'records')} read, "
         f"{c.records_loaded} loaded, {r.deleted} deleted at the source, {c.records_rejected} rejected, "
-        f"{c.records_skipped - r.deleted} skipped by the region filter; {r.triples} triples in the dataset "
+        f"{c.records_skipped - r.deleted} skipped by the region filter; {r.triples} "
+        f"{plural(r.triples, 'triple', 'triples')} in the dataset "
         f"({r.seconds:.1f} s)"
     )
     if r.from_date:
@@ -570,8 +585,9 @@ def iiif(state: State, urls: tuple[str, ...], dataset: str | None, region: str, 
     finally:
         kg.close()
     c = r.counts
-    click.echo(f"{r.dataset}: {c.records_read} manifests read, {c.records_loaded} loaded, {c.records_rejected} "
-               f"rejected, {c.records_skipped} skipped by the region filter; {r.triples} triples")
+    click.echo(f"{r.dataset}: {c.records_read} {plural(c.records_read, 'manifest', 'manifests')} read, "
+               f"{c.records_loaded} loaded, {c.records_rejected} rejected, {c.records_skipped} skipped by the region "
+               f"filter; {r.triples} {plural(r.triples, 'triple', 'triples')}")
 
 
 @main.command()
@@ -643,10 +659,14 @@ def _fetched(r) -> str:
     if r.status == "not-modified":
         return f"{r.source}: unchanged at the source (HTTP 304 Not Modified); nothing reloaded"
     if r.status == "same-content":
-        return f"{r.source}: {r.bytes:,} bytes downloaded, the same as at the last load; nothing reloaded"
+        return f"{r.source}: {_bytes(r.bytes)} downloaded, the same as at the last load; nothing reloaded"
     c = r.report.counts
-    got = f"{r.bytes:,} bytes downloaded" + (f" (resumed at {r.resumed_at:,})" if r.resumed_at else "") + ", " \
+    got = f"{_bytes(r.bytes)} downloaded" + (f" (resumed at {r.resumed_at:,})" if r.resumed_at else "") + ", " \
         if r.bytes else ""
-    return (f"{r.source}: {got}{c.records_read} records read, {c.records_loaded} loaded, {c.records_rejected} "
-            f"rejected, {c.records_skipped} skipped by the region filter; {r.report.triples} triples "
-            f"in dataset {r.dataset}")
+    return (f"{r.source}: {got}{c.records_read} {plural(c.records_read, 'record', 'records')} read, "
+            f"{c.records_loaded} loaded, {c.records_rejected} rejected, {c.records_skipped} skipped by the region "
+            f"filter; {r.report.triples} {plural(r.report.triples, 'triple', 'triples')} in dataset {r.dataset}")
+
+
+def _bytes(n: int) -> str:
+    return f"{n:,} {plural(n, 'byte', 'bytes')}"

@@ -48,6 +48,7 @@ from graph.iri import Minter, check_dataset_name, slug
 from graph.mapping import MappingContext
 from graph.namespaces import PKG, XSD
 from graph.ntriples import iri, literal, typed
+from graph.output import plural
 from .pipeline import RejectionReport, default_provider, derive_batch, map_one, take_shared
 from graph.provenance import Counts, Provenance, now
 from graph.records import InputError, PatrimoineError, SourceRecord
@@ -436,8 +437,9 @@ def _pages(kg: KnowledgeGraph, run: _Run, options: HarvestOptions, client: OaiCl
 
 def _stopped(error: PatrimoineError, run: _Run) -> PatrimoineError:
     if run.state.token:
-        return HarvestError(f"{error}; harvest interrupted after {run.state.pages} pages "
-                            f"({run.counts.records_read} records): run the same command again to resume")
+        pages, records = run.state.pages, run.counts.records_read
+        return HarvestError(f"{error}; harvest interrupted after {pages} {plural(pages, 'page', 'pages')} "
+                            f"({records} {plural(records, 'record', 'records')}): run the same command again to resume")
     return error
 
 

@@ -13,6 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from graph.output import plural
+
 if TYPE_CHECKING:
     from .pipeline import LoadReport
 
@@ -60,47 +62,61 @@ def number(n: int | float, lang: str, digits: int = 0) -> str:
     return text
 
 
+class Count:
+    """A count in a message: ``{n}`` writes it as the language does, ``{n:notice|notices}`` the words agreeing with it."""
+
+    def __init__(self, n: int, lang: str) -> None:
+        self.n, self.lang = n, lang
+
+    def __format__(self, spec: str) -> str:
+        if "|" in spec:
+            return plural(self.n, *spec.split("|", 1), lang=self.lang)
+        return number(self.n, self.lang)
+
+
 def line(key: str, lang: str, **values: object) -> str:
-    return _messages()["summary"][lang][key].format(**values)
+    """A message of the summary; integers in ``values`` are counts (see :class:`Count`)."""
+    counts = {k: Count(v, lang) if isinstance(v, int) else v for k, v in values.items()}
+    return _messages()["summary"][lang][key].format(**counts)
 
 
 def load_summary(r: "LoadReport", lang: str, graph: str) -> list[str]:
     """What a load did: counts, unread periods with their records, the quality check, where the report is."""
     c = r.counts
-    out = [line("counts", lang, dataset=r.dataset, read=number(c.records_read, lang),
-                loaded=number(c.records_loaded, lang), rejected=number(c.records_rejected, lang),
-                skipped=number(c.records_skipped, lang), triples=number(r.triples, lang),
+    out = [line("counts", lang, dataset=r.dataset, read=c.records_read,
+                loaded=c.records_loaded, rejected=c.records_rejected,
+                skipped=c.records_skipped, triples=r.triples,
                 seconds=number(r.seconds, lang, 1), rate=number(r.records_per_second, lang))]
     if r.write != "new" or r.changed != c.records_read:  # a reload: what it cost
-        out.append(line(f"changed_{r.write}", lang, n=number(r.changed, lang)))
+        out.append(line(f"changed_{r.write}", lang, n=r.changed))
     if c.periods_unread:
-        out.append(line("periods", lang, n=number(c.periods_unread, lang)))
+        out.append(line("periods", lang, n=c.periods_unread))
         unread = [e for e in r.unread if e["reason"].startswith("period kept as text: ")][:SHOWN]
         for e in unread:
             where = " ".join(x for x in (f"{e['file']}:{e['line']}" if e["line"] else e["file"], e["source_id"]) if x)
             out.append(line("unread_item", lang, where=where, value=e["reason"].split(": ", 1)[-1]))
         if c.periods_unread > len(unread):
-            out.append(line("more", lang, n=number(c.periods_unread - len(unread), lang)))
+            out.append(line("more", lang, n=c.periods_unread - len(unread)))
     if c.places_unread:
-        out.append(line("places", lang, n=number(c.places_unread, lang)))
+        out.append(line("places", lang, n=c.places_unread))
     if c.dimensions_unread:
-        out.append(line("dimensions", lang, n=number(c.dimensions_unread, lang)))
+        out.append(line("dimensions", lang, n=c.dimensions_unread))
     if c.values_dropped:
-        out.append(line("dropped", lang, n=number(c.values_dropped, lang)))
+        out.append(line("dropped", lang, n=c.values_dropped))
     if r.check is not None:
         from .loadcheck import group_messages
 
-        out.append(line("checked", lang, violations=number(r.check.violations, lang),
-                        warnings=number(r.check.warnings, lang), records=number(len(r.check.flagged), lang)))
+        out.append(line("checked", lang, violations=r.check.violations,
+                        warnings=r.check.warnings, records=len(r.check.flagged)))
         for message, n in list(group_messages(r.check.flagged, lang).items())[:SHOWN]:
-            out.append(line("rule", lang, n=number(n, lang), message=message))
+            out.append(line("rule", lang, n=n, message=message))
         elsewhere = r.check.elsewhere.get(lang)
         if elsewhere:
-            out.append(line("elsewhere", lang, n=number(elsewhere.total(), lang)))
+            out.append(line("elsewhere", lang, n=elsewhere.total()))
             for message, n in elsewhere.most_common(SHOWN):
-                out.append(line("rule", lang, n=number(n, lang), message=message))
+                out.append(line("rule", lang, n=n, message=message))
         if r.check.quarantined:
-            out.append(line("quarantined", lang, n=number(r.check.quarantined, lang), graph=f"<{graph}/_quarantine>"))
+            out.append(line("quarantined", lang, n=r.check.quarantined, graph=f"<{graph}/_quarantine>"))
     listed = c.records_rejected or c.records_skipped or c.values_dropped or (r.check is not None and r.check.flagged)
     if listed and r.rejects_path:
         out.append(line("report", lang, path=r.rejects_path))

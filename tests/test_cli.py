@@ -43,6 +43,22 @@ def test_load_prints_a_summary_that_reconciles(store: Path):
         ("skipped", "PA00086250", 16), ("skipped", "PA99000114", 17)]
 
 
+def test_counts_of_one_are_singular_in_english_and_french(store: Path, tmp_path: Path):
+    lines = HDF_MERIMEE.read_text(encoding="utf-8").splitlines(keepends=True)
+    one = tmp_path / "one.csv"
+    one.write_text(lines[0] + lines[1], encoding="utf-8")  # the header and one record
+    r = run(store, "load", "--lang", "en", "--region", "all", "--dataset", "one", str(one))
+    assert r.returncode == 0, r.stderr
+    assert "one: 1 record read, 1 loaded, 0 rejected, 0 skipped by the region filter; " in r.stdout
+    r = run(store, "load", "--lang", "fr", "--region", "all", "--dataset", "one", str(one))
+    assert "one : 1 notice lue, 1 chargée, 0 rejetée, 0 écartée par le filtre régional ; " in r.stdout
+    assert "0 notice modifiée depuis le dernier chargement" in r.stdout  # French: the singular for 0 too
+    r = run(store, "query", "SELECT ?name WHERE { ?d pkg:datasetName ?name }")
+    assert r.stdout.endswith("(1 row)\n")
+    r = run(store, "load", "--lang", "en", "--region", "all", "--dataset", "two", str(HDF_MERIMEE))
+    assert "two: 16 records read, 16 loaded" in r.stdout
+
+
 def test_datasets_json_lists_provenance_and_counts(store: Path):
     run(store, "load", "--dataset", "monuments", str(HDF_MERIMEE))
     r = run(store, "datasets", "--format", "json")

@@ -329,7 +329,7 @@ def test_a_refused_resumption_token_stops_then_the_next_run_starts_over(tmp_path
 def test_an_interrupted_harvest_resumes_where_it_stopped_without_duplicates(disk_kg: KnowledgeGraph, meuse):
     with OaiServer(pages_of(meuse, (7, 7, 6))) as server:
         server.faults["full:2"] = ["503"] * 3
-        with pytest.raises(HarvestError, match=r"HTTP 503.*after 3 attempts.*interrupted after 1 pages.*resume"):
+        with pytest.raises(HarvestError, match=r"HTTP 503.*after 3 attempts.*interrupted after 1 page .*resume"):
             harvest(disk_kg, options(server.url))
         assert objects(disk_kg) == {iri: 1 for iri in oai_iris(disk_kg, meuse[:7])}
         assert HarvestState.read(disk_kg, "127-0-0-1").token == "full:2"
@@ -367,7 +367,7 @@ def test_dataset_names_and_a_dataset_of_another_source(tmp_path: Path, meuse):
     store = tmp_path / "store"
     with OaiServer(pages_of(meuse, (20,))) as server:
         result = cli(store, server.url, "--set", "FRAD055_EC")
-        assert result.exit_code == 0 and result.output.startswith("127-0-0-1-frad055-ec: 1 pages, 20 records read")
+        assert result.exit_code == 0 and result.output.startswith("127-0-0-1-frad055-ec: 1 page, 20 records read")
         assert server.list_requests()[0]["set"] == "FRAD055_EC"
         line = one_error_line(cli(store, server.url, "--dataset", "127-0-0-1-frad055-ec"))
         assert "is harvested from" in line and "give another --dataset" in line
