@@ -49,13 +49,16 @@ def script_hash(html: str) -> str:
 
 def secured(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """An answer's headers with :data:`NOSNIFF`, and :data:`HTML_HEADERS` for HTML (a policy of the page's own,
-    as the API docs have, is kept)."""
+    as the API docs have, is kept; a page whose own policy lets other sites frame it, as the reconciliation
+    previews OpenRefine shows in a frame, gets no ``X-Frame-Options: DENY`` contradicting it)."""
     headers = list(headers)
     html = any(name == b"content-type" and value.startswith(b"text/html") for name, value in headers)
     if not html:
         return headers + list(NOSNIFF)
     names = {name for name, _ in headers}
-    return headers + [h for h in HTML_HEADERS if h[0] not in names]
+    framed = any(name == b"content-security-policy" and b"frame-ancestors" in value
+                 and b"frame-ancestors 'none'" not in value for name, value in headers)
+    return headers + [h for h in HTML_HEADERS if h[0] not in names and not (framed and h[0] == b"x-frame-options")]
 
 
 def with_security_headers(send: Callable[[dict], Awaitable[None]]) -> Callable[[dict], Awaitable[None]]:

@@ -261,3 +261,11 @@ def test_the_index_follows_writes_and_the_preview_escapes_what_the_store_holds(w
     assert "frame-ancestors *" in policy and "script-src 'self'" in policy and "unsafe-inline" not in policy
     unknown = requests.get(writable.url + "/reconcile/preview", params={"id": "pop/<b>nothing</b>"}, timeout=30)
     assert unknown.status_code == 404 and "<b>" not in unknown.text
+    # framed by OpenRefine: no X-Frame-Options contradicting the policy; every other page keeps DENY
+    for answer in (preview, unknown):
+        assert "x-frame-options" not in answer.headers and "frame-ancestors *" in answer.headers["content-security-policy"]
+        assert answer.headers["x-content-type-options"] == "nosniff"
+    for path in ("/", "/dumps/", "/pop/RT0001"):
+        page = requests.get(writable.url + path, headers={"Accept": "text/html"}, timeout=30)
+        assert page.headers["x-frame-options"] == "DENY", path
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"], path
