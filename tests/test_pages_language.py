@@ -38,12 +38,12 @@ def test_every_example_query_has_a_french_and_an_english_title():
 def test_the_query_ui_in_french_and_in_english(srv: PublicationServer):
     fr = get(srv, "/", FR)
     assert '<html lang="fr">' in fr.text and "Interroger le patrimoine culturel des Hauts-de-France" in fr.text
-    assert "Monuments protégés (Mérimée), avec leur commune et leur protection" in fr.text
+    assert "Monuments protégés (Mérimée), avec leur commune, leur département et leur protection" in fr.text
     assert "Pour les bibliothécaires et documentalistes" in fr.text and ">Qualité des données</a>" in fr.text
     assert 'href="/?lang=en"' in fr.text and "accept-language" in fr.headers["vary"].lower()
     en = get(srv, "/", EN)
     assert '<html lang="en">' in en.text and "Query the cultural heritage of Hauts-de-France" in en.text
-    assert "Protected monuments (Mérimée) with their commune and protection" in en.text
+    assert "Protected monuments (Mérimée) with their commune, department and protection" in en.text
     assert get(srv, "/", {"Accept": "text/html"}).text.count('<html lang="en">') == 1  # no preference: English
 
 
