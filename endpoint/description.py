@@ -5,12 +5,13 @@ following links from and to the record through nodes that share its prefix:
 ``#production`` → ``#production-timespan``, ``#protection-1`` → the record.
 Reading goes through the store's indexes (one lookup per node), never a scan
 of the graph, and skips hidden graphs (datasets still loading, staging) as
-queries do. A triple repeated in several datasets is kept once.
+queries do. A triple repeated in several datasets is kept once; a page shows
+once the parts that say the same but for their IRI (:func:`without_repeated_parts`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 
@@ -147,3 +148,37 @@ def label_in(triples: list[ox.Triple], subject: str) -> str | None:
         if text is not None:
             return text if len(text) <= CONTENT_LABEL_LENGTH else text[:CONTENT_LABEL_LENGTH - 1] + "…"
     return None
+
+
+def without_repeated_parts(desc: Description) -> Description:
+    """``desc`` with each part that says exactly what an earlier one says, and links to nothing of the
+    resource, replaced by that one: the identifier ``M9801`` of the museum's shared declaration and of its
+    Muséofile record, the same title in two exports of one record... (each dataset has parts of its own, so
+    that reloading one never touches another's). Parts that differ in anything stay apart."""
+    own = set(desc.parts)
+    said: dict[str, set[tuple[ox.NamedNode, object]]] = {part: set() for part in desc.parts}
+    for t in desc.triples:
+        if isinstance(t.subject, ox.NamedNode) and t.subject.value in own:
+            said[t.subject.value].add((t.predicate, t.object))
+    kept: dict[frozenset, str] = {}
+    same: dict[str, str] = {}
+    for part in desc.parts:
+        statements = said[part]
+        if not statements or any(isinstance(o, ox.NamedNode) and o.value in own for _, o in statements):
+            continue  # only leaves: a part with parts of its own is compared no further
+        first = kept.setdefault(frozenset(statements), part)
+        if first != part:
+            same[part] = first
+    if not same:
+        return desc
+    triples: list[ox.Triple] = []
+    seen: set[ox.Triple] = set()
+    for t in desc.triples:
+        if isinstance(t.subject, ox.NamedNode) and t.subject.value in same:
+            continue
+        if isinstance(t.object, ox.NamedNode) and t.object.value in same:
+            t = ox.Triple(t.subject, t.predicate, ox.NamedNode(same[t.object.value]))
+        if t not in seen:
+            seen.add(t)
+            triples.append(t)
+    return replace(desc, triples=triples, parts=[p for p in desc.parts if p not in same])

@@ -44,7 +44,7 @@ from graph.namespaces import CRM, EDM, FOAF, LA, PREFIXES, RDF, VOID
 from graph.store import Dataset, KnowledgeGraph
 
 from . import formats, placemap
-from .description import Description, Reader, label_in
+from .description import Description, Reader, label_in, without_repeated_parts
 from .html import Markup, escape, join, link, page, render, safe_url, tag, word
 from .language import language, remember, switch_url
 from .linked import Linked
@@ -209,7 +209,8 @@ class LinkedDataPages:
     def html(self, desc: Description, stem: str, lang: str = "en", switch: str | None = None) -> str:
         labels = self._labels(desc)
         title = labels.get(desc.iri) or unquote(stem.rsplit("/", 1)[-1])
-        own = [t for t in desc.triples if _subject(t) == desc.iri]
+        shown = without_repeated_parts(desc)
+        own = [t for t in shown.triples if _subject(t) == desc.iri]
         types = [t.object.value for t in own if t.predicate.value == TYPE and isinstance(t.object, ox.NamedNode)]
         names = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdf": "RDF/XML"}
         points = placemap.points(desc.triples)
@@ -219,9 +220,9 @@ class LinkedDataPages:
                           for f in formats.RDF_ONLY],
             map=placemap.section(points, labels, word("location", lang)),
             **self._images(desc, labels), **self._datasets(desc, own), graph=self._graph(desc.iri),
-            properties=self._properties(desc, own, labels, skip_types=True),
+            properties=self._properties(shown, own, labels, skip_types=True),
             linked=self.linked.sections(desc.iri, lang, points),  # a commune's, a person's, an institution's links
-            parts=[self._part(desc, p, labels) for p in desc.parts], incoming=self._incoming(desc, labels)))
+            parts=[self._part(shown, p, labels) for p in shown.parts], incoming=self._incoming(desc, labels)))
         head = Markup("".join(f'<link rel="alternate" type="{f.media_type}" href="/{escape(stem)}.{f.ext}">'
                               for f in formats.RDF_ONLY))
         return page(title, body, head=head, lang=lang, switch=switch)

@@ -188,6 +188,46 @@ def test_a_dataset_page_describes_it_from_the_catalogue(srv: PublicationServer) 
     assert f"{srv.kg.count('<' + d.graph + '>'):,} triples" in graph
 
 
+def test_a_museum_shows_its_identifier_once_though_two_datasets_state_it(srv: PublicationServer) -> None:
+    museum = srv.iri("org/museofile/M9801")
+    # the store holds two identifier nodes saying M9801 alike: the shared institution's and the Muséofile record's
+    nodes = {r["id"].value for r in srv.kg.query(f"""SELECT ?id WHERE {{ <{museum}> crm:P1_is_identified_by ?id .
+        ?id crm:P190_has_symbolic_content "M9801" }}""", prefixes=True)}
+    assert len(nodes) == 2 and any("#constructed-hdf-museo-opendata/" in n for n in nodes)
+    html = get(srv, "org/museofile/M9801.html").text
+    assert len(re.findall(r"<h3>M9801 <span", html)) == 1  # one part, not two
+    row = re.search(r'P1_is_identified_by.*?</tr>', html, re.S).group(0)
+    assert row.count(">M9801</a>") == 1
+
+
+def test_parts_are_shown_once_only_when_they_say_exactly_the_same() -> None:
+    kg = KnowledgeGraph(None)
+    base = kg.minter.base
+    record = f"{base}pop/PA00000001"
+
+    def identifier(fragment: str, value: str, kind: str) -> str:
+        node = f"{record}#{fragment}"
+        return (f"<{record}> <{CRM}P1_is_identified_by> <{node}> .\n"
+                f"<{node}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{CRM}E42_Identifier> .\n"
+                f'<{node}> <{CRM}P190_has_symbolic_content> "{value}" .\n'
+                f"<{node}> <{CRM}P2_has_type> <{base}concept/identifier-type/{kind}> .\n")
+
+    nt = (f'<{record}> <http://www.w3.org/2000/01/rdf-schema#label> "Beffroi" .\n'
+          + identifier("a/id-ref", "PA00000001", "reference-pop") + identifier("b/id-ref", "PA00000001", "reference-pop")
+          + identifier("a/id-inv", "INV 12", "inventaire") + identifier("b/id-inv", "INV 12 bis", "inventaire")
+          + identifier("b/id-other", "PA00000001", "autre"))
+    kg.store.load(nt.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(base + "graph/test"))
+    app = FastAPI()
+    app.include_router(pages.router(kg, None))
+    html = TestClient(app).get("/pop/PA00000001.html").text
+    sections = re.findall(r'<section id="([^"]+)" class="part">', html)
+    # the same value and type from two datasets: once; another value, or the same value of another type: both
+    [kept] = [s for s in sections if s.endswith("/id-ref")]
+    assert sorted(sections) == sorted(["a/id-inv", "b/id-inv", "b/id-other", kept])
+    row = re.search(r'P1_is_identified_by.*?</tr>', html, re.S).group(0)
+    assert sorted(re.findall(r'href="#([^"]+)"', row)) == sorted(sections)
+
+
 def test_an_unknown_iri_gets_a_helpful_404(srv: PublicationServer) -> None:
     r = get(srv, "pop/PA00000000", "text/html")
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
