@@ -69,6 +69,10 @@ SUBJECT_OF = CRM.iri("P129i_is_subject_of")
 TYPE = RDF.iri("type")
 IN_DATASET = VOID.iri("inDataset")
 PRIMARY_TOPIC = ox.NamedNode(FOAF.iri("primaryTopic"))
+# SHA-256 digests (one, or a list as pkg:sourceSha256 gives them) are shown by their first characters, whole
+# in the title (a tooltip), so that a row of them does not widen the table.
+DIGESTS = re.compile(r"[0-9a-f]{64}(?:, [0-9a-f]{64})*")
+DIGEST_SHOWN = 12
 # Namespace order of the property table: the CRM description first, the EDM view last.
 NAMESPACE_ORDER = ("crm", "pkg", "rdfs", "skos", "owl", "foaf", "void", "dcat", "prov", "dc", "dcterms", "edm", "ore")
 
@@ -264,6 +268,9 @@ class LinkedDataPages:
             shown = link(iri, term.label, title=iri, rel="nofollow", class_="external")
             return shown + tag("span", term.prefixed, class_="datatype") if term.label != term.prefixed else shown
         if isinstance(term, ox.Literal):
+            if DIGESTS.fullmatch(term.value):
+                return join((tag("span", d[:DIGEST_SHOWN] + "…", class_="literal digest", title=d)
+                             for d in term.value.split(", ")), ", ")
             text = escape(term.value)
             extra = ""
             if term.language:
@@ -387,7 +394,7 @@ def dataset_fields(d: Dataset, kg: KnowledgeGraph, lang: str = "en") -> dict[str
     iri = Minter.plain(kg.minter.dataset(d.name))
     local = "/" + iri[len(kg.minter.base):] if iri.startswith(kg.minter.base) else iri
     lic = licence_of(d)
-    return {"name": d.name, "local": local, "source": d.source, "format": d.format, "loaded_at": d.loaded_at,
+    return {"name": d.name, "local": local, "sources": d.source.split(", "), "format": d.format, "loaded_at": d.loaded_at,
             "loaded": number(d.records_loaded, lang), "read": number(d.records_read, lang),
             "rejected": number(d.records_rejected, lang), "skipped": number(d.records_skipped, lang), "region": d.region,
             "triples": number(d.triples, lang),
