@@ -184,6 +184,8 @@ def test_a_dataset_page_describes_it_from_the_catalogue(srv: PublicationServer) 
     d = srv.kg.datasets()[0]
     html = get(srv, f"dataset/{d.name}.html").text
     assert escape(d.source) in html and f"{d.records_loaded:,} loaded" in html
+    # its SHA-256 by its first characters, whole in the tooltip: the table stays readable
+    assert f'<span class="literal digest" title="{d.sha256}">{d.sha256[:12]}…</span>' in html
     graph = get(srv, f"graph/{d.name}.html").text
     assert f"{srv.kg.count('<' + d.graph + '>'):,} triples" in graph
 
