@@ -191,3 +191,27 @@ class ExportServer(LocalServer):
             h.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
         if last:
             h.wfile.write(b"0\r\n\r\n")
+
+
+def sources_file(tmp_path: Path, portal: "ExportServer", extra: str = "") -> Path:
+    """A sources file (as patrimoine/sources.toml) whose musees-de-france and merimee are ``portal``'s."""
+    path = tmp_path / "sources.toml"
+    path.write_text(f'''
+[musees-de-france]
+title = "Liste et localisation des Musées de France"
+publisher = "Ministère de la Culture"
+licence_url = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+format = "museums"
+url = "{portal.export_url("liste-et-localisation-des-musees-de-france")}"
+[musees-de-france.region]
+refine = 'region_administrative:"{{region_name}}"'
+
+[merimee]
+title = "Immeubles protégés au titre des monuments historiques"
+publisher = "Ministère de la Culture"
+format = "pop"
+url = "{portal.export_url("liste-des-immeubles-proteges-au-titre-des-monuments-historiques")}"
+[merimee.region]
+refine = 'region:"{{region_name}}"'
+''' + extra, encoding="utf-8")
+    return path

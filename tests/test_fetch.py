@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fetch_server import ExportServer
+from fetch_server import ExportServer, sources_file
 from oai_server import OAI_DC, OaiServer, StaticServer, sample_records
 
 from graph.records import PatrimoineError
@@ -28,29 +28,6 @@ PK = "https://w3id.org/patrimoine-kg/"
 def portal():
     with ExportServer() as server:
         yield server
-
-
-def sources_file(tmp_path: Path, portal: ExportServer, extra: str = "") -> Path:
-    path = tmp_path / "sources.toml"
-    path.write_text(f'''
-[musees-de-france]
-title = "Liste et localisation des Musées de France"
-publisher = "Ministère de la Culture"
-licence_url = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
-format = "museums"
-url = "{portal.export_url(MUSEES)}"
-[musees-de-france.region]
-refine = 'region_administrative:"{{region_name}}"'
-
-[merimee]
-title = "Immeubles protégés au titre des monuments historiques"
-publisher = "Ministère de la Culture"
-format = "pop"
-url = "{portal.export_url(MERIMEE)}"
-[merimee.region]
-refine = 'region:"{{region_name}}"'
-''' + extra, encoding="utf-8")
-    return path
 
 
 def run(tmp_path: Path, *args: str, store: str = "store") -> subprocess.CompletedProcess:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from fetch_server import ExportServer
+from fetch_server import ExportServer, sources_file
 from oai_server import OAI_DC, OaiServer, deleted, retitled, sample_records
 
 from server import PATRIMOINE, SAMPLES, LiveServer, load_store, start_server, wait_for
@@ -169,15 +169,7 @@ def succeeded(done: subprocess.CompletedProcess) -> str:
 def test_fetch_while_the_server_runs_is_answered_within_seconds_without_a_failed_request(
         served: LiveServer, tmp_path: Path):
     with ExportServer() as portal, Clients(served.url, threads=2) as clients:
-        sources = tmp_path / "sources.toml"
-        sources.write_text(f'''[musees-de-france]
-title = "Liste et localisation des Musées de France"
-publisher = "Ministère de la Culture"
-format = "museums"
-url = "{portal.export_url(MUSEES)}"
-[musees-de-france.region]
-refine = 'region_administrative:"{{region_name}}"'
-''', encoding="utf-8")
+        sources = sources_file(tmp_path, portal)
         fetched = succeeded(patrimoine(served.store, "fetch", "musees-de-france", "--sources", str(sources)))
         assert "88 loaded" in fetched
         assert wait_for(lambda: "musees-de-france" in datasets(served.url), SWITCH_SECONDS), \
