@@ -41,6 +41,7 @@ from starlette.convertors import Convertor, register_url_convertor
 
 from graph.iri import Minter
 from graph.namespaces import CRM, EDM, FOAF, LA, PREFIXES, RDF, VOID
+from graph.output import Count, number
 from graph.store import Dataset, KnowledgeGraph
 
 from . import formats, placemap
@@ -325,7 +326,7 @@ class LinkedDataPages:
         urls += [url for _, url in _reached(desc.triples, SHOWN_BY)]
         urls = list(dict.fromkeys(u for u in urls if u.startswith(("http://", "https://"))))
         images = [{"url": url, "thumbnail": thumbnail(url), "caption": labels.get(url, "")} for url in urls[:IMAGES_SHOWN]]
-        return {"images": images, "more_images": max(0, len(urls) - IMAGES_SHOWN)}
+        return {"images": images, "more_images": Count(max(0, len(urls) - IMAGES_SHOWN), _LANGUAGE.get())}
 
     def _datasets(self, desc: Description, own: list[ox.Triple]) -> dict[str, object]:
         """The record's source: the catalogue's description of the dataset it was loaded from."""
@@ -341,8 +342,8 @@ class LinkedDataPages:
             return None
         dataset = next((d for d in self.kg.datasets() if d.graph == iri), None)
         if dataset is not None:  # its size is in the catalogue; counting a large graph would take a while
-            return {"triples": number(dataset.triples, _LANGUAGE.get()), "name": dataset.name}
-        return {"triples": number(self.kg.count(f"<{iri}>"), _LANGUAGE.get()), "name": None}
+            return {"triples": Count(dataset.triples, _LANGUAGE.get()), "name": dataset.name}
+        return {"triples": Count(self.kg.count(f"<{iri}>"), _LANGUAGE.get()), "name": None}
 
     def _incoming(self, desc: Description, labels: dict[str, str]) -> dict[str, object] | None:
         if not desc.incoming:
@@ -384,20 +385,15 @@ def licence_of(dataset: Dataset) -> dict | None:
     return found[0] if found[0] is not None and all(f == found[0] for f in found) else None
 
 
-def number(n: int, lang: str = "en") -> str:
-    """``1,548`` in English, ``1 548`` in French."""
-    return f"{n:,}".replace(",", "\u202f") if lang == "fr" else f"{n:,}"
-
-
 def dataset_fields(d: Dataset, kg: KnowledgeGraph, lang: str = "en") -> dict[str, object]:
     """What templates/dataset.html shows of a dataset."""
     iri = Minter.plain(kg.minter.dataset(d.name))
     local = "/" + iri[len(kg.minter.base):] if iri.startswith(kg.minter.base) else iri
     lic = licence_of(d)
     return {"name": d.name, "local": local, "sources": d.source.split(", "), "format": d.format, "loaded_at": d.loaded_at,
-            "loaded": number(d.records_loaded, lang), "read": number(d.records_read, lang),
-            "rejected": number(d.records_rejected, lang), "skipped": number(d.records_skipped, lang), "region": d.region,
-            "triples": number(d.triples, lang),
+            "loaded": Count(d.records_loaded, lang), "read": Count(d.records_read, lang),
+            "rejected": Count(d.records_rejected, lang), "skipped": Count(d.records_skipped, lang), "region": d.region,
+            "triples": Count(d.triples, lang),
             "licence": lic if lic and safe_url(lic["iri"]) else None}
 
 

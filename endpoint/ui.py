@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 from graph.namespaces import PREFIXES
+from graph.output import Count
 from graph.store import KnowledgeGraph
 
 from .html import Markup, page, render, word
@@ -89,8 +90,8 @@ def router(kg: KnowledgeGraph, settings: object = None) -> APIRouter:
             "\nSELECT * WHERE {\n  ?s ?p ?o\n}\nLIMIT 10\n"
         config = {"endpoint": sparql_path, "examples": examples, "defaultQuery": examples[0]["query"] if examples
                   else default, "emptyQuery": default, "prefixes": PREFIXES}
-        triples = f"{n_triples:,}".replace(",", "\u202f") if lang == "fr" else f"{n_triples:,}"
-        body = Markup(render("ui.html", lang, endpoint=endpoint, triples=triples, datasets=n_datasets,
+        body = Markup(render("ui.html", lang, endpoint=endpoint, triples=Count(n_triples, lang),
+                             datasets=Count(n_datasets, lang),
                              base=base, groups=groups(examples, lang), config=script_json(config), root="/"))
         head = Markup('<link rel="stylesheet" href="/ui/yasgui/yasgui.min.css">')
         response = HTMLResponse(page(word("ui_title", lang), body, head=head, main_class="wide", lang=lang,

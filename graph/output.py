@@ -31,6 +31,30 @@ def plural(n: int, one: str, many: str, lang: str = "en") -> str:
     return one if (n == 1 if lang == "en" else 0 <= n < 2) else many
 
 
+def number(n: int | float, lang: str = "en", digits: int = 0) -> str:
+    """``12,345.6`` in English, ``12 345,6`` in French (a narrow no-break space between thousands)."""
+    text = f"{n:,.{digits}f}"
+    if lang == "fr":
+        return text.replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+class Count:
+    """A count in a message: ``{n}`` (or ``str``) writes it as the language does, ``{n:notice|notices}`` the
+    words that agree with it."""
+
+    def __init__(self, n: int, lang: str) -> None:
+        self.n, self.lang = n, lang
+
+    def __format__(self, spec: str) -> str:
+        if "|" in spec:
+            return plural(self.n, *spec.split("|", 1), lang=self.lang)
+        return number(self.n, self.lang)
+
+    def __str__(self) -> str:
+        return number(self.n, self.lang)
+
+
 def table(columns: list[str], rows: list[list[str]]) -> str:
     widths = [len(c) for c in columns]
     for row in rows:

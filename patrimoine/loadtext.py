@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from graph.output import plural
+from graph.output import Count, number
 
 if TYPE_CHECKING:
     from .pipeline import LoadReport
@@ -53,25 +53,6 @@ def reason(text: str, lang: str) -> str:
         if m:
             return m.expand(french)
     return text
-
-
-def number(n: int | float, lang: str, digits: int = 0) -> str:
-    text = f"{n:,.{digits}f}"
-    if lang == "fr":
-        return text.replace(",", "\u202f").replace(".", ",")
-    return text
-
-
-class Count:
-    """A count in a message: ``{n}`` writes it as the language does, ``{n:notice|notices}`` the words agreeing with it."""
-
-    def __init__(self, n: int, lang: str) -> None:
-        self.n, self.lang = n, lang
-
-    def __format__(self, spec: str) -> str:
-        if "|" in spec:
-            return plural(self.n, *spec.split("|", 1), lang=self.lang)
-        return number(self.n, self.lang)
 
 
 def line(key: str, lang: str, **values: object) -> str:

@@ -47,6 +47,16 @@ def test_the_query_ui_in_french_and_in_english(srv: PublicationServer):
     assert get(srv, "/", {"Accept": "text/html"}).text.count('<html lang="en">') == 1  # no preference: English
 
 
+def test_counts_agree_with_their_words_on_the_pages(srv: PublicationServer):
+    datasets = srv.kg.datasets()
+    one = next(d for d in datasets if (d.records_read, d.records_loaded, d.records_rejected) == (1, 1, 0))
+    assert "1 chargée sur 1 lue (0 rejetée" in get(srv, f"/dataset/{one.name}.html", FR).text
+    many = next(d for d in datasets if d.records_loaded > 1)
+    assert f"{many.records_loaded} chargées sur {many.records_read} lues (" in get(srv, f"/dataset/{many.name}.html", FR).text
+    assert f" triplets dans {len(datasets)} jeux de données" in get(srv, "/", FR).text
+    assert f" triples in {len(datasets)} datasets" in get(srv, "/", EN).text
+
+
 def test_the_switch_is_remembered(srv: PublicationServer):
     s = requests.Session()
     r = s.get(srv.url + "?lang=fr", headers=EN, timeout=60)
