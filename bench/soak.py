@@ -335,16 +335,20 @@ def cpu_wait_s(pid: int) -> float | None:
         return None
 
 
-def role(pid: int, server_pid: int) -> str:
+def role(pid: int, server_pid: int) -> str | None:
+    """What ``pid`` is; None for a process being started (a server process forked, not yet a worker)."""
     try:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return "gone"
+        parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
     if "endpoint.worker" in cmd:
         return "query worker"
     if " load " in cmd:
         return "patrimoine load"
-    return "server" if pid == server_pid else "server process"
+    if pid == server_pid:
+        return "server"
+    return "server process" if parent == server_pid else None
 
 
 @dataclass
@@ -358,10 +362,11 @@ class Memory:
         pids = [server.proc.pid, *server.child_pids()] + [p.pid for p in extra if p.poll() is None]
         now = time.time() - start
         for pid in pids:
+            who = self.roles.get(pid) or role(pid, server.proc.pid)
             mb = memory_mb(pid)
-            if mb is None:
+            if mb is None or who is None:
                 continue
-            who = self.roles.setdefault(pid, role(pid, server.proc.pid))
+            self.roles[pid] = who
             self.samples[pid].append((now, *mb))
             wait = cpu_wait_s(pid) if who.startswith("server") else None
             if wait is not None:

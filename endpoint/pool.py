@@ -6,10 +6,11 @@ the on-disk store read-only (RocksDB lets several processes do that at once).
 The server talks to each worker over a Unix socket pair with length-prefixed
 frames (:mod:`endpoint.wire`), read by asyncio, so the event loop never waits
 for a query. A worker that overruns the time limit, or whose client went away,
-gets SIGKILL and a fresh worker takes its place; the others keep serving. Workers run at a lower
-CPU priority than the server (``nice``), so that a machine busy with queries
-still answers /health, lookups and pages at once, and a worker that kept much
-memory after a large query is replaced by a fresh one.
+gets SIGKILL and a fresh worker takes its place; the others keep serving.
+Workers run at a lower CPU priority than the server processes (``nice``), so
+that a machine busy with queries still answers /health, lookups and pages at
+once; a worker that keeps much memory after a large query is replaced by a
+fresh one (allocators seldom give back what they took).
 
 Resource lookups (:func:`graph.sparqltext.resource_lookup`: every triple
 pattern starts from a given IRI) whose work the store shows to be small
