@@ -529,8 +529,7 @@ class KnowledgeGraph:
         literals are never read), so the cost is that of the records' links, whatever the dataset's size.
         """
         base = self.minter.base
-        root_of = {r: r for r in roots}
-        nodes = _RecordNodes(found=set(roots))
+        nodes = _RecordNodes(found=set(roots), root_of={r: r for r in roots})
         outside: list[str] = []
         level = list(roots)
         while level:
@@ -541,24 +540,12 @@ class KnowledgeGraph:
                                             f"{{ ?s ?p ?o FILTER(isIRI(?o) && ?p != {RDF_TYPE}) }} }}"):
                     s, o = row["s"].value, row["o"].value
                     nodes.objects.add(o)
-                    root = root_of[s]
-                    if o.startswith(root + "#"):
-                        if o not in nodes.found:
-                            nodes.found.add(o)
-                            root_of[o] = root
-                            following.append(o)
-                    elif not o.startswith(base):
+                    if not nodes.reach(o, nodes.root_of[s], following) and not o.startswith(base):
                         outside.append(o)
                 for row in self.store.query(f"SELECT ?s ?p ?o WHERE {{ VALUES ?o {{ {values} }} GRAPH {graph} "
                                             f"{{ ?s ?p ?o FILTER(isIRI(?s)) }} }}"):
                     s, o = row["s"].value, row["o"].value
-                    root = root_of[o]
-                    if s.startswith(root + "#"):
-                        if s not in nodes.found:
-                            nodes.found.add(s)
-                            root_of[s] = root
-                            following.append(s)
-                    else:
+                    if not nodes.reach(s, nodes.root_of[o], following):
                         nodes.incoming.append((s, row["p"].value, o))
             level = following
         self._add_outside(graph, nodes, outside)
@@ -590,8 +577,19 @@ class _RecordNodes:
     and the links to them from other subjects (subject, predicate, object)."""
 
     found: set[str]
+    root_of: dict[str, str]  # each node walked: the record it is a part of
     objects: set[str] = field(default_factory=set)
     incoming: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def reach(self, node: str, root: str, following: list[str]) -> bool:
+        """Whether ``node`` is a part of record ``root`` (``ROOT#…``); a part not met before is walked next."""
+        if not node.startswith(root + "#"):
+            return False
+        if node not in self.found:
+            self.found.add(node)
+            self.root_of[node] = root
+            following.append(node)
+        return True
 
 
 @dataclass
