@@ -179,6 +179,8 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
     run = _Load(kg, name, files, loaders, options, report, unread)
     check = None
     try:
+        if not run.streaming and run.mostly_changed():
+            run.stream_instead()
         if run.streaming:
             with kg.writing():
                 run.read_into_store()
@@ -237,9 +239,35 @@ class _Load:
         self.same: set[str] = set()  # keys of the records mapped to the same triples as last time
         self.gone: list[str] = []  # main nodes of the records whose triples go
         self.changed = 0
+        self.changed_before: int | None = None  # records changed, told before reading (mostly_changed)
         self.mode = "new"
 
     # -- reading -------------------------------------------------------------
+    def mostly_changed(self) -> bool:
+        """Whether more than :data:`REWRITE_SHARE` of the records changed since the last load, told by a
+        reading of their digests alone (no mapping: a few percent of a load); False when the readers give
+        no digest (the mapping tells then) or the dataset could not be streamed anyway."""
+        if self.previous is None or not self.kg.streams or self.options.validate:
+            return False
+        seen: set[str] = set()
+        changed = 0
+        for file, loader in zip(self.files, self.loaders):
+            ids: dict[str, int | None] = {}
+            for record in loader.records(file, self.options.encoding):
+                if record.digest is None:
+                    return False
+                entry = self.previous.get(_key(record, ids, seen))
+                changed += entry is None or entry.digest != record.digest
+        changed += sum(1 for key in self.previous.entries if key not in seen)
+        self.changed_before = changed
+        return changed > REWRITE_SHARE * max(1, self.previous.loaded())
+
+    def stream_instead(self) -> None:
+        """Write the dataset anew, streamed as a first load is (most records changed: each is mapped)."""
+        self.previous = None
+        self.streaming = True
+        self.files_out.pop("nt").close()
+
     def read_into_store(self) -> None:
         """Read every record, their triples loaded into the dataset's graph as they come (inside the
         caller's unit of writes: a failure on the way leaves the store as it was)."""
@@ -252,6 +280,8 @@ class _Load:
                 self.read()
             finally:
                 del self.files_out["nt"]
+        if self.changed_before is not None:
+            self.changed = self.changed_before
 
     def read(self) -> None:
         seen: set[str] = set()
