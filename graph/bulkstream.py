@@ -53,6 +53,7 @@ def bulk_stream(store: ox.Store, graph: ox.NamedNode, fifo: Path) -> Iterator[Bi
         try:
             yield out
         except BrokenPipeError:  # the loader stopped reading: its error is the one to tell
+            loader.join()  # the pipe breaks as the loader stops, before its error is handed over
             if failure:
                 raise failure[0] from None
             raise
