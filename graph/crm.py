@@ -389,7 +389,7 @@ class Builder:
         part = f"{event[:-1]}-{n}>"
         out = self.out
         out.add(event, CRM("P9_consists_of"), part)
-        out.add(part, A, CRM("E12_Production") if event.endswith("#production>") else CRM("E7_Activity"))
+        out.add(part, A, CRM("E12_Production") if event.endswith(("#production>", "/production>")) else CRM("E7_Activity"))
         out.add(part, CRM("P14_carried_out_by"), actor)
         out.add(part, P2, concept := self.concept("role", role))
         if (made := self._produced.get(event)) is not None:

@@ -182,3 +182,12 @@ def test_palissy_objects_are_in_their_building():
         pkg:housedIn ?record . ?p rdfs:label ?name ; crm:P89_falls_within ?commune }}""")
     assert found == [{"name": "cathédrale Notre-Dame", "commune": f"{BASE}place/commune/80021",
                       "record": f"{BASE}pop/PA00116046"}]
+
+
+def test_the_parts_of_a_production_carried_out_in_a_role_are_productions():
+    """Linked Art: a maker with a role takes part in a part of the production, itself a production
+    (parts are minted per dataset, ``…#DATASET/production-1``)."""
+    found = rows("""SELECT ?part ?type WHERE { ?made crm:P108i_was_produced_by ?production .
+        ?production crm:P9_consists_of ?part . ?part crm:P14_carried_out_by ?who ; crm:P2_has_type ?role ; a ?type }""")
+    assert found, "the samples have makers with roles"
+    assert {r["type"] for r in found} == {"http://www.cidoc-crm.org/cidoc-crm/E12_Production"}
