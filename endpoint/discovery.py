@@ -36,7 +36,7 @@ from . import dumps, formats
 from .pool import gated, read_own_store
 from .html import Markup, page, render, word
 from .language import language, remember, switch_url
-from .pages import dataset_fields, licence_of
+from .pages import dataset_fields, licence_of, recorded_licences
 from .vocabulary import publication
 
 ALL = "all"
@@ -140,16 +140,18 @@ class Discovery:
         t.add(kg_ds, VOID.iri("entities"), _int(sum(d.records_loaded for d in datasets)))
         if datasets:
             t.add(kg_ds, DCTERMS.iri("modified"), _datetime(max(d.loaded_at for d in datasets)))
-        licences = {licence_of(d)["iri"] if licence_of(d) else None for d in datasets}
+        recorded = recorded_licences(self.kg)
+        licences = {licence_of(d, recorded)["iri"] if licence_of(d, recorded) else None for d in datasets}
         if len(licences) == 1 and None not in licences:
             t.add(kg_ds, DCTERMS.iri("license"), _n(licences.pop()))
         for d in datasets:
             ds = self.dataset_iri(d)
             t.add(kg_ds, VOID.iri("subset"), ds)
-            self._void_dataset(t, d, ds, public)
+            self._void_dataset(t, d, ds, public, recorded)
         return t
 
-    def _void_dataset(self, t: Triples, d: Dataset, ds: ox.NamedNode, public: str) -> None:
+    def _void_dataset(self, t: Triples, d: Dataset, ds: ox.NamedNode, public: str, recorded: dict[str, dict]
+                      ) -> None:
         t.add(ds, RDF.iri("type"), _n(VOID.iri("Dataset")))
         t.add(ds, DCTERMS.iri("title"), _text(d.name))
         t.add(ds, DCTERMS.iri("identifier"), _text(d.name))
@@ -160,9 +162,10 @@ class Discovery:
         t.add(ds, PKG.iri("graph"), _n(d.graph))
         for ext in DUMP_FORMATS:
             t.add(ds, VOID.iri("dataDump"), _n(f"{public}dumps/{d.name}.{ext}"))
-        if lic := licence_of(d):
+        if lic := licence_of(d, recorded):
             t.add(ds, DCTERMS.iri("license"), _n(lic["iri"]))
-            t.add(ds, PKG.iri("dataProvider"), _text(lic["publisher"]))
+            if lic["publisher"]:
+                t.add(ds, PKG.iri("dataProvider"), _text(lic["publisher"]))
         for cls, n in self.class_partitions(d):
             part = ox.BlankNode()
             t.add(ds, VOID.iri("classPartition"), part)
@@ -186,6 +189,7 @@ class Discovery:
         t.add(service, DCAT.iri("endpointDescription"), _n(public + "void"))
         t.add(service, DCTERMS.iri("conformsTo"), _n(SPARQL_PROTOCOL))
         datasets = self.datasets()
+        recorded = recorded_licences(self.kg)
         whole = self.whole()
         entries = [(whole, ALL, f"{site['title']}: every dataset", None)] + \
                   [(self.dataset_iri(d), d.name, d.name, d) for d in datasets]
@@ -196,11 +200,11 @@ class Discovery:
             t.add(ds, DCTERMS.iri("title"), _text(title))
             t.add(ds, DCTERMS.iri("identifier"), _text(name))
             t.add(ds, DCAT.iri("accessService"), service)
-            lic = licence_of(d) if d else None
+            lic = licence_of(d, recorded) if d else None
             if d is None:
                 t.add(ds, DCTERMS.iri("description"), _text(site["description"], "en"))
                 t.add(ds, VOID.iri("triples"), _int(sum(x.triples for x in datasets) + self.catalogue_triples()))
-                lics = {licence_of(x)["iri"] if licence_of(x) else None for x in datasets}
+                lics = {licence_of(x, recorded)["iri"] if licence_of(x, recorded) else None for x in datasets}
                 lic_iri = lics.pop() if len(lics) == 1 and None not in lics else None
             else:
                 t.add(ds, DCTERMS.iri("description"), _text(
@@ -210,7 +214,7 @@ class Discovery:
                 t.add(ds, VOID.iri("triples"), _int(d.triples))
                 t.add(ds, VOID.iri("entities"), _int(d.records_loaded))
                 lic_iri = lic["iri"] if lic else None
-                if lic:
+                if lic and lic["publisher"]:
                     t.add(ds, PKG.iri("dataProvider"), _text(lic["publisher"]))
             if lic_iri:
                 t.add(ds, DCTERMS.iri("license"), _n(lic_iri))

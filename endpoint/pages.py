@@ -40,7 +40,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from starlette.convertors import Convertor, register_url_convertor
 
 from graph.iri import Minter
-from graph.namespaces import CRM, EDM, FOAF, LA, PREFIXES, RDF, VOID
+from graph.namespaces import CRM, DCTERMS, EDM, FOAF, LA, PKG, PREFIXES, RDF, VOID
 from graph.output import Count, number
 from graph.store import Dataset, KnowledgeGraph
 
@@ -377,19 +377,42 @@ def thumbnail(url: str) -> str:
     return url
 
 
-def licence_of(dataset: Dataset) -> dict | None:
-    """The licence of a dataset's data, by its source format (endpoint/publication.json), if known."""
+def licence_of(dataset: Dataset, recorded: dict[str, dict] | None = None) -> dict | None:
+    """The licence of a dataset's data: by its source format (endpoint/publication.json), else the one the
+    catalogue records for its sources (``recorded``, from :func:`recorded_licences`: a fetched export's)."""
     known = publication()["licences"]
     found = [known.get(f) for f in dataset.format.split(",")]
     # several formats in one dataset: a licence only if they all share it
-    return found[0] if found[0] is not None and all(f == found[0] for f in found) else None
+    if found[0] is not None and all(f == found[0] for f in found):
+        return found[0]
+    return (recorded or {}).get(dataset.name)
+
+
+def recorded_licences(kg: KnowledgeGraph) -> dict[str, dict]:
+    """Per dataset, the licence (an IRI) and publisher the catalogue records for its sources, when every
+    source of the dataset gives the same (``patrimoine fetch`` records them from the sources file)."""
+    q = f"""SELECT ?name ?source ?licence ?publisher WHERE {{ GRAPH {kg.catalogue} {{
+        ?d {PKG.datasetName} ?name ; {DCTERMS.source} ?source .
+        OPTIONAL {{ ?source {DCTERMS.license} ?licence FILTER(isIRI(?licence)) }}
+        OPTIONAL {{ ?source {DCTERMS.publisher} ?publisher }} }} }}"""
+    given: dict[str, set[tuple[str | None, str]]] = {}
+    for row in kg.store.query(q):
+        licence, publisher = row["licence"], row["publisher"]
+        given.setdefault(row["name"].value, set()).add(
+            (licence.value if licence is not None else None, publisher.value if publisher is not None else ""))
+    labels = {lic["iri"]: lic["label"] for lic in publication()["licences"].values()}
+    out = {}
+    for name, licences in given.items():
+        if len(licences) == 1 and (only := next(iter(licences)))[0] is not None:
+            out[name] = {"iri": only[0], "label": labels.get(only[0], only[0]), "publisher": only[1]}
+    return out
 
 
 def dataset_fields(d: Dataset, kg: KnowledgeGraph, lang: str = "en") -> dict[str, object]:
     """What templates/dataset.html shows of a dataset."""
     iri = Minter.plain(kg.minter.dataset(d.name))
     local = "/" + iri[len(kg.minter.base):] if iri.startswith(kg.minter.base) else iri
-    lic = licence_of(d)
+    lic = licence_of(d, recorded_licences(kg))
     return {"name": d.name, "local": local, "sources": d.source.split(", "), "format": d.format, "loaded_at": d.loaded_at,
             "loaded": Count(d.records_loaded, lang), "read": Count(d.records_read, lang),
             "rejected": Count(d.records_rejected, lang), "skipped": Count(d.records_skipped, lang), "region": d.region,

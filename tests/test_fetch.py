@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pyoxigraph as ox
 import pytest
 from fetch_server import ExportServer, sources_file
 from oai_server import OAI_DC, OaiServer, StaticServer, sample_records
@@ -240,3 +242,28 @@ urls = ["{static.url}0009-book-1.manifest.json", "{static.url}0008-rights.manife
         urls = {r["u"].value for r in kg.store.query(
             f"SELECT ?u WHERE {{ GRAPH {kg.catalogue} {{ ?s <http://www.w3.org/ns/dcat#downloadURL> ?u }} }}")}
         assert urls == {f"{static.url}0009-book-1.manifest.json", f"{static.url}0008-rights.manifest.json"}
+
+
+def test_the_licence_a_source_gives_is_the_datasets_on_its_pages_and_in_void_and_dcat(
+        tmp_path: Path, portal: ExportServer) -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from endpoint import discovery, pages
+
+    kg = KnowledgeGraph(None)
+    source = load_sources([sources_file(tmp_path, portal)])["musees-de-france"]  # format "museums": no licence by format
+    assert fetch(kg, source, FetchOptions(progress=False, downloads=tmp_path / "downloads")).status == "loaded"
+    app = FastAPI()
+    app.include_router(pages.router(kg, None))
+    app.include_router(discovery.router(kg, None))
+    client = TestClient(app)
+    page = client.get("/dataset/musees-de-france.html").text
+    licence = re.search(r'<th scope="row">Licence</th><td>(.*?)</td>', page).group(1)
+    assert licence == '<a href="https://www.etalab.gouv.fr/licence-ouverte-open-licence/">Licence Ouverte / Open Licence Etalab 2.0</a>'
+    for path in ("/void", "/dcat"):
+        described = ox.Store()
+        described.load(client.get(path, headers={"Accept": "text/turtle"}).content, format=ox.RdfFormat.TURTLE)
+        dataset = ox.NamedNode(kg.minter.dataset("musees-de-france")[1:-1])
+        assert [q.object for q in described.quads_for_pattern(dataset, ox.NamedNode("http://purl.org/dc/terms/license"), None)] == [
+            ox.NamedNode("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")], path
