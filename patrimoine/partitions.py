@@ -119,8 +119,7 @@ def map_part(part: _Part) -> _PartResult:
         unread.close()
     files = {kind: run.paths[kind] for kind in ("nt", "same.nt", "shared.nt", "index.jsonl")}
     files.update(rejects=report.path, unread=unread.path)
-    ctx = run.ctx
-    return _PartResult(run.prov.counts, (ctx.periods_unread, ctx.places_unread, ctx.dimensions_unread), where,
+    return _PartResult(run.prov.counts, pipeline._unread_counts(run.ctx), where,
                        part.seen, run.unchanged, run.same, run.gone, run.changed, run.index.untracked, files)
 
 
