@@ -26,6 +26,7 @@ from starlette.requests import Request
 from graph import __version__
 from graph.store import KnowledgeGraph
 
+from .heap import give_back
 from .pool import QueryPool
 from .metrics import Metrics
 from .querylog import QueryLog
@@ -37,6 +38,7 @@ from .sparql import (OPENAPI_PATHS, OPENAPI_SECURITY_SCHEMES, PROTOCOL_PATHS, RO
 
 OPTIONAL_ROUTERS = ("quality", "reconcile", "pages", "discovery", "ui")  # reconcile before pages' catch-all
 FOLLOW_SECONDS = 1.0  # how often the server looks for a generation another process published
+GIVE_BACK_AFTER = 5.0  # seconds after a switch: requests that started on the old generation are done by then
 DESCRIPTION = """The knowledge graph of the cultural heritage of Hauts-de-France (CIDOC-CRM and EDM), as
 linked open data.
 
@@ -169,14 +171,23 @@ def _reopen(kg: KnowledgeGraph) -> None:
 async def _follow(kg: KnowledgeGraph, protocol: Protocol) -> None:
     """Live updates: open each generation another process publishes (``patrimoine load``, ``link``,
     ``drop``...) within :data:`FOLLOW_SECONDS`; requests under way finish on the one they started on.
-    The query workers look before each query (:func:`endpoint.worker.serve`)."""
+    The query workers look before each query (:func:`endpoint.worker.serve`).
+
+    The old generation's handle closes with the last request using it; :data:`GIVE_BACK_AFTER` seconds
+    after the switch, what it held goes back to the system (:mod:`endpoint.heap`), in a thread: else
+    each switch would leave the process larger by a warm handle."""
+    give_back_at: float | None = None
     while True:
         await asyncio.sleep(FOLLOW_SECONDS)
         try:
             if kg.refresh():
                 protocol.invalidate()
+                give_back_at = time.monotonic() + GIVE_BACK_AFTER
         except Exception as e:  # the store went away or is damaged: keep serving what is open, say why
             print(f"patrimoine serve: cannot open the store's new generation: {e}", file=sys.stderr)
+        if give_back_at is not None and time.monotonic() >= give_back_at:
+            give_back_at = None
+            await asyncio.to_thread(give_back)
 
 
 def _add_health(app: FastAPI, pool: QueryPool, metrics: Metrics, settings: EndpointSettings,

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .escaping import CsvFromTsv, XmlFixed, tsv_to_csv, xml_fix
+from .heap import give_back
 from .wire import ABORT, ANSWER, END, FRAME, KINDS, STREAM, TRUNCATED, Result
 
 
@@ -210,7 +211,8 @@ def serve(conn: "_Connection", kg: Any) -> None:
                 return
             job = json.loads(raw)
             payload = conn.recv_frame() if job.get("payload") else None
-            kg.refresh()  # another process published a generation (a load): answer from it
+            if kg.refresh():  # another process published a generation (a load): answer from it
+                give_back()  # what the old handle held (endpoint/heap.py); no query of this worker is on it
             _run_job(kg, job, payload, conn, formats)
     except (BrokenPipeError, ConnectionResetError, OSError):
         return
