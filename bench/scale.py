@@ -2,7 +2,7 @@
 and queried, with time, peak memory and store size per step, and how each grows with size.
 
     python bench/scale.py [--sizes 1M,10M,50M] [--work DIR] [--keep] [--no-raw] [--no-validate]
-                          [--link-timeout SECONDS]
+                          [--link-timeout SECONDS] [--queries PREFIXES]
 
 For each size, Mérimée, Palissy and Joconde records of all France are generated in their open-data
 export shapes (bench/popgen.py) in the national bases' proportions, as many as the target number of
@@ -115,6 +115,13 @@ def readme_queries(heading: str = README_SECTION, prefix: str = "readme") -> dic
     return {f"{prefix}-{n}": block[:block.index("```")] for n, block in enumerate(blocks, 1)}
 
 
+def ui_queries(base: str) -> dict[str, str]:
+    """The query UI's examples (endpoint/static/queries.json) as the UI runs them (BASE and PREFIX lines)."""
+    from endpoint.ui import example_queries
+
+    return {f"ui-{q['id']}": q["query"] for q in example_queries(base)}
+
+
 def benchmark_queries() -> dict[str, str]:
     """Every example query of the README (the *Five queries*, then those of the other sections, named after
     them), and the five through the CIDOC-CRM paths alone (bench/queries/)."""
@@ -128,19 +135,26 @@ def benchmark_queries() -> dict[str, str]:
     return queries
 
 
-def phase_queries(store: str) -> dict:
-    """Each query run to its last row twice (cold, then warm): wall and CPU seconds, rows, a digest of the rows."""
+def phase_queries(store: str, only: str = "") -> dict:
+    """Each query run to its last row twice (cold, then warm): wall and CPU seconds, rows, a digest of the rows.
+
+    ``only``: comma-separated name prefixes of the queries to run (all when empty); the phase can be run
+    by hand on a kept store: ``python bench/scale.py --phase queries STORE readme-1,ui-``."""
     import hashlib
 
     from graph.store import KnowledgeGraph
 
     kg = KnowledgeGraph(store, read_only=True)
     out = {}
-    for name, text in benchmark_queries().items():
+    queries = {name: (text, True) for name, text in benchmark_queries().items()}
+    queries.update({name: (text, False) for name, text in ui_queries(kg.minter.base).items()})
+    for name, (text, prefixes) in queries.items():
+        if only and not any(name.startswith(o) for o in only.split(",")):
+            continue
         runs = []
         for _ in range(2):
             started, cpu = time.perf_counter(), time.process_time()
-            rows = [" ".join(str(term) for term in row) for row in kg.query(text, prefixes=True)]
+            rows = [" ".join(str(term) for term in row) for row in kg.query(text, prefixes=prefixes)]
             runs.append((time.perf_counter() - started, time.process_time() - cpu))
         # the set of rows, the order and repeats aside (the README sorts on computed keys, adds DISTINCT)
         digest = hashlib.sha256("\n".join(sorted(set(rows))).encode()).hexdigest()[:16]
@@ -252,7 +266,7 @@ def run_size(label: str, triples: int, per_record: float, work: Path, a: argpars
         say(f"[{label}] validate: {_step(step)}")
         report.unlink(missing_ok=True)
 
-    step = run_step([sys.executable, __file__, "--phase", "queries", str(store)], timeout=QUERY_TIMEOUT * 8)
+    step = run_step([sys.executable, __file__, "--phase", "queries", str(store), a.queries], timeout=QUERY_TIMEOUT * 8)
     result["queries"] = step
     for name, q in step.get("queries", {}).items():
         say(f"[{label}] query {name:<38} {q['warm']:7.2f} s warm ({q['cpu']:.2f} s CPU), {q['cold']:7.2f} s cold,"
@@ -334,6 +348,8 @@ def main() -> None:
     ap.add_argument("--no-validate", action="store_true", help="skip patrimoine validate")
     ap.add_argument("--link-timeout", type=float, default=3600,
                     help="seconds patrimoine link may take per size before it is stopped (default 3600)")
+    ap.add_argument("--queries", default="",
+                    help="comma-separated name prefixes of the queries to run (readme-, before-, ui-...; default all)")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)

@@ -373,8 +373,13 @@ class _Linker:
             for dataset in mention.datasets or {""}:
                 by_name[(dataset, mention.name.key)].append(i)
         for (dataset, key), members in sorted(by_name.items()):
+            # the first mention of each cluster the name's earlier mentions form, in their order: a
+            # mention that joined an earlier one's cluster stays with it, so only these need looking at
+            # (looking at every earlier mention cost the square of a common name's mentions)
+            firsts = [self._first(members[0])]
             for j in members[1:]:
-                self._same_source(members, j, dataset)
+                if not self._same_source(members[0], firsts, j, dataset):
+                    firsts.append(self._first(j))
         self.alone = frozenset(h for c in self.clusters.values() for name in c.names.values()
                                for h in surname_heads(name))
         changed: set[int] | None = None
@@ -384,30 +389,41 @@ class _Linker:
                 break
         return self._result()
 
-    def _same_source(self, members: list[int], j: int, dataset: str) -> None:
-        """Join ``j`` to the first earlier mention of the same name it is compatible with."""
+    def _first(self, i: int) -> tuple[int, int | None, int | None]:
+        """A mention with the activity bounds of its cluster now (they only narrow as it grows)."""
+        c = self.clusters[self.root(i)]
+        return i, c.act_lo, c.act_hi
+
+    def _same_source(self, first: int, earlier: list[tuple[int, int | None, int | None]], j: int,
+                     dataset: str) -> bool:
+        """Join ``j`` to the first earlier mention of the same name it is compatible with. ``earlier``: the
+        first mention of each cluster the earlier mentions of the name form, in their order, with the
+        cluster's activity bounds when it was added; ``first``: the name's first mention. Whether ``j`` is
+        now in one of their clusters."""
         m = self.mentions
         rj = self.root(j)
+        cj = self.clusters[rj]
         tried: set[int] = set()
-        for i in members:
-            if i == j:
-                break
+        for i, lo, hi in earlier:
             ri = self.root(i)
-            if ri == rj or ri in tried:
-                if ri == rj:
-                    return
+            if ri == rj:
+                return True
+            if ri in tried:
                 continue
             tried.add(ri)
-            decision = Decision(m[i].iri, m[j].iri, "same-source-name", 0.9,
-                                (f"nom : identique ({m[i].name.display})", f"source : {dataset}"))
-            if self.clusters[ri].conflict(self.clusters[rj]) is None:
-                self.union(i, j, decision)
-                return
+            # activities too far apart then are too far apart now (a cluster's bounds only narrow): a
+            # conflict found without looking further, where a common name has thousands of namesakes
+            if lo is not None and cj.act_lo is not None and max(lo, cj.act_lo) - min(hi, cj.act_hi) > ACTIVE_SPAN:
+                continue
+            if self.clusters[ri].conflict(cj) is None:
+                self.union(i, j, Decision(m[i].iri, m[j].iri, "same-source-name", 0.9,
+                                          (f"nom : identique ({m[i].name.display})", f"source : {dataset}")))
+                return True
         if tried:  # a namesake of every earlier one: say why once
-            i = members[0]
-            found = self.clusters[self.root(i)].conflict(self.clusters[rj])
+            found = self.clusters[self.root(first)].conflict(cj)
             if found is not None:
-                self.reject(Decision(m[i].iri, m[j].iri, found[0], 0.9, found[1]))
+                self.reject(Decision(m[first].iri, m[j].iri, found[0], 0.9, found[1]))
+        return False
 
     def _across_sources(self, changed: set[int] | None) -> set[int]:
         """Score the candidate pairs of clusters blocking finds; merge the best first.
