@@ -51,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
+from graph.generations import current_generation, generation_dir  # noqa: E402
 from graph.store import KnowledgeGraph  # noqa: E402  (the store's generations: read through it)
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -252,6 +253,13 @@ def build_store(work: Path, records: int, existing: Path | None = None) -> tuple
     return store, dump, triples, iris
 
 
+def database(store: Path) -> Path:
+    """The Oxigraph database ``oxigraph serve`` opens: the current generation's (or the store itself, if made
+    before generations)."""
+    n = current_generation(store)
+    return generation_dir(store, n) / "db" if n is not None else store
+
+
 def servers(store: Path, dump: Path, work: Path) -> list[Server]:
     out = []
     port = free_port()
@@ -262,7 +270,7 @@ def servers(store: Path, dump: Path, work: Path) -> list[Server]:
     oxigraph = shutil.which("oxigraph", path=str(BIN)) or shutil.which("oxigraph")
     if oxigraph:
         port = free_port()
-        out.append(Server("oxigraph", [oxigraph, "serve-read-only", "--location", str(store), "--bind",
+        out.append(Server("oxigraph", [oxigraph, "serve-read-only", "--location", str(database(store)), "--bind",
                                        f"127.0.0.1:{port}", "--union-default-graph"], "/query", port))
     else:
         print("oxigraph serve: not installed (pip install oxigraph into the venv to compare)")
