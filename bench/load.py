@@ -117,6 +117,27 @@ def phase_raw(dump: str, store: str) -> dict:
             "size_mb": size_mb(Path(store))}
 
 
+def phase_settled(db: str, copy: str) -> dict:
+    """The size a store settles at once RocksDB has compacted it (as it does on its own as the store
+    lives, written to again): a copy of it (hard links, the store itself unchanged) compacted whole."""
+    import pyoxigraph as ox
+
+    ox.Store.read_only(db).backup(copy)
+    s = ox.Store(copy)
+    s.optimize()
+    s.flush()
+    del s
+    size = size_mb(Path(copy))
+    shutil.rmtree(copy, ignore_errors=True)
+    return {"size_mb": size}
+
+
+def generation_db(store: Path) -> Path:
+    from graph.generations import current_generation, generation_dir
+
+    return generation_dir(store, current_generation(store)) / "db"
+
+
 def cpu_seconds() -> float:
     """CPU time of this process, every thread (pyoxigraph's bulk loader works in several), and of the
     processes it started and waited for (those of --jobs)."""
@@ -176,7 +197,7 @@ def main() -> None:
     ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.phase:
-        fn = {"pipeline": phase_pipeline, "raw": phase_raw}[a.phase]
+        fn = {"pipeline": phase_pipeline, "raw": phase_raw, "settled": phase_settled}[a.phase]
         print(json.dumps(fn(*a.args)))
         return
     work = Path(tempfile.mkdtemp(prefix="patrimoine-bench-"))
@@ -205,7 +226,13 @@ def main() -> None:
               f" (x{e['peak_mb'] / s['peak_mb']:.2f} for x4 input); raw bulk_load {r['peak_mb']:.0f} MB")
         size = e["size_mb"] / r["size_mb"]
         print(f"store size     : {e['size_mb']:,.0f} MB, raw bulk load {r['size_mb']:,.0f} MB: x{size:.2f}  "
-              f"{verdict(size, 1.2, False)}", flush=True)
+              f"{verdict(size, 1.2, False)} just after both loads", flush=True)
+        es = run_phase("settled", str(generation_db(work / "store-big")), str(work / "settled-big"))
+        rs = run_phase("settled", str(work / "store-raw"), str(work / "settled-raw"))
+        size = es["size_mb"] / rs["size_mb"]
+        print(f"  settled      : {es['size_mb']:,.0f} MB, raw bulk load {rs['size_mb']:,.0f} MB: x{size:.2f}  "
+              f"{verdict(size, 1.2, False)} once RocksDB has compacted both (a copy of each; just after a bulk"
+              f" load, some files are not compacted yet, how many depends on timing)", flush=True)
         if a.jobs > 1:
             j = run_phase("pipeline", str(big), str(work / "store-jobs"), "", str(a.jobs))
             print(f"first load with --jobs {a.jobs}: {j['seconds']:.1f} s, x{j['seconds'] / e['seconds']:.2f} of one process"

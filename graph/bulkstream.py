@@ -1,4 +1,4 @@
-"""A bulk load fed while it runs: N-Triples written to a named pipe that pyoxigraph's bulk loader reads.
+"""A bulk load fed while it runs: N-Quads written to a named pipe that pyoxigraph's bulk loader reads.
 
 A first load maps records (Python, one core) and bulk-loads their triples
 (Rust, its own threads): one after the other they cost the sum of both, fed
@@ -28,7 +28,8 @@ _OPEN_POLL = 0.005  # seconds between attempts to open the pipe while the loader
 
 @contextmanager
 def bulk_stream(store: ox.Store, graph: ox.NamedNode, fifo: Path) -> Iterator[BinaryIO]:
-    """A binary file: what is written to it is bulk-loaded into ``graph`` of ``store`` (N-Triples).
+    """A binary file: what is written to it is bulk-loaded into ``store``: N-Quads, a triple without a
+    graph going to ``graph``.
 
     On leaving, the pipe is closed and the load finished; the loader's error, if any, is raised
     then (or, if the writer stopped on an error of its own, that one goes on).
@@ -39,7 +40,7 @@ def bulk_stream(store: ox.Store, graph: ox.NamedNode, fifo: Path) -> Iterator[Bi
 
     def load() -> None:
         try:
-            store.bulk_load(path=str(fifo), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+            store.bulk_load(path=str(fifo), format=ox.RdfFormat.N_QUADS, to_graph=graph)
         except BaseException as e:  # noqa: BLE001 (handed to the writer's thread)
             failure.append(e)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import BinaryIO
 
 from .namespaces import XSD
 
@@ -13,6 +15,7 @@ _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 # Control characters (other than tab/newline) are not allowed in RDF literals' XML serialisations.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_STATEMENT_END = re.compile(rb"[ \t]*\.[ \t]*\r?\n")
 
 XSD_STRING = XSD.iri("string")
 
@@ -44,3 +47,21 @@ def typed(value: str, datatype: str) -> str:
 
 def valid_lang(tag: str) -> bool:
     return bool(_LANG.match(tag))
+
+
+def copy_into_graph(ntriples: Path, graph: str, out: BinaryIO, chunk: int = 1 << 22) -> None:
+    """Write the N-Triples file ``ntriples`` to ``out`` as N-Quads in ``graph`` (an IRI term).
+
+    A line break only ends a statement (a literal's is escaped), so the graph goes in before the final
+    dot of each line, a chunk of whole lines at a time.
+    """
+    in_graph = f" {graph} .\n".encode()
+    rest = b""
+    with open(ntriples, "rb") as f:
+        while block := f.read(chunk):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            out.write(_STATEMENT_END.sub(in_graph, block[:cut]))
+            rest = block[cut:]
+    if rest.strip():
+        out.write(_STATEMENT_END.sub(in_graph, rest + b"\n"))

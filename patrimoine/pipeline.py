@@ -40,6 +40,7 @@ from graph.generations import StoreError, writing_error
 from graph.iri import check_dataset_name, dataset_name_for
 from graph.links import drop_unsafe
 from graph.mapping import MappingContext
+from graph.ntriples import copy_into_graph
 from graph.provenance import Counts, Origin, Provenance, record_location, sha256_of
 from graph.records import InputError, RecordError, Skipped, SourceRecord
 from graph.settings import Settings
@@ -280,6 +281,8 @@ class _Load:
                 self.read()
             finally:
                 del self.files_out["nt"]
+            # the shared entities in the same bulk load: one more would add files for RocksDB to compact
+            copy_into_graph(self.paths["shared.nt"], self.kg.shared, out)
         if self.changed_before is not None:
             self.changed = self.changed_before
 
@@ -447,7 +450,8 @@ class _Load:
                 kg.bulk_load(name, self.paths["nt"])
         else:
             triples = self._write_anew(known.triples if known is not None else None)
-        kg.bulk_load(None, self.paths["shared.nt"], graph=kg.shared)
+        if not self.streaming:
+            kg.bulk_load(None, self.paths["shared.nt"], graph=kg.shared)
         kg.replace_quarantine(name, self.paths["quarantine.nt"] if self.quarantined else None)
         self.prov.content_sha256 = self._content_digest()
         kg.set_provenance(name, self.prov.lines(kg.minter, "loaded", triples))

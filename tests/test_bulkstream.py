@@ -62,3 +62,27 @@ def test_a_store_that_cannot_be_written_is_an_error_not_a_hang(tmp_path: Path):
                 out.write(lines(1000, k * 1000))
     assert not (tmp_path / "pipe.nt").exists()
     assert not any(t.name == "bulk-stream" for t in threading.enumerate())
+
+
+def test_triples_copied_into_another_graph_arrive_there_whole(tmp_path: Path):
+    """The shared entities of a streamed load go in the same bulk load, as quads of their own graph:
+    literals holding dots, escaped line breaks and tabs, lines cut across the copy's chunks, no final
+    line break."""
+    from graph.ntriples import copy_into_graph
+
+    shared = ox.NamedNode("https://example.org/graph/shared")
+    nt = tmp_path / "shared.nt"
+    text = ('<https://example.org/a> <https://example.org/p> "fin de phrase .\\n suite ." .\n'
+            '<https://example.org/a> <https://example.org/q> "3."^^<http://www.w3.org/2001/XMLSchema#decimal> .\n'
+            '<https://example.org/b> <https://example.org/p> <https://example.org/c.>\t.\r\n'
+            + lines(300).decode() +
+            '<https://example.org/z> <https://example.org/p> "dernière"@fr .')
+    nt.write_bytes(text.encode())
+    store = ox.Store(str(tmp_path / "db"))
+    with bulk_stream(store, G, tmp_path / "pipe.nt") as out:
+        out.write(lines(5, 1000))
+        copy_into_graph(nt, f"<{shared.value}>", out, chunk=64)
+    expected = ox.Store()
+    expected.bulk_load(text.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=shared)
+    assert set(store.quads_for_pattern(None, None, None, shared)) == set(expected)
+    assert len(list(store.quads_for_pattern(None, None, None, G))) == 5
