@@ -88,6 +88,7 @@ def read_in_parts(load: "_Load", file: Path, loader: "Loader", where: list[str],
             with pipeline._progress(file, options.progress) as bar:
                 for result in results:
                     _join(load, result.result(), where, seen)
+                    load.stream_if_mostly_changed()
                     bar.update(load.prov.counts.records_read - bar.n)
     finally:
         shutil.rmtree(work, ignore_errors=True)

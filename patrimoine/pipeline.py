@@ -19,8 +19,11 @@ not loaded). A changed, new or removed record is *changed*. Then:
   the changed and removed records are deleted (the record and its parts) and
   the new ones added;
 * many changed, or no index usable (first load, new software or reference
-  data, other options): the dataset is written anew at bulk speed, the records
-  read unchanged being mapped then (a second reading of the files).
+  data, other options): the dataset is written anew at bulk speed. A first
+  load streams its triples into the bulk loader as they are mapped; a reload
+  does so from the moment more than :data:`REWRITE_SHARE` of the records read
+  changed (what was mapped before goes first), the records read unchanged
+  before then being mapped at the end (a second reading of the files).
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -180,16 +185,14 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
     run = _Load(kg, name, files, loaders, options, report, unread)
     check = None
     try:
-        if not run.streaming and run.mostly_changed():
-            run.stream_instead()
-        if run.streaming:
+        if options.validate:
+            run.read()
+            check = run.check()
             with kg.writing():
-                run.read_into_store()
                 triples = run.write()
         else:
-            run.read()
-            check = run.check() if options.validate else None
-            with kg.writing():
+            with kg.writing():  # a reading that fails half-way leaves the store as it was
+                run.read()
                 triples = run.write()
     except OSError as e:  # the temporary files: the disk is full...
         raise writing_error(kg.path or kg.tmp_dir(), e) from e
@@ -240,78 +243,69 @@ class _Load:
         self.same: set[str] = set()  # keys of the records mapped to the same triples as last time
         self.gone: list[str] = []  # main nodes of the records whose triples go
         self.changed = 0
-        self.changed_before: int | None = None  # records changed, told before reading (mostly_changed)
         self.mode = "new"
+        self._stack: ExitStack | None = None  # holds the bulk load of a streamed dataset while it is read
 
     # -- reading -------------------------------------------------------------
-    def mostly_changed(self) -> bool:
-        """Whether more than :data:`REWRITE_SHARE` of the records changed since the last load, told by a
-        reading of their digests alone (no mapping: a few percent of a load); False when the readers give
-        no digest (the mapping tells then) or the dataset could not be streamed anyway."""
-        if self.previous is None or not self.kg.streams or self.options.validate:
-            return False
-        seen: set[str] = set()
-        changed = 0
-        for file, loader in zip(self.files, self.loaders):
-            ids: dict[str, int | None] = {}
-            for record in loader.records(file, self.options.encoding):
-                if record.digest is None:
-                    return False
-                entry = self.previous.get(_key(record, ids, seen))
-                changed += entry is None or entry.digest != record.digest
-        changed += sum(1 for key in self.previous.entries if key not in seen)
-        self.changed_before = changed
-        return changed > REWRITE_SHARE * max(1, self.previous.loaded())
+    def read(self) -> None:
+        """Read, compare and map every record. Streamed (a first load, or once most records turn out
+        changed), their triples go to the store as they come, inside the caller's unit of writes."""
+        with ExitStack() as self._stack:
+            if self.streaming:
+                self._stream_from_here()
+            seen: set[str] = set()
+            for file, loader in zip(self.files, self.loaders):
+                self.prov.sources.append((file.name, sha256_of(file)))
+                where: list[str] = []
+                if self.options.jobs > 1:
+                    from .partitions import read_in_parts
 
-    def stream_instead(self) -> None:
-        """Write the dataset anew, streamed as a first load is (most records changed: each is mapped)."""
-        self.previous = None
-        self.streaming = True
-        self.files_out.pop("nt").close()
+                    read_in_parts(self, file, loader, where, seen)
+                else:
+                    self._read_file(file, loader, where, seen)
+                self.prov.record_lines.append("\n".join(where))
+            counts = self.prov.counts
+            counts.periods_unread += self.ctx.periods_unread
+            counts.places_unread += self.ctx.places_unread
+            counts.dimensions_unread += self.ctx.dimensions_unread
+            if self.previous is not None:
+                for key, entry in self.previous.entries.items():
+                    if key not in seen:
+                        self.changed += 1
+                        if entry.status == "loaded":
+                            self.gone.extend(entry.entities)
+            if counts.records_read == 0:
+                raise InputError(f"{', '.join(f.name for f in self.files)}: no records found")
+            if self.streaming:
+                self._map_keys(self.unchanged, "nt")  # records read unchanged before the stream began
+                self.files_out["shared.nt"].flush()
+                # the shared entities in the same bulk load: one more would add files for RocksDB to compact
+                copy_into_graph(self.paths["shared.nt"], self.kg.shared, self.files_out["nt"])
+            for f in (*self.files_out.values(), self.index_out):
+                f.flush()
 
-    def read_into_store(self) -> None:
-        """Read every record, their triples loaded into the dataset's graph as they come (inside the
-        caller's unit of writes: a failure on the way leaves the store as it was)."""
+    def stream_if_mostly_changed(self) -> None:
+        """Once more than :data:`REWRITE_SHARE` of the records changed, the dataset will be written anew:
+        from then on it is, streamed as a first load is, rather than mapped to files loaded after."""
+        if (not self.streaming and self.previous is not None and self.kg.streams and not self.options.validate
+                and self.changed > REWRITE_SHARE * max(1, self.previous.loaded())):
+            self._stream_from_here()
+
+    def _stream_from_here(self) -> None:
+        """The dataset's graph emptied and its triples bulk-loaded as they are written: those mapped so
+        far first; records read unchanged are mapped from now on (those before, at the end of the reading)."""
         known = {d.name: d for d in self.kg.datasets()}.get(self.name)
         if known is not None:
             self.kg.clear_dataset(self.name, known.triples)
-        with self.kg.bulk_stream(self.name) as out:
-            self.files_out["nt"] = out
-            try:
-                self.read()
-            finally:
-                del self.files_out["nt"]
-            # the shared entities in the same bulk load: one more would add files for RocksDB to compact
-            copy_into_graph(self.paths["shared.nt"], self.kg.shared, out)
-        if self.changed_before is not None:
-            self.changed = self.changed_before
-
-    def read(self) -> None:
-        seen: set[str] = set()
-        for file, loader in zip(self.files, self.loaders):
-            self.prov.sources.append((file.name, sha256_of(file)))
-            where: list[str] = []
-            if self.options.jobs > 1:
-                from .partitions import read_in_parts
-
-                read_in_parts(self, file, loader, where, seen)
-            else:
-                self._read_file(file, loader, where, seen)
-            self.prov.record_lines.append("\n".join(where))
-        counts = self.prov.counts
-        counts.periods_unread += self.ctx.periods_unread
-        counts.places_unread += self.ctx.places_unread
-        counts.dimensions_unread += self.ctx.dimensions_unread
-        if self.previous is not None:
-            for key, entry in self.previous.entries.items():
-                if key not in seen:
-                    self.changed += 1
-                    if entry.status == "loaded":
-                        self.gone.extend(entry.entities)
-        if counts.records_read == 0:
-            raise InputError(f"{', '.join(f.name for f in self.files)}: no records found")
-        for f in (*self.files_out.values(), self.index_out):
-            f.flush()
+        out = self._stack.enter_context(self.kg.bulk_stream(self.name))
+        for kind in ("nt", "same.nt"):
+            mapped = self.files_out.pop(kind, None)
+            if mapped is not None:
+                mapped.close()
+                with open(self.paths[kind], "rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 20)
+            self.files_out[kind] = out
+        self.streaming = True
 
     def _read_file(self, file: Path, loader: "Loader", where: list[str], seen: set[str],
                    part: tuple[int, int] | None = None) -> None:
@@ -331,7 +325,8 @@ class _Load:
                 if part is not None and ordinal < part[0]:
                     continue
                 previous = self.previous.get(key) if self.previous is not None else None
-                if previous is not None and record.digest is not None and previous.digest == record.digest:
+                if (previous is not None and record.digest is not None and previous.digest == record.digest
+                        and not self.streaming):
                     self._unchanged(record, key, previous, file, where)
                 else:
                     before = _unread_counts(ctx)
@@ -345,6 +340,7 @@ class _Load:
                         self._loaded(batch, record, key, previous, b.take(), entities, unread)
                     else:
                         self._not_loaded(record, key, previous, outcome, unread)
+                    self.stream_if_mostly_changed()  # the batch's lines go where the dataset's go when flushed
                 if ordinal % BATCH_RECORDS == 0:
                     batch.flush()
                     bar.update(counts.records_read - bar.n)
@@ -381,7 +377,7 @@ class _Load:
         own = tuple(x for term in entities for x in (f"{term} ", f"{term[:-1]}#"))
         output = digest_of(line for line in lines if line.startswith(own)) if record.digest is None else None
         was_loaded = previous is not None and previous.status == "loaded"
-        same = was_loaded and output is not None and previous.output == output
+        same = was_loaded and (previous.output == output if output is not None else previous.digest == record.digest)
         if same:
             batch.same.extend(lines)
             batch.same_roots.update(term[1:-1].split("#", 1)[0].encode() for term in entities)
@@ -400,7 +396,8 @@ class _Load:
     def _not_loaded(self, record: SourceRecord, key: str | None, previous: Entry | None, outcome: tuple[str, str],
                     unread: Unread) -> None:
         status, reason = outcome
-        if previous is None or previous.status != status or previous.reason != reason:
+        if (previous is None or previous.status != status or previous.reason != reason
+                or previous.digest != record.digest):  # a record read again changed, not loaded either
             self.changed += 1
         if previous is not None and previous.status == "loaded":
             self.gone.extend(previous.entities)

@@ -78,6 +78,37 @@ def test_a_reload_in_parts_writes_the_changes_a_reload_in_one_process_writes(tmp
     assert state(tmp_path / "parts") == state(tmp_path / "one")
 
 
+def test_a_reload_where_most_records_changed_is_streamed_alike_in_parts_and_in_one_process(tmp_path: Path,
+                                                                                        monkeypatch):
+    """Past the share of changed records where a reload writes the dataset anew, it goes on streamed
+    (what was mapped first), records read unchanged before then mapped at the end: the same in parts."""
+    monkeypatch.setattr(pipeline, "BATCH_RECORDS", 3)
+    source = SAMPLES / "pop" / "constructed-hdf-merimee-opendata.csv"
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    changed = tmp_path / "merimee.csv"  # the first two records as they were, every other one changed
+    changed.write_text("".join([*lines[:3], *(line.replace(";", ";Révisé : ", 1) for line in lines[3:])]),
+                       encoding="utf-8")  # the title
+    reports = []
+    for store, jobs in ((tmp_path / "one", 1), (tmp_path / "parts", 3)):
+        run(store, [source], jobs)
+        kg = KnowledgeGraph(store)
+        streamed: list[str] = []
+        kg.bulk_stream = lambda name, _stream=kg.bulk_stream: streamed.append(name) or _stream(name)
+        try:
+            [report] = load(kg, [changed], LoadOptions(dataset="d", region=None, progress=False, jobs=jobs))
+        finally:
+            kg.close()
+        assert streamed == ["d"] and report.write == "new"
+        reports.append(report)
+    assert reports[0].changed == reports[1].changed == len(lines) - 3
+    assert reports[1].counts == reports[0].counts and reports[1].counts.reconciles()
+    assert state(tmp_path / "parts") == state(tmp_path / "one")
+    run(tmp_path / "fresh", [changed], 1)  # and what a first load of the new version gives
+    (quads, kept), (fresh_quads, fresh_kept) = state(tmp_path / "one"), state(tmp_path / "fresh")
+    assert quads == fresh_quads
+    assert [k.split(": ", 1)[1] for k in kept] == [k.split(": ", 1)[1] for k in fresh_kept]
+
+
 def test_jobs_on_the_command_line(tmp_path: Path):
     source = SAMPLES / "pop" / "constructed-hdf-merimee-opendata.csv"
     r = subprocess.run([PATRIMOINE, "--store", str(tmp_path / "s"), "load", "--jobs", "2", str(source)],

@@ -68,11 +68,24 @@ def assert_same_as_fresh(kg: KnowledgeGraph, report, tmp_path: Path, source: Pat
                                                               report.counts.records_loaded)
 
 
-def test_an_unchanged_reload_writes_nothing_but_the_catalogue(tmp_path: Path):
+def count_readings(monkeypatch) -> list[str]:
+    """The names of the files the POP reader reads from now on, once per reading."""
+    from loaders.pop import PopLoader
+
+    readings: list[str] = []
+    records = PopLoader.records
+    monkeypatch.setattr(PopLoader, "records", lambda self, path, encoding: readings.append(path.name)
+                        or records(self, path, encoding))
+    return readings
+
+
+def test_an_unchanged_reload_writes_nothing_but_the_catalogue(tmp_path: Path, monkeypatch):
     kg = KnowledgeGraph(tmp_path / "store")
     [first] = load(kg, [MERIMEE], options())
     before = graph(kg)
+    readings = count_readings(monkeypatch)
     [again] = load(kg, [MERIMEE], options())
+    assert readings == [MERIMEE.name]  # the input read once: nothing read ahead to tell what changed
     assert (first.write, again.write, again.changed) == ("new", "unchanged", 0)
     assert graph(kg) == before
     assert again.counts == first.counts and again.triples == first.triples
@@ -104,15 +117,19 @@ def test_a_reload_with_few_changes_writes_them_and_gives_the_graph_of_a_first_lo
     assert_same_as_fresh(kg, back, tmp_path / "back", MERIMEE)
 
 
-def test_a_reload_where_most_records_changed_writes_the_dataset_anew(tmp_path: Path):
+def test_a_reload_where_most_records_changed_writes_the_dataset_anew(tmp_path: Path, monkeypatch):
     v2 = variant(tmp_path, "v2", MERIMEE, ("classé MH", "classé monument historique"),
                  ("inscrit MH", "inscrit monument historique"))
     kg = KnowledgeGraph(tmp_path / "store")
     [first] = load(kg, [MERIMEE], options())
     streamed = []
     kg.bulk_stream = lambda name, _stream=kg.bulk_stream: streamed.append(name) or _stream(name)
+    readings = count_readings(monkeypatch)
     [report] = load(kg, [v2], options())
     assert report.write == "new" and streamed == ["d"]  # told by the records' digests: written anew, streamed
+    # the sample's first records changed: streamed before any record was read unchanged, the input read once
+    # (records read unchanged before the stream begins are mapped at the end: tests/test_partitions.py)
+    assert readings == [v2.name]
     changed = sum(1 for line in MERIMEE.read_text(encoding="utf-8").splitlines()[1:]
                   if "classé MH" in line or "inscrit MH" in line)
     assert report.changed == changed and 5 < changed < first.counts.records_read + 1
