@@ -29,6 +29,7 @@ from typing import IO, BinaryIO
 
 import pyoxigraph as ox
 
+from . import declarations
 from .bulkstream import bulk_stream
 from .generations import Reader, StoreError, Writer, is_store, writing_error
 from .iri import DEFAULT_BASE_IRI, Minter
@@ -320,6 +321,33 @@ class KnowledgeGraph:
         with self.writing():
             self.bulk_load(None, ntriples, graph=self.shared)
 
+    def renew_shared(self, name: str, run: set[bytes], whole: bool) -> None:
+        """Dataset ``name`` declared the shared triples ``run`` in this write (``whole``: every one it
+        declares; else those of the records mapped): remember what it declares now and take out of the
+        shared graph what it declared before and no dataset declares any more (:mod:`graph.declarations`).
+        Part of the caller's unit of writes; nothing to do without record indexes (in memory, remote)."""
+        records = self.records_dir()
+        if records is None:
+            return
+        before = declarations.read(records, name)
+        if whole:
+            now: set[bytes] | None = run
+        else:
+            now = None if before is None else declarations.after_partial_run(before, run)
+        if now is not None:
+            gone = declarations.stale(before, now, records, name, (d.name for d in self.datasets()))
+            self._remove_from_graph(self.shared, gone)
+        declarations.write(records, name, now)
+
+    def _remove_from_graph(self, graph: str, lines: set[bytes]) -> None:
+        """Delete these N-Triples statements from ``graph`` (those naming a blank node cannot be told)."""
+        if not lines:
+            return
+        g = ox.NamedNode(Minter.plain(graph))
+        for t in ox.parse(b"".join(line + b"\n" for line in lines), format=ox.RdfFormat.N_TRIPLES):
+            if not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode):
+                self.store.remove(ox.Quad(t.subject, t.predicate, t.object, g))
+
     def add_ntriples(self, graph: str, lines: Iterable[str]) -> None:
         """Add a few triples (reference data, small graphs)."""
         with self.writing():
@@ -414,10 +442,12 @@ class KnowledgeGraph:
         with self.writing():
             self.clear_dataset(name)
             self.replace_quarantine(name, None)
+            self.renew_shared(name, set(), whole=True)  # its shared triples no other dataset declares go
             self.set_provenance(name, [])
             records = self.records_dir()
             if records is not None:
                 (records / f"{name}.jsonl").unlink(missing_ok=True)
+                declarations.write(records, name, None)
         return True
 
     def _status(self, dataset: str) -> str | None:
@@ -469,11 +499,24 @@ class KnowledgeGraph:
         same graph.
         """
         with self.writing():
+            self._declare_more(name, shared)
             removed = self.remove_records(name, record_iris).triples
             added = self.count_new(name, ntriples) if callable(catalogue) else 0
             self.bulk_load(name, ntriples)
             self.bulk_load(None, shared, graph=self.shared)
             self.set_provenance(name, catalogue(added - removed) if callable(catalogue) else catalogue)
+
+    def _declare_more(self, name: str, shared: bytes) -> None:
+        """A harvested page's shared triples join what dataset ``name`` declares (pages add, never take
+        back); known from a dataset's first page on."""
+        records = self.records_dir()
+        if records is None:
+            return
+        before = declarations.read(records, name)
+        if before is None and self._status(self.minter.dataset(name)) is None:
+            before = set()
+        if before is not None:
+            declarations.write(records, name, before | {line for line in shared.splitlines() if line.strip()})
 
     def count_new(self, name: str, ntriples: Path | bytes) -> int:
         """How many distinct triples of ``ntriples`` dataset ``name`` does not hold yet (cost: their number)."""

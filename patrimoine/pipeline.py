@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from graph.alignment import Alignment, context as rules_context
+from graph import declarations
 from graph.crm import Builder
 from graph.generations import StoreError, writing_error
 from graph.iri import check_dataset_name, dataset_name_for
@@ -449,6 +450,7 @@ class _Load:
             triples = self._write_anew(known.triples if known is not None else None)
         if not self.streaming:
             kg.bulk_load(None, self.paths["shared.nt"], graph=kg.shared)
+        kg.renew_shared(name, declarations.lines_of(self.paths["shared.nt"]), whole=self.mode == "new")
         kg.replace_quarantine(name, self.paths["quarantine.nt"] if self.quarantined else None)
         self.prov.content_sha256 = self._content_digest()
         kg.set_provenance(name, self.prov.lines(kg.minter, "loaded", triples))

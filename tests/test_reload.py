@@ -197,3 +197,56 @@ def test_a_first_load_streams_into_the_store_and_an_input_failing_half_way_chang
     kg = KnowledgeGraph(store, read_only=True)
     assert graph(kg) == before and [d.triples for d in kg.datasets()] == [first.triples]
     kg.close()
+
+
+
+def shared_labels(kg: KnowledgeGraph, concept: str) -> set[str]:
+    q = (f"SELECT ?l WHERE {{ GRAPH {kg.shared} {{ <{kg.minter.base}concept/denomination/{concept}> "
+         f"<http://www.w3.org/2004/02/skos/core#prefLabel> ?l }} }}")
+    return {row["l"].value for row in kg.store.query(q)}
+
+
+def shared_graph(kg: KnowledgeGraph) -> set[str]:
+    return {str(q) for q in kg.store.quads_for_pattern(None, None, None, ox.NamedNode(kg.shared[1:-1]))}
+
+
+def test_a_shared_entity_no_dataset_declares_any_more_leaves_the_shared_graph(tmp_path: Path):
+    """The one monument called a "cirque" becomes a "cirque d'hiver" in a new version of the export where
+    most records changed (written anew): the concept "cirque" leaves the shared graph, once the other
+    dataset that still declares it is dropped; entities still declared stay."""
+    v2 = variant(tmp_path, "v2", MERIMEE, (";cirque;", ";cirque d'hiver;"),
+                 ("classé MH", "classé monument historique"), ("inscrit MH", "inscrit monument historique"))
+    kg = KnowledgeGraph(tmp_path / "store")
+    load(kg, [MERIMEE], options(dataset="export"))
+    load(kg, [MERIMEE], options(dataset="copy"))
+    [report] = load(kg, [v2], options(dataset="export"))
+    assert report.write == "new"
+    assert shared_labels(kg, "cirque") == {"cirque"}  # "copy" declares it still
+    assert shared_labels(kg, "cirque-d-hiver") == {"cirque d'hiver"}
+    assert kg.drop_dataset("copy")
+    assert shared_labels(kg, "cirque") == set()
+    assert shared_labels(kg, "beffroi") == {"beffroi"}
+    kg.close()
+    fresh = KnowledgeGraph(tmp_path / "fresh")
+    load(fresh, [v2], options(dataset="export"))
+    reader = KnowledgeGraph(tmp_path / "store", read_only=True)  # published with the generation
+    try:  # the shared graph a first load of the new version makes, no more, no less
+        assert shared_graph(reader) == shared_graph(fresh)
+    finally:
+        reader.close()
+        fresh.close()
+
+
+def test_a_reload_of_a_few_records_keeps_every_shared_entity_other_records_may_use(tmp_path: Path):
+    """Written as changes, a reload maps only the changed records: the shared entities it does not
+    declare again may be those of records read unchanged, and stay."""
+    v2 = variant(tmp_path, "v2", MERIMEE, (";cirque;", ";cirque d'hiver;"))
+    kg = KnowledgeGraph(tmp_path / "store")
+    load(kg, [MERIMEE], options())
+    before = shared_graph(kg)
+    [report] = load(kg, [v2], options())
+    assert report.write == "changes" and report.changed == 1
+    assert before <= shared_graph(kg) and shared_labels(kg, "cirque-d-hiver") == {"cirque d'hiver"}
+    load(kg, [v2], options(region=None))  # then written anew (another region filter): "cirque" goes
+    assert shared_labels(kg, "cirque") == set() and shared_labels(kg, "cirque-d-hiver") == {"cirque d'hiver"}
+    kg.close()
