@@ -30,7 +30,6 @@ already the union: QLever, Fuseki with ``unionDefaultGraph``).
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import tempfile
@@ -43,9 +42,9 @@ from urllib.parse import parse_qsl, quote, urljoin, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
-from .iri import DEFAULT_BASE_IRI, Minter
+from .iri import DEFAULT_BASE_IRI
 from .records import PatrimoineError
-from .store import STAGING_SUFFIX, KnowledgeGraph, ProvenanceWriter, _provenance_update
+from .store import KnowledgeGraph
 
 JSON_RESULTS = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -422,32 +421,6 @@ class RemoteGraph(KnowledgeGraph):
         self._writable()
         self.store.update(f"DROP SILENT GRAPH {self.minter.graph(name)}")
         self._hidden = None
-
-    def replace_dataset(self, name: str, ntriples: Path, provenance: ProvenanceWriter, shared: Path | None = None,
-                        **_: Any) -> int:
-        """The dataset bulk-loaded into its staging graph, then moved into place with its catalogue record in
-        one update; its triple count."""
-        self._writable()
-        graph = self.minter.graph(name)
-        staging = ox.NamedNode(Minter.plain(graph) + STAGING_SUFFIX)
-        self.store.update(f"DROP SILENT GRAPH {staging}")
-        try:
-            self._hidden = None
-            self.store.bulk_load(path=ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=staging)
-            if shared is not None:  # adding only: safe before the move
-                self.store.bulk_load(path=shared, format=ox.RdfFormat.N_TRIPLES,
-                                     to_graph=ox.NamedNode(Minter.plain(self.shared)))
-            triples = self.count(str(staging))
-            self.store.update(f"DROP SILENT GRAPH {graph} ;\nMOVE SILENT GRAPH {staging} TO {graph} ;\n"
-                              + _provenance_update(self.catalogue, self.minter.dataset(name),
-                                                   provenance("loaded", triples)))
-        except BaseException:
-            with contextlib.suppress(Exception):
-                self.store.update(f"DROP SILENT GRAPH {staging}")
-            raise
-        finally:
-            self._hidden = None
-        return triples
 
     def backup(self, *_: Any, **__: Any) -> None:
         raise RemoteError("a SPARQL server keeps its own backups (see its documentation); "

@@ -45,9 +45,6 @@ REBUILD_SHARE = 0.4
 REBUILD_MIN_QUADS = 200_000
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
-# (status, triple count) -> the catalogue's N-Triples lines about a dataset
-ProvenanceWriter = Callable[[str, int], list[str]]
-
 
 def is_remote(location: object) -> bool:
     """Whether ``location`` is a SPARQL server's URL (graph/remote.py) rather than a directory."""
@@ -410,19 +407,6 @@ class KnowledgeGraph:
             self._writer.replace_store(fill)
         finally:
             dump.unlink(missing_ok=True)
-
-    def replace_dataset(self, name: str, ntriples: Path, provenance: ProvenanceWriter, shared: Path | None = None
-                        ) -> int:
-        """Make ``ntriples`` (an N-Triples file) the content of dataset ``name``, with its shared
-        entities and catalogue record (``provenance(status, triples)``), in one unit; its triple count."""
-        with self.writing():
-            self.clear_dataset(name)
-            self.bulk_load(name, ntriples)
-            if shared is not None:
-                self.bulk_load(None, shared, graph=self.shared)
-            triples = self.count(self.minter.graph(name))
-            self.set_provenance(name, provenance("loaded", triples))
-        return triples
 
     def replace_quarantine(self, name: str, ntriples: Path | None) -> None:
         """The dataset's quarantine graph, hidden from queries, becomes ``ntriples`` (None: no quarantine)."""
