@@ -397,7 +397,9 @@ class _Load:
     def _not_loaded(self, record: SourceRecord, key: str | None, previous: Entry | None, outcome: tuple[str, str],
                     unread: Unread) -> None:
         status, reason = outcome
-        if (previous is None or previous.status != status or previous.reason != reason
+        if key is None:  # no identifier to follow it by: reported at every load, and nothing in the graph
+            pass
+        elif (previous is None or previous.status != status or previous.reason != reason
                 or previous.digest != record.digest):  # a record read again changed, not loaded either
             self.changed += 1
         if previous is not None and previous.status == "loaded":

@@ -20,6 +20,7 @@ from conftest import SAMPLES
 
 MERIMEE = SAMPLES / "pop" / "constructed-hdf-merimee-opendata.csv"
 EAD = SAMPLES / "ead" / "FRAD062_ir_9fi_02_permaliens.xml"
+MUSEUMS = SAMPLES / "museums" / "liste-et-localisation-des-musees-de-france.csv"
 
 
 def options(**kw) -> LoadOptions:
@@ -249,4 +250,16 @@ def test_a_reload_of_a_few_records_keeps_every_shared_entity_other_records_may_u
     assert before <= shared_graph(kg) and shared_labels(kg, "cirque-d-hiver") == {"cirque d'hiver"}
     load(kg, [v2], options(region=None))  # then written anew (another region filter): "cirque" goes
     assert shared_labels(kg, "cirque") == set() and shared_labels(kg, "cirque-d-hiver") == {"cirque d'hiver"}
+    kg.close()
+
+
+def test_records_without_an_identifier_do_not_make_an_unchanged_reload_a_change(tmp_path: Path):
+    """The list of Musées de France has rows without a Muséofile id (rejected, reported at every load):
+    read again as they were, they change nothing."""
+    kg = KnowledgeGraph(tmp_path / "store")
+    [first] = load(kg, [MUSEUMS], options())
+    [again] = load(kg, [MUSEUMS], options())
+    assert first.counts.records_rejected >= 1
+    assert (again.write, again.changed) == ("unchanged", 0)
+    assert report_entries(again) == report_entries(first) and again.counts == first.counts
     kg.close()
