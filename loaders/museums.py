@@ -164,8 +164,16 @@ def map_museum(record: SourceRecord, ctx: MappingContext) -> None:
                        region_labels=record.all("region"), communes=record.all("commune"))
     b = ctx.b
     commune, insee = _commune(record, ctx, department)
-    org = ctx.institution(name, [("museofile", mid)], commune=insee, department=department)
+    found = ctx.institutions.resolve(name, [("museofile", mid)], insee, department)
+    org = ctx.declare_institution(found, name)
     b.out.add(org, VOID.inDataset, ctx.dataset)
+    if found.known and name.strip().casefold() not in {n.casefold() for n in (found.name or "", *found.names)}:
+        # the list renamed the museum since the reference tables were made: its name as the list gives it now
+        node = b.part(org, "official-name")
+        b.out.add(org, CRM("P1_is_identified_by"), node)
+        b.out.add(node, RDF.type, CRM("E41_Appellation"))
+        b.out.text(node, CRM("P190_has_symbolic_content"), name.strip(), "fr")
+        b.out.add(node, CRM("P2_has_type"), b.aat("primary-name"))
     address, point = _address(record), _point(record)
     if address or point:
         site = Minter.part(org, "location")

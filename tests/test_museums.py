@@ -88,6 +88,21 @@ def test_a_commune_the_list_names_its_own_way_is_found_by_its_postal_code(tmp_pa
         /crm:P89_falls_within ?c }}""") == {(f"{PK}place/commune/80021",)}
 
 
+def test_a_museum_the_list_renamed_keeps_its_new_name_beside_the_reference_one(tmp_path: Path) -> None:
+    """The reference tables were made from an earlier list: a new name in the list is not lost, it is
+    the museum's primary name in the list's dataset; a name the tables know adds nothing."""
+    path = tmp_path / "musees.csv"
+    path.write_bytes((HEADER + "\r\nHauts-de-France;Somme;M0812;Amiens;musée de Picardie (Amiens);48 rue de la "
+                      "République;;80000;;;;;8002101;;\r\nHauts-de-France;Aisne;M0784;Château-Thierry;"
+                      "Musée Jean de La Fontaine;;;02400;;;;;0216801;;\r\n").encode())
+    kg = KnowledgeGraph(None)
+    assert load(kg, [path], LoadOptions(progress=False))[0].counts.records_loaded == 2
+    names = rows(kg, """SELECT ?m ?name WHERE { ?m crm:P1_is_identified_by ?n .
+        ?n a crm:E41_Appellation ; crm:P2_has_type aat:300404670 ; crm:P190_has_symbolic_content ?name }""")
+    assert names == {(f"{PK}org/museofile/M0812", "musée de Picardie (Amiens)")}
+    assert rows(kg, f"SELECT ?l WHERE {{ <{PK}org/museofile/M0812> rdfs:label ?l }}") == {("musée de Picardie",)}
+
+
 def test_joconde_keepers_have_the_list_s_label_address_and_coordinates(france: KnowledgeGraph) -> None:
     found = rows(france, """SELECT DISTINCT ?keeper ?name ?address ?wkt WHERE {
         ?o crm:P50_has_current_keeper ?keeper ; crm:P1_is_identified_by/crm:P190_has_symbolic_content "01610014032" .
