@@ -68,7 +68,7 @@ def load_summary(r: "LoadReport", lang: str, graph: str) -> list[str]:
                 loaded=c.records_loaded, rejected=c.records_rejected,
                 skipped=c.records_skipped, triples=r.triples,
                 seconds=number(r.seconds, lang, 1), rate=number(r.records_per_second, lang))]
-    if r.write != "new" or r.changed != c.records_read:  # a reload: what it cost
+    if r.compared:  # a reload that followed the records: what it cost
         out.append(line(f"changed_{r.write}", lang, n=r.changed))
     if c.periods_unread:
         out.append(line("periods", lang, n=c.periods_unread))

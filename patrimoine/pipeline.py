@@ -102,6 +102,7 @@ class LoadReport:
     unread_path: Path | None = None
     write: str = "new"  # how the store was written: new (whole dataset), changes, unchanged
     changed: int = 0  # records changed, new or removed since the last load
+    compared: bool = False  # whether the records were compared with the last load's (its record index)
 
     @property
     def records_per_second(self) -> float:
@@ -202,7 +203,7 @@ def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: 
         unread.close()
         run.cleanup()
     return LoadReport(name, run.prov.format, run.prov.counts, triples, time.perf_counter() - started,
-                      rejects_path, report.kept, check, unread.kept, unread.path, run.mode, run.changed)
+                      rejects_path, report.kept, check, unread.kept, unread.path, run.mode, run.changed, run.compared)
 
 
 class _Load:
@@ -226,6 +227,7 @@ class _Load:
         if self.previous is not None and (self.previous.untracked or options.validate):
             # records it cannot follow, or shapes to check on the whole dataset: the dataset is written anew
             self.previous = None
+        self.compared = self.previous is not None
         tmp = tmp or kg.tmp_dir()
         tmp.mkdir(parents=True, exist_ok=True)
         stem = f"{name}-{os.getpid()}-{time.monotonic_ns()}"
