@@ -291,7 +291,7 @@ class _Load:
         """Once more than :data:`REWRITE_SHARE` of the records changed, the dataset will be written anew:
         from then on it is, streamed as a first load is, rather than mapped to files loaded after."""
         if (not self.streaming and self.previous is not None and self.kg.streams and not self.options.validate
-                and self.changed > REWRITE_SHARE * max(1, self.previous.loaded())):
+                and self.changed > REWRITE_SHARE * max(1, self.previous.loaded_count)):
             self._stream_from_here()
 
     def _stream_from_here(self) -> None:
@@ -438,7 +438,7 @@ class _Load:
         elif self.previous is not None and known is not None and not self.changed:
             self.mode, triples = "unchanged", known.triples
         elif self.previous is not None and known is not None and self.changed <= REWRITE_SHARE * max(
-                1, self.previous.loaded()):
+                1, self.previous.loaded_count):
             removal = kg.remove_records(name, self.gone, incoming=True)
             touched = self._touched(removal.others)
             if touched & self.same:

@@ -22,6 +22,7 @@ dropped from it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -137,7 +138,9 @@ class RecordIndex:
     def get(self, key: str | None) -> Entry | None:
         return self.entries.get(key) if key is not None else None
 
-    def loaded(self) -> int:
+    @functools.cached_property
+    def loaded_count(self) -> int:
+        """How many of its records were loaded."""
         return sum(1 for e in self.entries.values() if e.status == "loaded")
 
 
