@@ -42,7 +42,7 @@ from typing import IO, TYPE_CHECKING
 from graph.alignment import Alignment, context as rules_context
 from graph import declarations
 from graph.crm import Builder
-from graph.generations import StoreError, writing_error
+from graph.generations import writing_error
 from graph.iri import check_dataset_name, dataset_name_for
 from graph.links import drop_unsafe
 from graph.mapping import MappingContext
@@ -291,8 +291,12 @@ class _Load:
         """Once more than :data:`REWRITE_SHARE` of the records changed, the dataset will be written anew:
         from then on it is, streamed as a first load is, rather than mapped to files loaded after."""
         if (not self.streaming and self.previous is not None and self.kg.streams and not self.options.validate
-                and self.changed > REWRITE_SHARE * max(1, self.previous.loaded_count)):
+                and self._many_changed()):
             self._stream_from_here()
+
+    def _many_changed(self) -> bool:
+        """Whether more than :data:`REWRITE_SHARE` of the records loaded last time changed (so far)."""
+        return self.changed > REWRITE_SHARE * max(1, self.previous.loaded_count)
 
     def _stream_from_here(self) -> None:
         """The dataset's graph emptied and its triples bulk-loaded as they are written: those mapped so
@@ -399,10 +403,9 @@ class _Load:
     def _not_loaded(self, record: SourceRecord, key: str | None, previous: Entry | None, outcome: tuple[str, str],
                     unread: Unread) -> None:
         status, reason = outcome
-        if key is None:  # no identifier to follow it by: reported at every load, and nothing in the graph
-            pass
-        elif (previous is None or previous.status != status or previous.reason != reason
-                or previous.digest != record.digest):  # a record read again changed, not loaded either
+        # a record without an identifier cannot be followed: reported at every load, nothing in the graph
+        if key is not None and (previous is None or previous.status != status or previous.reason != reason
+                                or previous.digest != record.digest):  # read again changed, not loaded either
             self.changed += 1
         if previous is not None and previous.status == "loaded":
             self.gone.extend(previous.entities)
@@ -437,8 +440,7 @@ class _Load:
             self.mode, triples = "new", kg.count(kg.minter.graph(name))
         elif self.previous is not None and known is not None and not self.changed:
             self.mode, triples = "unchanged", known.triples
-        elif self.previous is not None and known is not None and self.changed <= REWRITE_SHARE * max(
-                1, self.previous.loaded_count):
+        elif self.previous is not None and known is not None and not self._many_changed():
             removal = kg.remove_records(name, self.gone, incoming=True)
             touched = self._touched(removal.others)
             if touched & self.same:
