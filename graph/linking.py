@@ -11,7 +11,9 @@ How (precision first: a wrong merge spreads, a missed one is found later):
 1. **Overrides** (``links/overrides.csv``): a librarian's "same" merges, "not same" forbids.
 2. **Authority records**: mentions pointing to one entity (the same IdRef, BnF, VIAF, Wikidata...)
    are one person.
-3. **Same source, same name**: within one dataset, the same name is the same person.
+3. **Same source, same name**: within one dataset, the same name is the same person, unless their
+   dates disagree: each mention joins the first earlier cluster of its name it agrees with, found
+   by its years (a common name can have thousands of namesakes).
 4. **Across sources**, candidate pairs come from *blocking* (same words in any order; surname
    beginning with a forename initial), never from all pairs. A name alone never merges two
    datasets: compatible names must come with evidence (life dates that agree, a shared place, a
@@ -27,12 +29,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from . import authorities
+from .intervals import IntervalIndex
 from .persons import Name, Years, blocking_keys, compare_names, surname_heads
 
 RULES_PATH = Path(__file__).resolve().parent / "data" / "link_rules.json"
@@ -40,6 +43,8 @@ RULES_PATH = Path(__file__).resolve().parent / "data" / "link_rules.json"
 SMALL_BLOCK = 30  # clusters in one block compared pair by pair; larger blocks by shared evidence first
 MAX_BLOCK = 400  # clusters sharing a name block and a piece of evidence: larger groups are not compared
 ACTIVE_SPAN = 80  # years one person can be active: productions further apart are two persons
+FIRST_WORK = 10  # years after birth before a production of one's own
+LAST_WORK = 20  # years after death a production can still be dated (finished, cast, installed by others)
 MAX_REJECTIONS = 1  # "not same" decisions kept per cluster, the closest candidates
 SCORES = {"exact": 0.5, "variant": 0.35, "surname": 0.15}
 EVIDENCE = {"birth": 0.35, "death": 0.35, "work": 0.35, "place": 0.2, "companion": 0.2, "period": 0.1,
@@ -196,9 +201,9 @@ class _Cluster:
         if lo is not None and hi is not None:
             if lo - hi > ACTIVE_SPAN:
                 return "dates-conflict", (f"activité : {hi} et {lo}, trop éloignés pour une vie",)
-            if birth and hi < birth[0] + 10:
+            if birth and hi < birth[0] + FIRST_WORK:
                 return "dates-conflict", (f"activité : œuvre de {hi}, naissance {_years(birth)}",)
-            if death and lo > death[1] + 20:
+            if death and lo > death[1] + LAST_WORK:
                 return "dates-conflict", (f"activité : œuvre de {lo}, mort {_years(death)}",)
         return None
 
@@ -373,13 +378,7 @@ class _Linker:
             for dataset in mention.datasets or {""}:
                 by_name[(dataset, mention.name.key)].append(i)
         for (dataset, key), members in sorted(by_name.items()):
-            # the first mention of each cluster the name's earlier mentions form, in their order: a
-            # mention that joined an earlier one's cluster stays with it, so only these need looking at
-            # (looking at every earlier mention cost the square of a common name's mentions)
-            firsts = [self._first(members[0])]
-            for j in members[1:]:
-                if not self._same_source(members[0], firsts, j, dataset):
-                    firsts.append(self._first(j))
+            _SameName(self, members[0], dataset).run(members[1:])
         self.alone = frozenset(h for c in self.clusters.values() for name in c.names.values()
                                for h in surname_heads(name))
         changed: set[int] | None = None
@@ -388,42 +387,6 @@ class _Linker:
             if not changed:
                 break
         return self._result()
-
-    def _first(self, i: int) -> tuple[int, int | None, int | None]:
-        """A mention with the activity bounds of its cluster now (they only narrow as it grows)."""
-        c = self.clusters[self.root(i)]
-        return i, c.act_lo, c.act_hi
-
-    def _same_source(self, first: int, earlier: list[tuple[int, int | None, int | None]], j: int,
-                     dataset: str) -> bool:
-        """Join ``j`` to the first earlier mention of the same name it is compatible with. ``earlier``: the
-        first mention of each cluster the earlier mentions of the name form, in their order, with the
-        cluster's activity bounds when it was added; ``first``: the name's first mention. Whether ``j`` is
-        now in one of their clusters."""
-        m = self.mentions
-        rj = self.root(j)
-        cj = self.clusters[rj]
-        tried: set[int] = set()
-        for i, lo, hi in earlier:
-            ri = self.root(i)
-            if ri == rj:
-                return True
-            if ri in tried:
-                continue
-            tried.add(ri)
-            # activities too far apart then are too far apart now (a cluster's bounds only narrow): a
-            # conflict found without looking further, where a common name has thousands of namesakes
-            if lo is not None and cj.act_lo is not None and max(lo, cj.act_lo) - min(hi, cj.act_hi) > ACTIVE_SPAN:
-                continue
-            if self.clusters[ri].conflict(cj) is None:
-                self.union(i, j, Decision(m[i].iri, m[j].iri, "same-source-name", 0.9,
-                                          (f"nom : identique ({m[i].name.display})", f"source : {dataset}")))
-                return True
-        if tried:  # a namesake of every earlier one: say why once
-            found = self.clusters[self.root(first)].conflict(cj)
-            if found is not None:
-                self.reject(Decision(m[first].iri, m[j].iri, found[0], 0.9, found[1]))
-        return False
 
     def _across_sources(self, changed: set[int] | None) -> set[int]:
         """Score the candidate pairs of clusters blocking finds; merge the best first.
@@ -452,11 +415,8 @@ class _Linker:
             for group in groups:
                 if len(group) > MAX_BLOCK:
                     continue
-                for x in range(len(group)):
-                    for y in range(x + 1, len(group)):
-                        pair = (group[x], group[y]) if group[x] < group[y] else (group[y], group[x])
-                        if pair in seen or (changed is not None and not (pair[0] in changed or pair[1] in changed)):
-                            continue
+                for pair in self._pairs(group, changed):
+                    if pair not in seen:
                         seen.add(pair)
                         self._score(pair, scored, near_misses)
         scored.sort(key=lambda s: (-s[0], s[1], s[2]))
@@ -475,6 +435,31 @@ class _Linker:
             a, b = self._representatives(ra, rb)
             self.reject(Decision(m[a].iri, m[b].iri, "not-enough-evidence", score, texts))
         return {self.root(r) for r in merged}
+
+    def _pairs(self, group: list[int], changed: set[int] | None) -> Iterator[tuple[int, int]]:
+        """The pairs of clusters of a group to score (the smaller first): after the first round, those with
+        a cluster that changed; never two clusters of one name in one dataset, which the same-source step
+        left apart (a common name's namesakes in one source are most of a large block)."""
+        part: dict[int, tuple] = {}
+        for r in group:
+            c = self.clusters[r]
+            part[r] = (next(iter(c.datasets)), next(iter(c.names))) if len(c.datasets) == 1 and len(c.names) == 1 else (r,)
+        if changed is None:
+            parts: dict[tuple, list[int]] = defaultdict(list)
+            for r in group:
+                parts[part[r]].append(r)
+            lists = list(parts.values())
+            for n, xs in enumerate(lists):
+                for ys in lists[n + 1:]:
+                    for x in xs:
+                        for y in ys:
+                            yield (x, y) if x < y else (y, x)
+            return
+        for x in group:
+            if x in changed:
+                for y in group:
+                    if part[y] != part[x]:
+                        yield (x, y) if x < y else (y, x)
 
     def _by_evidence(self, members: list[int], clues: dict[int, set[tuple]]) -> list[list[int]]:
         """The clusters of a large block grouped by each piece of strong evidence they have."""
@@ -515,6 +500,151 @@ class _Linker:
     def _result(self) -> Result:
         clusters = sorted((sorted(c.members) for c in self.clusters.values()), key=lambda ms: ms[0])
         return Result(clusters, self.decisions, self.rejections, self.unknown)
+
+
+# ---------------------------------------------------------------------------
+# Same source, same name
+
+
+_FAR = 1 << 40  # beyond any year: a bound a test does not have
+_SPAN_TESTS = 9
+
+
+def _year_tests(c: _Cluster) -> tuple[list[Years | None], list[Years | None]]:
+    """What a cluster keeps in the year indexes of its name, and what it asks them, test by test: two
+    clusters can agree only if, in every test where both have years, what one keeps overlaps what the
+    other asks. Each test is a consequence of :meth:`_Cluster.conflict` that one cluster's years alone
+    bound: their births, their deaths (with the tolerance of :func:`_overlaps`), their activities (the
+    active span of a life), and born before the end of one's activity, active before death, born before
+    death, where a merged birth begins at most one year before either's earliest year (``_meet``'s gap
+    between neighbours) and a merged death ends at most one year after either's last."""
+    b, d = c.birth, c.death
+    act = (c.act_lo, c.act_hi) if c.act_lo is not None else None
+    born = min(b) - 1 if b else 0  # the earliest a merged birth can begin (0: no birth, not used)
+    died = max(d) + 1 if d else 0  # the latest a merged death can end
+    kept = [b and (b[0] - 1, b[1] + 1), d and (d[0] - 1, d[1] + 1),
+            act and (act[0] - ACTIVE_SPAN, act[1] + ACTIVE_SPAN),
+            b and _point(born + FIRST_WORK), act and _point(act[1]),  # an activity ends after birth
+            d and _point(died + LAST_WORK), act and _point(act[0]),  # and begins before death
+            b and _point(born - 1), d and _point(died - 1)]  # born before death (a year apart at most)
+    asked = [b, d, act,
+             act and (-_FAR, act[1]), b and (born + FIRST_WORK, _FAR),
+             act and (act[0], _FAR), d and (-_FAR, died + LAST_WORK),
+             d and (-_FAR, died - 1), b and (born - 1, _FAR)]
+    return kept, asked  # type: ignore[return-value]
+
+
+def _point(year: int) -> Years:
+    return year, year
+
+
+def _meets(kept: Years, asked: Years) -> bool:
+    return kept[0] <= asked[1] and asked[0] <= kept[1]
+
+
+def _alone(kept: list[Years | None], asked: list[Years | None]) -> bool:
+    """Whether the cluster these are of disagrees with every other, whatever their years: its own activity
+    too long for one life, or outside its own life (the tests after births and deaths, of itself)."""
+    return any(k and q and not _meets(k, q) for k, q in zip(kept[2:], asked[2:]))
+
+
+class _SameName:
+    """The clusters the mentions of one name in one dataset form, in the order of their first mentions.
+
+    Each later mention joins the first of them it is compatible with. They are indexed by their years
+    (:class:`graph.intervals.IntervalIndex`, one index per test of :func:`_year_tests`): a mention is
+    compared only with the clusters whose years could agree with its cluster's, found in the index where
+    the fewest could, so a common name with thousands of namesakes whose dates disagree costs a few
+    binary searches per mention, not a comparison with each namesake. The decisions are those of
+    comparing with every earlier cluster in order: the indexes only leave out clusters that would
+    disagree.
+    """
+
+    def __init__(self, linker: _Linker, first: int, dataset: str) -> None:
+        self.linker, self.first, self.dataset = linker, first, dataset
+        self.mentions: list[int] = []  # position → the first mention of the cluster there
+        self.position: dict[int, int] = {}  # cluster (its root) → its position
+        self.alive: dict[int, None] = {}  # the positions of the clusters a mention may join, in order
+        self.axes = tuple(IntervalIndex() for _ in range(_SPAN_TESTS))  # one per test of _year_tests
+        self._add(first)
+
+    def run(self, later: list[int]) -> None:
+        for j in later:
+            if not self._join(j):
+                self._add(j)
+
+    def _join(self, j: int) -> bool:
+        """Join ``j`` to the first cluster it is compatible with; whether it is now in one of them (it may
+        have been before, through an authority or another dataset)."""
+        linker, m = self.linker, self.linker.mentions
+        rj = linker.root(j)
+        cj = linker.clusters[rj]
+        own = self.position.get(rj)
+        for p in self._candidates(cj):
+            if own is not None and p >= own:
+                break
+            i = self.mentions[p]
+            ri = linker.root(i)
+            if linker.clusters[ri].conflict(cj) is None:
+                linker.union(i, j, Decision(m[i].iri, m[j].iri, "same-source-name", 0.9,
+                                            (f"nom : identique ({m[i].name.display})", f"source : {self.dataset}")))
+                self._merged(p, ri, rj, own)
+                return True
+        if own is not None:
+            return True
+        # a namesake of every earlier one: say why once
+        found = linker.clusters[linker.root(self.first)].conflict(cj)
+        if found is not None:
+            linker.reject(Decision(m[self.first].iri, m[j].iri, found[0], 0.9, found[1]))
+        return False
+
+    def _candidates(self, c: _Cluster) -> Iterator[int]:
+        """The positions, in order, of the clusters whose years could agree with ``c``'s: found in the index
+        where the fewest could, their years in the others checked too."""
+        kept, asked = _year_tests(c)
+        if _alone(kept, asked):
+            return
+        tests = [(axis, span) for axis, span in zip(self.axes, asked) if span is not None]
+        if not tests:
+            yield from self.alive
+            return
+        axis, span = min(tests, key=lambda t: t[0].count(*t[1]))
+        others = [(x, s) for x, s in tests if x is not axis]
+        for p in axis.overlapping(*span):
+            if all((k := x.span(p)) is None or _meets(k, s) for x, s in others):
+                yield p
+
+    def _add(self, i: int) -> None:
+        """``i``'s cluster, after the others."""
+        r = self.linker.root(i)
+        p = len(self.mentions)
+        self.mentions.append(i)
+        self.position[r] = p
+        self._index(p, self.linker.clusters[r])
+
+    def _merged(self, p: int, before: int, absorbed: int, own: int | None) -> None:
+        """The cluster at ``p`` (root ``before``) absorbed another (root ``absorbed``, at ``own`` if listed)."""
+        del self.position[before]
+        if own is not None:
+            del self.position[absorbed]
+            self._unindex(own)
+        r = self.linker.root(self.mentions[p])
+        self.position[r] = p
+        self._index(p, self.linker.clusters[r])
+
+    def _index(self, p: int, c: _Cluster) -> None:
+        kept, asked = _year_tests(c)
+        if _alone(kept, asked):  # no mention can join it: not worth finding
+            self._unindex(p)
+            return
+        self.alive[p] = None
+        for axis, span in zip(self.axes, kept):
+            axis.put(p, span)
+
+    def _unindex(self, p: int) -> None:
+        if self.alive.pop(p, 0) is None:
+            for axis in self.axes:
+                axis.remove(p)
 
 
 def rare_surnames(mentions: list[Mention]) -> frozenset[str]:

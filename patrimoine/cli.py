@@ -207,7 +207,7 @@ def _link(kg, overrides: Path, required: bool, full: bool) -> None:
                f"{plural(r.institutions, 'group found to be a reference institution', 'groups found to be reference institutions')}; "
                f"{r.alignments} {plural(r.alignments, 'term', 'terms')} aligned to published vocabularies; "
                f"{r.added} {plural(r.added, 'triple', 'triples')} added, {r.removed} removed "
-               f"({r.seconds:.1f} s)")
+               f"({r.seconds:.1f} s: {', '.join(f'{step} {t:.1f}' for step, t in r.steps.items())})")
     for o in r.unknown_overrides:
         click.echo(f"  override not applied, no such mention: {o.a if o.a else ''} / {o.b}", err=True)
 
