@@ -1,6 +1,6 @@
 """Soak: the endpoint under a long mixed load, with a load of data in the middle.
 
-    python bench/soak.py [--minutes 10] [--clients 16] [--records 20000] [--work DIR]
+    python bench/soak.py [--minutes 10] [--clients 16] [--records 20000] [--warm-up 300] [--work DIR]
 
 A store of generated POP records (bench/popgen.py: Mérimée, Palissy and Joconde of all France) is
 served by a real ``patrimoine serve`` on 127.0.0.1 (default settings but ``--rate-limit 0`` and a
@@ -34,7 +34,9 @@ minute and in total, then one verdict line per goal:
   to the next: its largest size after the load (once the new generation is open) at most 16 MB or 5 %
   above its largest size before it. A server process grows while its store handle warms (RocksDB's
   block caches and index blocks, up to caps: see endpoint/heap.py) and starts cold on each new
-  generation; the growth of the last 2 minutes is printed;
+  generation: before the measured run, every record is read once (``--warm-up``, at most 300 s by
+  default) so that "before" is a warm handle, as on a server that has run a while; the growth of the
+  last 2 minutes is printed;
 * /health p99 under 100 ms in every minute.
 """
 
@@ -306,6 +308,43 @@ def client_process(url: str, records: list[str], seed: int, threads: int, until:
         w.start()
     for w in workers:
         w.join()
+
+
+def warm_up(url: str, records: list[str], seconds: float, threads: int = 4) -> int:
+    """Read every record once (its triples, its page, its Turtle) before the measured run, for at most
+    ``seconds``: the server processes' store handles then start the run warm, so that the memory verdict
+    compares a handle at its caches' ceiling before the load with the new generation's after it, not a
+    handle still filling its caches with one already full. Each thread opens a new connection every 100
+    records, so that every server process gets its share. Returns the requests sent."""
+    import requests
+
+    until = time.time() + seconds
+    todo = list(records)
+    random.Random(7).shuffle(todo)
+    chunks = [todo[i::threads] for i in range(threads)]
+    sent = [0] * threads
+
+    def run(n: int) -> None:
+        http = None
+        for i, iri in enumerate(chunks[n]):
+            if time.time() >= until:
+                return
+            if i % 100 == 0:
+                http = requests.Session()
+            local = iri[len(BASE):]
+            with contextlib.suppress(Exception):
+                http.get(url + "/sparql", params={"query": f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}"},
+                         headers={"Accept": "application/sparql-results+json"}, timeout=60)
+                http.get(f"{url}/{local}", headers={"Accept": "text/html"}, timeout=60)
+                http.get(f"{url}/{local}", headers={"Accept": "text/turtle"}, timeout=60)
+                sent[n] += 3
+
+    workers = [threading.Thread(target=run, args=(n,), daemon=True) for n in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return sum(sent)
 
 
 def health_process(url: str, until: float, out: mp.Queue) -> None:
@@ -649,6 +688,8 @@ def main() -> None:
     ap.add_argument("--load-into", choices=("same", "copy"), default="same",
                     help="load halfway into the served store (live update) or into a copy of it")
     ap.add_argument("--work", type=Path, default=ROOT / "bench" / "out" / "soak")
+    ap.add_argument("--warm-up", type=float, default=300.0,
+                    help="seconds at most spent reading every record once before the measured run (0: none)")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     a = ap.parse_args()
     from server import start_server
@@ -658,6 +699,12 @@ def main() -> None:
     with start_server(store, "--rate-limit", "0", "--query-timeout", str(QUERY_TIMEOUT)) as server:
         say(f"serving {server.url} ({len(server.server_pids())} server processes, {len(server.worker_pids())} query"
             f" workers); {a.clients} clients for {a.minutes:g} minutes")
+        if a.warm_up > 0:
+            sizes = lambda: ", ".join(f"{(memory_mb(p) or (0, 0))[0]:.0f}" for p in server.server_pids())  # noqa: E731
+            before, started = sizes(), time.monotonic()
+            sent = warm_up(server.url, records, a.warm_up)
+            say(f"warm-up: {sent:,} requests reading every record in {time.monotonic() - started:.0f} s"
+                f" (at most {a.warm_up:g} s); server processes {before} → {sizes()} MB")
         start = time.time()
         until = start + a.minutes * 60
         queue: mp.Queue = mp.Queue()
