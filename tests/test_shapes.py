@@ -414,6 +414,39 @@ def test_a_record_in_a_commune_the_geography_does_not_know_is_reported(tmp_path:
     assert found[0].message("fr").startswith("Le code INSEE de la commune n'est celui d'aucune commune connue")
 
 
+def test_a_private_owner_is_an_actor_the_shapes_accept_and_an_owner_that_is_a_place_is_reported(tmp_path: Path):
+    """POP's "propriété privée" names no one: the owner is an E39_Actor (P52's range; a person or a company,
+    the source does not say), which the shapes accept; a place as owner is still reported."""
+    import csv
+
+    from graph.store import KnowledgeGraph
+    from patrimoine.pipeline import LoadOptions, load
+
+    source = SAMPLES / "pop" / "constructed-hdf-merimee-opendata.csv"
+    with open(source, encoding="utf-8-sig", newline="") as f:
+        header, row, *_ = list(csv.reader(f, delimiter=";"))
+    row[header.index("Statut_juridique_de_l_edifice")] = "propriété privée"
+    path = tmp_path / "merimee-private.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, delimiter=";").writerows([header, row])
+    kg = KnowledgeGraph(None)
+    [report] = load(kg, [path], LoadOptions(progress=False))
+    assert report.counts.records_loaded == 1
+    [owner] = [r["c"].value for r in kg.query(
+        "SELECT ?c WHERE { ?o crm:P52_has_current_owner/a ?c FILTER(STRSTARTS(STR(?c), STR(crm:))) }",
+        prefixes=True)]
+    assert owner.endswith("E39_Actor")
+    owner_results = lambda: [r for r in validate(kg, shapes()).results  # noqa: E731
+                             if r.path.label == "crm:P52_has_current_owner"]
+    assert owner_results() == []
+    kg.store.update("PREFIX crm: <http://www.cidoc-crm.org/cidoc-crm/>\n"
+                    "DELETE { GRAPH ?g { ?a a ?c } } INSERT { GRAPH ?g { ?a a crm:E53_Place } } "
+                    "WHERE { GRAPH ?g { ?o crm:P52_has_current_owner ?a . ?a a ?c } }")
+    assert [r.message("en") for r in owner_results()] == [
+        "The owner is neither an institution (crm:E74_Group), nor a person (crm:E21_Person), nor another actor "
+        "(crm:E39_Actor)."]
+
+
 def test_shapes_run_in_pyshacl_on_bc_time_spans_and_catch_a_span_ending_before_it_begins():
     """Joconde's '4e quart 1er siècle av JC ; 1er siècle' begins at -0024 (an XSD 1.1 year, which rdflib
     cannot read): the shapes compare bounds on their lexical form, so pySHACL runs on them as our engine
