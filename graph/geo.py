@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -195,7 +196,10 @@ class Geography:
         if commune is None:
             return None
         _, _, lat, lon, _ = self._details[commune.code]
-        return (float(lat), float(lon)) if lat and lon else None
+        if not (lat and lon):
+            return None
+        point = float(lat), float(lon)
+        return point if all(map(math.isfinite, point)) else None  # the table says "nan" where it has none
 
     def geonames(self, code: str) -> str | None:
         """The GeoNames id of the commune, when GeoNames lists it."""

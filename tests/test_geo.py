@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import subprocess
 import sys
 import time
@@ -103,6 +104,21 @@ def test_coordinates_of_almost_every_commune(geo, raw):
         point = geo.coordinates(c.code)
         if point is not None and c.region not in ("01", "02", "03", "04", "06"):  # metropolitan France
             assert 41 < point[0] < 51.2 and -5.3 < point[1] < 9.7, c
+
+
+def test_coordinates_are_numbers_or_absent(geo, raw, rows):
+    """A commune the sources give no point for has none: no "nan" in the table (Solore-en-Forez, 42084, had
+    one, written as the WKT point POINT(nan nan)), and a "nan" in a table is read as no point."""
+    header = ["code", "name", "kind", "current", "population", "postcodes", "lat", "lon", "geonames"]
+    assert len(rows[0]) == len(header)
+    for row in rows:
+        for value in row[6:8]:
+            assert value == "" or math.isfinite(float(value)), row
+    assert geo.coordinates("42084") is None and geo.commune("42084").name == "Solore-en-Forez"
+    [row] = [r for r in rows if r[0] == "42084" and r[2] == "c"]
+    with_nan = Geography(raw, [r if r is not row else r[:6] + ["nan", "nan"] + r[8:] for r in rows])
+    assert with_nan.coordinates("42084") is None
+    assert with_nan.coordinates("80021") == geo.coordinates("80021") is not None
 
 
 def test_communes_outside_the_region(geo):
