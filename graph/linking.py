@@ -28,6 +28,7 @@ apart for one life, or an override forbid it (the decision is then kept as "not 
 from __future__ import annotations
 
 import json
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ RULES_PATH = Path(__file__).resolve().parent / "data" / "link_rules.json"
 
 SMALL_BLOCK = 30  # clusters in one block compared pair by pair; larger blocks by shared evidence first
 MAX_BLOCK = 400  # clusters sharing a name block and a piece of evidence: larger groups are not compared
+NARROW = 50  # years: a period no longer dates what someone did closely enough to compare
 ACTIVE_SPAN = 80  # years one person can be active: productions further apart are two persons
 FIRST_WORK = 10  # years after birth before a production of one's own
 LAST_WORK = 20  # years after death a production can still be dated (finished, cast, installed by others)
@@ -139,7 +141,7 @@ def _years(span: Years) -> str:
 
 
 class _Cluster:
-    __slots__ = ("members", "datasets", "auth", "birth", "death", "act_lo", "act_hi", "periods", "names",
+    __slots__ = ("members", "datasets", "auth", "birth", "death", "act_lo", "act_hi", "periods", "narrow", "names",
                  "roles", "places", "works", "companions", "family", "forbidden", "iris")
 
     def __init__(self, i: int, m: Mention, forbidden: set[str]) -> None:
@@ -154,6 +156,7 @@ class _Cluster:
         self.act_lo = max((p[0] for p in m.activity), default=None)
         self.act_hi = min((p[1] for p in m.activity), default=None)
         self.periods = list(m.periods) + list(m.activity)
+        self.narrow: tuple[list[Years], list[Years], list[int]] | None = None  # see _narrow
         self.names = {m.name.key: m.name}
         self.roles, self.places, self.works = set(m.roles), set(m.places), set(m.works)
         self.companions = set(m.companions)
@@ -171,6 +174,7 @@ class _Cluster:
             self.act_lo = other.act_lo if self.act_lo is None else max(self.act_lo, other.act_lo)
             self.act_hi = other.act_hi if self.act_hi is None else min(self.act_hi, other.act_hi)
         self.periods += other.periods
+        self.narrow = None
         for key, name in other.names.items():
             if len(self.names) < 8:
                 self.names.setdefault(key, name)
@@ -262,12 +266,31 @@ def evidence(a: _Cluster, b: _Cluster, rare: frozenset[str] = frozenset()) -> tu
 
 def _periods_meet(a: _Cluster, b: _Cluster) -> bool:
     """A period of one falls within the other's life, or both have periods within one active span."""
-    for life, periods in ((_life(a), b.periods), (_life(b), a.periods)):
-        if life and any(_overlaps(life, p, 0) and p[1] - p[0] <= 50 for p in periods):
+    for life, other in ((_life(a), b), (_life(b), a)):
+        if life and _narrow_within(other, life):
             return True
-    narrow_a = [p for p in a.periods if p[1] - p[0] <= 50]
-    narrow_b = [p for p in b.periods if p[1] - p[0] <= 50]
-    return any(abs((p[0] + p[1]) - (q[0] + q[1])) / 2 <= 30 for p in narrow_a[:8] for q in narrow_b[:8])
+    first_a, first_b = _narrow(a)[0], _narrow(b)[0]
+    return any(abs((p[0] + p[1]) - (q[0] + q[1])) / 2 <= 30 for p in first_a for q in first_b)
+
+
+def _narrow(c: _Cluster) -> tuple[list[Years], list[Years], list[int]]:
+    """A cluster's periods of at most :data:`NARROW` years: the first eight in its order, all of them
+    sorted, their starts (kept until it absorbs another: a person known from thousands of records is
+    compared with many candidates)."""
+    if c.narrow is None:
+        narrow = [p for p in c.periods if p[1] - p[0] <= NARROW]
+        spans = sorted(narrow)
+        c.narrow = narrow[:8], spans, [p[0] for p in spans]
+    return c.narrow
+
+
+def _narrow_within(c: _Cluster, life: Years) -> bool:
+    """Whether a period of at most :data:`NARROW` years of ``c`` overlaps ``life``: it starts at most
+    :data:`NARROW` years before the life begins (latest starts first: they overlap unless they end
+    before they start)."""
+    _, spans, starts = _narrow(c)
+    first = bisect_left(starts, life[0] - NARROW)
+    return any(spans[k][1] >= life[0] for k in range(bisect_right(starts, life[1]) - 1, first - 1, -1))
 
 
 def enough_evidence(agreement: str, score: float, kinds: set[str]) -> bool:

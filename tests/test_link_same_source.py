@@ -119,3 +119,33 @@ def test_namesakes_cost_a_few_comparisons_each_not_one_per_namesake(monkeypatch)
     result = link(ms)
     assert len(result.clusters) > 700
     assert len(calls) < 2 * len(ms), len(calls)  # comparing with every earlier cluster: over 200,000
+
+
+def test_periods_that_meet_as_comparing_each_finds_them() -> None:
+    rng = random.Random(17)
+
+    def periods_meet(a: linking._Cluster, b: linking._Cluster) -> bool:  # every period looked at
+        for life, periods in ((linking._life(a), b.periods), (linking._life(b), a.periods)):
+            if life and any(linking._overlaps(life, p, 0) and p[1] - p[0] <= 50 for p in periods):
+                return True
+        narrow_a = [p for p in a.periods if p[1] - p[0] <= 50][:8]
+        narrow_b = [p for p in b.periods if p[1] - p[0] <= 50][:8]
+        return any(abs((p[0] + p[1]) - (q[0] + q[1])) / 2 <= 30 for p in narrow_a for q in narrow_b)
+
+    def cluster(n: int) -> linking._Cluster:
+        year = 1500 + rng.randrange(400)
+        born = (year, year) if rng.random() < 0.5 else None
+        periods = tuple((y, y + rng.choice([0, 5, 50, 51, 200, -3])) for y in
+                        (1450 + rng.randrange(500) for _ in range(rng.choice([0, 1, 3, 40]))))
+        c = linking._Cluster(n, mention(n, birth=born, periods=periods), set())
+        for k in range(rng.choice([0, 0, 2])):  # merged clusters: their periods together
+            linking._narrow(c)  # what it kept before absorbing another is not used after
+            c.absorb(cluster(n * 10 + k + 1))
+        return c
+
+    found = set()
+    for n in range(600):
+        a, b = cluster(2 * n), cluster(2 * n + 1)
+        assert linking._periods_meet(a, b) == periods_meet(a, b)
+        found.add(periods_meet(a, b))
+    assert found == {True, False}
