@@ -30,6 +30,7 @@ from typing import IO, BinaryIO
 import pyoxigraph as ox
 
 from . import declarations
+from . import statistics as stats
 from .bulkstream import bulk_stream
 from .generations import Reader, StoreError, Writer, is_store, writing_error
 from .iri import DEFAULT_BASE_IRI, Minter
@@ -350,10 +351,18 @@ class KnowledgeGraph:
         with self.writing():
             self.bulk_load(None, "".join(lines).encode(), graph=graph)
 
-    def set_provenance(self, name: str, lines: list[str]) -> None:
-        """Make ``lines`` all the catalogue says about dataset ``name`` (none: the dataset is not listed)."""
+    def set_provenance(self, name: str, lines: list[str], statistics: str = "keep") -> None:
+        """Make ``lines`` all the catalogue says about dataset ``name`` (none: the dataset is not listed),
+        with its statistics (:mod:`graph.statistics`): ``statistics`` is "renew" when its graph changed
+        (counted again), "keep" when it did not (those the catalogue has stay; counted when it has none,
+        as in a store loaded before they existed), "drop" while its graph is changing page by page
+        (removed until a write keeps or renews them)."""
+        dataset = self.minter.dataset(name)
         with self.writing():
-            self.store.update(_provenance_update(self.catalogue, self.minter.dataset(name), lines))
+            keep = bool(lines) and statistics == "keep" and stats.has_statistics(self.store, self.catalogue, dataset)
+            if lines and statistics in ("renew", "keep") and not keep:
+                lines = lines + stats.lines(self.store, dataset, self.minter.graph(name))
+            self.store.update(_provenance_update(self.catalogue, dataset, lines, stats.kept(dataset) if keep else None))
 
     def clear_dataset(self, name: str, triples: int | None = None) -> None:
         """Empty dataset ``name``'s graph (``triples``: how many it holds, when the caller knows).
@@ -482,13 +491,16 @@ class KnowledgeGraph:
         readers see the page wholly applied or not at all, and applying the same page twice gives the
         same graph.
         """
+        record_iris = list(record_iris)
         with self.writing():
             self._declare_more(name, shared)
             removed = self.remove_records(name, record_iris).triples
             added = self.count_new(name, ntriples) if callable(catalogue) else 0
             self.bulk_load(name, ntriples)
             self.bulk_load(None, shared, graph=self.shared)
-            self.set_provenance(name, catalogue(added - removed) if callable(catalogue) else catalogue)
+            # a harvest writes page by page: its statistics are counted again by the write that ends it
+            self.set_provenance(name, catalogue(added - removed) if callable(catalogue) else catalogue,
+                                "drop" if record_iris or ntriples else "keep")
 
     def _declare_more(self, name: str, shared: bytes) -> None:
         """A harvested page's shared triples join what dataset ``name`` declares (pages add, never take
@@ -633,12 +645,14 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _provenance_update(catalogue: str, dataset: str, lines: list[str]) -> str:
-    """Replace everything the catalogue says about ``dataset`` (and its ``#parts``) by ``lines``."""
+def _provenance_update(catalogue: str, dataset: str, lines: list[str], keeping: str | None = None) -> str:
+    """Replace everything the catalogue says about ``dataset`` (and its ``#parts``) by ``lines``, but for
+    the triples the SPARQL condition ``keeping`` (on ``?s ?p``) holds for."""
     plain = Minter.plain(dataset)
+    kept = f" && !{keeping}" if keeping else ""
     update = (
         f"DELETE {{ GRAPH {catalogue} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {catalogue} {{ ?s ?p ?o"
-        f' FILTER(?s = {dataset} || STRSTARTS(STR(?s), "{plain}#")) }} }}'
+        f' FILTER((?s = {dataset} || STRSTARTS(STR(?s), "{plain}#")){kept}) }} }}'
     )
     if lines:
         update += f" ;\nINSERT DATA {{ GRAPH {catalogue} {{\n{''.join(lines)}}} }}"

@@ -459,7 +459,8 @@ class _Load:
         kg.renew_shared(name, declarations.lines_of(self.paths["shared.nt"]), whole=self.mode == "new")
         kg.replace_quarantine(name, self.paths["quarantine.nt"] if self.quarantined else None)
         self.prov.content_sha256 = self._content_digest()
-        kg.set_provenance(name, self.prov.lines(kg.minter, "loaded", triples))
+        kg.set_provenance(name, self.prov.lines(kg.minter, "loaded", triples),
+                          "keep" if self.mode == "unchanged" else "renew")
         if self.index_path is not None:
             self.index_out.close()
             write_index(self.index_path, self.index.header(), self.paths["index.jsonl"])
