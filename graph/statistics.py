@@ -22,6 +22,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import pyoxigraph as ox
+
 from .iri import Minter
 from .namespaces import CRM, PKG, VOID, XSD
 
@@ -64,7 +66,10 @@ def lines(store: Any, dataset: str, graph: str) -> list[str]:
         query = (f"SELECT {names} ({count} AS ?n) WHERE {{ GRAPH {graph} {{ {pattern.format(dataset=dataset)} }} }}"
                  f" GROUP BY {names}")
         for row in store.query(query):
-            values = [f"<{row[f'k{i}'].value}>" for i in range(len(keys))]
+            terms = [row[f"k{i}"] for i in range(len(keys))]
+            if not all(isinstance(term, ox.NamedNode) for term in terms):
+                continue  # a class or a place given as a blank node or a literal: not a partition we can name
+            values = [f"<{term.value}>" for term in terms]
             part = Minter.part(dataset, f"{fragment}-{_digest(''.join(values))}")
             out.append(f"{dataset} {link} {part} .\n")
             out += [f"{part} {key} {value} .\n" for key, value in zip(keys, values)]
