@@ -392,7 +392,8 @@ def test_the_constructed_pop_samples_break_no_rule_of_the_crm_profile():
         assert found == [], (name, [(r.shape.key, str(r.focus), r.message("en")) for r in found[:5]])
 
 
-def test_a_record_in_a_commune_the_geography_does_not_know_is_reported(tmp_path: Path):
+def one_merimee_record(tmp_path: Path, column: str, value: str):
+    """An in-memory graph of the Mérimée sample's first record, its ``column`` set to ``value``, and that row."""
     import csv
 
     from graph.store import KnowledgeGraph
@@ -401,13 +402,19 @@ def test_a_record_in_a_commune_the_geography_does_not_know_is_reported(tmp_path:
     source = SAMPLES / "pop" / "constructed-hdf-merimee-opendata.csv"
     with open(source, encoding="utf-8-sig", newline="") as f:
         header, row, *_ = list(csv.reader(f, delimiter=";"))
-    row[header.index("COG_Insee_lors_de_la_protection")] = "80999"  # well formed, but no commune has it
-    path = tmp_path / "merimee-typo.csv"
+    row[header.index(column)] = value
+    path = tmp_path / "merimee-one.csv"
     with open(path, "w", encoding="utf-8", newline="") as f:
         csv.writer(f, delimiter=";").writerows([header, row])
     kg = KnowledgeGraph(None)
     [report] = load(kg, [path], LoadOptions(progress=False))
     assert report.counts.records_loaded == 1
+    return kg, row
+
+
+def test_a_record_in_a_commune_the_geography_does_not_know_is_reported(tmp_path: Path):
+    # well formed, but no commune has it
+    kg, row = one_merimee_record(tmp_path, "COG_Insee_lors_de_la_protection", "80999")
     found = [r for r in validate(kg, shapes()).results if r.shape.key.startswith(PKS + "KnownCommune")]
     assert [(r.focus.value.rsplit("/", 1)[1], r.value.value.rsplit("/", 2)[1:]) for r in found] == [
         (row[0], ["commune", "80999"])]
@@ -417,21 +424,7 @@ def test_a_record_in_a_commune_the_geography_does_not_know_is_reported(tmp_path:
 def test_a_private_owner_is_an_actor_the_shapes_accept_and_an_owner_that_is_a_place_is_reported(tmp_path: Path):
     """POP's "propriété privée" names no one: the owner is an E39_Actor (P52's range; a person or a company,
     the source does not say), which the shapes accept; a place as owner is still reported."""
-    import csv
-
-    from graph.store import KnowledgeGraph
-    from patrimoine.pipeline import LoadOptions, load
-
-    source = SAMPLES / "pop" / "constructed-hdf-merimee-opendata.csv"
-    with open(source, encoding="utf-8-sig", newline="") as f:
-        header, row, *_ = list(csv.reader(f, delimiter=";"))
-    row[header.index("Statut_juridique_de_l_edifice")] = "propriété privée"
-    path = tmp_path / "merimee-private.csv"
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        csv.writer(f, delimiter=";").writerows([header, row])
-    kg = KnowledgeGraph(None)
-    [report] = load(kg, [path], LoadOptions(progress=False))
-    assert report.counts.records_loaded == 1
+    kg, _ = one_merimee_record(tmp_path, "Statut_juridique_de_l_edifice", "propriété privée")
     [owner] = [r["c"].value for r in kg.query(
         "SELECT ?c WHERE { ?o crm:P52_has_current_owner/a ?c FILTER(STRSTARTS(STR(?c), STR(crm:))) }",
         prefixes=True)]
