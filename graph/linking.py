@@ -561,14 +561,10 @@ def _point(year: int) -> Years:
     return year, year
 
 
-def _meets(kept: Years, asked: Years) -> bool:
-    return kept[0] <= asked[1] and asked[0] <= kept[1]
-
-
 def _alone(kept: list[Years | None], asked: list[Years | None]) -> bool:
     """Whether the cluster these are of disagrees with every other, whatever their years: its own activity
     too long for one life, or outside its own life (the tests after births and deaths, of itself)."""
-    return any(k and q and not _meets(k, q) for k, q in zip(kept[2:], asked[2:]))
+    return any(k and q and not _overlaps(k, q, 0) for k, q in zip(kept[2:], asked[2:]))
 
 
 class _SameName:
@@ -634,7 +630,7 @@ class _SameName:
         axis, span = min(tests, key=lambda t: t[0].count(*t[1]))
         others = [(x, s) for x, s in tests if x is not axis]
         for p in axis.overlapping(*span):
-            if all((k := x.span(p)) is None or _meets(k, s) for x, s in others):
+            if all((k := x.span(p)) is None or _overlaps(k, s, 0) for x, s in others):
                 yield p
 
     def _add(self, i: int) -> None:
