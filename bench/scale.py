@@ -2,7 +2,7 @@
 and queried, with time, peak memory and store size per step, and how each grows with size.
 
     python bench/scale.py [--sizes 1M,10M,50M] [--work DIR] [--keep] [--no-raw] [--no-validate]
-                          [--link-timeout SECONDS] [--queries PREFIXES]
+                          [--link-timeout SECONDS] [--queries PREFIXES] [--reload]
 
 For each size, Mérimée, Palissy and Joconde records of all France are generated in their open-data
 export shapes (bench/popgen.py) in the national bases' proportions, as many as the target number of
@@ -10,6 +10,9 @@ triples takes (triples per record measured by a small calibration load through t
 Then, each step in its own process (its peak memory is its own, read from the kernel when it ends):
 
 * load: ``patrimoine load --region all`` of the three exports (three datasets);
+* reload (``--reload``): the same exports loaded again with another ``--provider``, so that every record
+  is mapped again and every dataset written anew, as after an upgrade of the software or of the
+  reference data; its time against the first load's;
 * link: ``patrimoine link`` (when the installed ``patrimoine`` has it), stopped after ``--link-timeout``;
 * settle: the store opened once more and compacted (``Store.optimize``): sizes compare compacted
   stores (the raw one's size just after its bulk load is printed too);
@@ -253,6 +256,14 @@ def run_size(label: str, triples: int, per_record: float, work: Path, a: argpars
     step["bytes"] = store_bytes(store)
     result["load"] = step
     say(f"[{label}] load: {_step(step)}")
+    if a.reload:
+        step = run_step([PATRIMOINE, "--store", str(store), "load", "--region", "all",
+                         "--provider", "Reload of bench/scale.py", *map(str, paths.values())])
+        step["bytes"] = store_bytes(store)
+        result["reload"] = step
+        say(f"[{label}] reload, every record mapped again: {_step(step)}"
+            f" = {step['seconds'] / result['load']['seconds']:.2f} x the first load" if "error" not in step
+            else f"[{label}] reload: {_step(step)}")
     if not a.keep:
         shutil.rmtree(here / "input", ignore_errors=True)
 
@@ -320,7 +331,7 @@ def summary(results: list[dict]) -> None:
     previous = None
     for r in results:
         say(f"{r['label']}: {r['records']:,} records, {r['quads']:,} quads")
-        for name in ("load", "link", "settle", "validate"):
+        for name in ("load", "reload", "link", "settle", "validate"):
             step = r.get(name, {})
             if "seconds" not in step or "error" in step:
                 say(f"  {name:<9} {step.get('error', 'not run')}")
@@ -333,6 +344,8 @@ def summary(results: list[dict]) -> None:
                     growth += f", x{step['peak_mb'] / p['peak_mb']:.2f} memory"
                 growth += f" for x{r['quads'] / previous['quads']:.1f} quads"
             rate = f", {r['quads'] / step['seconds']:,.0f} quads/s" if name == "load" else ""
+            if name == "reload":
+                rate = f" = {step['seconds'] / r['load']['seconds']:.2f} x the first load"
             say(f"  {name:<9} {_step(step)}{rate}{growth}")
         raw = r.get("raw", {})
         if "bytes" in raw:
@@ -360,6 +373,8 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep generated inputs and stores")
     ap.add_argument("--no-raw", action="store_true", help="skip the raw bulk-load baseline")
     ap.add_argument("--no-validate", action="store_true", help="skip patrimoine validate")
+    ap.add_argument("--reload", action="store_true",
+                    help="after the load, load the exports again with every record mapped again (another --provider)")
     ap.add_argument("--link-timeout", type=float, default=3600,
                     help="seconds patrimoine link may take per size before it is stopped (default 3600)")
     ap.add_argument("--queries", default="",

@@ -169,7 +169,20 @@ def plan(paths: Sequence[Path], options: LoadOptions) -> list[tuple[str, list[Pa
 
 
 def load(kg: KnowledgeGraph, paths: Sequence[Path], options: LoadOptions) -> list[LoadReport]:
-    return [load_dataset(kg, name, files, options) for name, files in plan(paths, options)]
+    """Load each dataset of :func:`plan` in turn, each published when it is written; when those written
+    anew (every record mapped again: new software or reference data) are most of the store, the store
+    is rebuilt once without them and the datasets are published together."""
+    from loaders import detect, get_loader
+
+    datasets = plan(paths, options)
+    anew = [name for name, files in datasets
+            if not _compares(kg, name, [get_loader(options.format) if options.format else detect(f) for f in files],
+                             options)]
+    if len(anew) < 2 or not kg.rewrites_most(anew):
+        return [load_dataset(kg, name, files, options) for name, files in datasets]
+    with kg.writing():
+        kg.clear_datasets(anew)
+        return [load_dataset(kg, name, files, options) for name, files in datasets]
 
 
 def load_dataset(kg: KnowledgeGraph, name: str, files: Sequence[Path], options: LoadOptions) -> LoadReport:
@@ -218,11 +231,8 @@ class _Load:
                                region=options.region or "all", origins=options.origins)
         self.ctx = MappingContext(kg.minter, name, options.region)
         self.alignment = Alignment()
-        checked = f"validate={options.validate} quarantine={options.quarantine} shapes={options.shapes}"
-        self.mapping = mapping_key(kg.minter.base, name, options.region or "all", *(ld.name for ld in loaders),
-                                   self.alignment.fingerprint(), options.provider, checked)
-        records_dir = kg.records_dir()
-        self.index_path = records_dir / f"{name}.jsonl" if records_dir is not None else None
+        self.mapping = _mapping(kg, name, loaders, options, self.alignment)
+        self.index_path = _index_path(kg, name)
         self.previous = RecordIndex.read(self.index_path, self.mapping, kg.minter.base)
         if self.previous is not None and (self.previous.untracked or options.validate):
             # records it cannot follow, or shapes to check on the whole dataset: the dataset is written anew
@@ -523,6 +533,26 @@ class _Load:
             f.close()
         for path in self.paths.values():
             path.unlink(missing_ok=True)
+
+
+def _mapping(kg: KnowledgeGraph, name: str, loaders: Sequence["Loader"], options: LoadOptions,
+             alignment: Alignment) -> str:
+    """What mapping a dataset's records depends on (:func:`patrimoine.recordindex.mapping_key`)."""
+    checked = f"validate={options.validate} quarantine={options.quarantine} shapes={options.shapes}"
+    return mapping_key(kg.minter.base, name, options.region or "all", *(ld.name for ld in loaders),
+                       alignment.fingerprint(), options.provider, checked)
+
+
+def _index_path(kg: KnowledgeGraph, name: str) -> Path | None:
+    records_dir = kg.records_dir()
+    return records_dir / f"{name}.jsonl" if records_dir is not None else None
+
+
+def _compares(kg: KnowledgeGraph, name: str, loaders: Sequence["Loader"], options: LoadOptions) -> bool:
+    """Whether a load of dataset ``name`` can compare its records with the last one's (else it maps
+    them all and writes the dataset anew)."""
+    return not options.validate and RecordIndex.follows(_index_path(kg, name),
+                                                        _mapping(kg, name, loaders, options, Alignment()))
 
 
 def _unread_counts(ctx: MappingContext) -> tuple[int, int, int]:

@@ -135,6 +135,20 @@ class RecordIndex:
                     tuple(doc.get("n", ())))
         return cls(entries, int(header.get("untracked", 0)))
 
+    @staticmethod
+    def follows(path: Path | None, mapping: str) -> bool:
+        """Whether a reload can compare its records with the index at ``path`` (its header only): written
+        under ``mapping``, following every record."""
+        if path is None or not path.is_file():
+            return False
+        with open(path, encoding="utf-8") as f:
+            try:
+                header = json.loads(f.readline() or "{}")
+            except ValueError:
+                return False
+        return (header.get("index") == INDEX_VERSION and header.get("mapping") == mapping
+                and not int(header.get("untracked", 0)))
+
     def get(self, key: str | None) -> Entry | None:
         return self.entries.get(key) if key is not None else None
 

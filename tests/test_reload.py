@@ -263,3 +263,71 @@ def test_records_without_an_identifier_do_not_make_an_unchanged_reload_a_change(
     assert (again.write, again.changed) == ("unchanged", 0)
     assert report_entries(again) == report_entries(first) and again.counts == first.counts
     kg.close()
+
+
+def named_graphs(kg: KnowledgeGraph) -> dict[str, set[str]]:
+    """Every graph of the store but the catalogue (it dates each load), quad by quad."""
+    return {g.value: {str(q) for q in kg.store.quads_for_pattern(None, None, None, g)}
+            for g in kg.store.named_graphs() if g.value != kg.catalogue[1:-1]}
+
+
+def three_datasets(tmp_path: Path) -> list[Path]:
+    """The Mérimée and EAD samples and the museums list, each a dataset named after its file."""
+    paths = []
+    for name, source in (("merimee", MERIMEE), ("archives", EAD), ("musees", MUSEUMS)):
+        path = tmp_path / "in" / f"{name}{source.suffix}"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(source.read_bytes())
+        paths.append(path)
+    return paths
+
+
+def test_datasets_mapped_anew_that_are_most_of_the_store_are_emptied_by_one_rebuild(tmp_path: Path, monkeypatch):
+    """New software, reference data or options map every record again: when the datasets one load writes
+    anew are most of the store together, the store is rebuilt once without them (no deletions), and the
+    graph is the one a first load with the new mapping gives."""
+    import graph.store
+
+    monkeypatch.setattr(graph.store, "REBUILD_MIN_QUADS", 0)
+    paths = three_datasets(tmp_path)
+    kg = KnowledgeGraph(tmp_path / "store")
+    load(kg, paths, LoadOptions(progress=False, region=None))
+    rebuilt, sliced = [], []
+    rebuild, slices = kg._rebuild_without, kg._delete_in_slices
+    kg._rebuild_without = lambda gone: rebuilt.append({g.value for g in gone}) or rebuild(gone)
+    kg._delete_in_slices = lambda g: sliced.append(g.value) or slices(g)
+    generation = kg.generation
+    reports = load(kg, paths, LoadOptions(progress=False, region=None, provider="Un autre fournisseur"))
+    assert rebuilt == [{kg.minter.plain(kg.minter.graph(n)) for n in ("merimee", "archives", "musees")}]
+    assert sliced == [] and [r.write for r in reports] == ["new"] * 3
+    assert kg.generation == generation + 1  # the three published together
+    other = KnowledgeGraph(tmp_path / "fresh")
+    expected = load(other, paths, LoadOptions(progress=False, region=None, provider="Un autre fournisseur"))
+    assert named_graphs(kg) == named_graphs(other)
+    for r, e in zip(reports, expected):
+        assert r.counts == e.counts and r.counts.reconciles() and r.triples == e.triples
+    assert {d.name: d.triples for d in kg.datasets()} == {d.name: d.triples for d in other.datasets()}
+
+
+def test_a_dataset_failing_after_the_rebuild_leaves_every_dataset_as_it_was(tmp_path: Path, monkeypatch):
+    import graph.store
+
+    monkeypatch.setattr(graph.store, "REBUILD_MIN_QUADS", 0)
+    paths = three_datasets(tmp_path)
+    store = tmp_path / "store"
+    kg = KnowledgeGraph(store)
+    load(kg, paths, LoadOptions(progress=False, region=None))
+    before, datasets, generation = named_graphs(kg), kg.datasets(), kg.generation
+    rebuilt = []
+    rebuild = kg._rebuild_without
+    kg._rebuild_without = lambda gone: rebuilt.append(len(gone)) or rebuild(gone)
+    text = paths[1].read_bytes()  # the archives' finding aid cut half-way: read after the rebuild
+    paths[1].write_bytes(text[:len(text) // 2])
+    with pytest.raises(InputError) as failure:
+        load(kg, paths, LoadOptions(progress=False, region=None, provider="Un autre fournisseur"))
+    assert paths[1].name in str(failure.value)
+    assert rebuilt == [3] and kg.generation == generation
+    kg.close()
+    kg = KnowledgeGraph(store, read_only=True)
+    assert named_graphs(kg) == before and kg.datasets() == datasets
+    kg.close()
