@@ -20,6 +20,8 @@ They are derived data (the graph says the same), declared in ontology/profile.tt
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pyoxigraph as ox
@@ -41,6 +43,8 @@ PARTITIONS = (
 )
 
 
+CHUNK = 2000  # subjects named in one query
+
 # which partitions a dataset's statistics have (pkg:statistics): a store written before one existed counts again
 KINDS = " ".join(fragment for _, fragment, *_ in PARTITIONS)
 
@@ -58,23 +62,79 @@ def has_statistics(store: Any, catalogue: str, dataset: str) -> bool:
     return bool(store.query(f'ASK {{ GRAPH {catalogue} {{ {dataset} {PKG.statistics} "{KINDS}" }} }}'))
 
 
+Counts = Counter[tuple[str, tuple[str, ...]]]  # (fragment, its keys as N-Triples terms) → entities
+
+
 def lines(store: Any, dataset: str, graph: str) -> list[str]:
     """The statistics of ``dataset`` as N-Triples lines, counted over its graph ``graph`` alone."""
-    out = [f'{dataset} {PKG.statistics} "{KINDS}" .\n']
-    for link, fragment, keys, count, pattern in PARTITIONS:
+    return written(dataset, count(store, dataset, graph))
+
+
+def count(store: Any, dataset: str, graph: str, subjects: Iterable[str] | None = None) -> Counts:
+    """The statistics' counts over ``graph``; with ``subjects`` (plain IRIs), the part of them these subjects
+    make: the classes and départements of these subjects, and the assignments of the records among them or
+    that the acts among them name (each record counted with every act naming it). When the triples of a
+    graph change on some subjects only, the counts over them before and after the change give the change
+    of the whole graph's counts (an aggregate over the changed records, not over the graph)."""
+    counts: Counts = Counter()
+    chosen = None if subjects is None else sorted(set(subjects))
+    for _, fragment, keys, aggregate, pattern in PARTITIONS:
+        pattern = pattern.format(dataset=dataset)
         names = " ".join(f"?k{i}" for i in range(len(keys)))
-        query = (f"SELECT {names} ({count} AS ?n) WHERE {{ GRAPH {graph} {{ {pattern.format(dataset=dataset)} }} }}"
-                 f" GROUP BY {names}")
+        over = chosen
+        if chosen is not None and fragment == "assigned":
+            over = sorted(set(chosen) | _named_by_acts(store, graph, chosen))
+        for values in ([""] if over is None else (f"VALUES ?s {{ {' '.join(f'<{s}>' for s in part)} }}"
+                                                  for part in _chunks(over, CHUNK))):
+            query = (f"SELECT {names} ({aggregate} AS ?n) WHERE {{ {values} GRAPH {graph} {{ {pattern} }} }}"
+                     f" GROUP BY {names}")
+            for row in store.query(query):
+                terms = [row[f"k{i}"] for i in range(len(keys))]
+                if all(isinstance(term, ox.NamedNode) for term in terms):
+                    counts[fragment, tuple(f"<{term.value}>" for term in terms)] += int(row["n"].value)
+                # else a class or a place given as a blank node or a literal: not a partition we can name
+    return counts
+
+
+def _named_by_acts(store: Any, graph: str, subjects: list[str]) -> set[str]:
+    found: set[str] = set()
+    for part in _chunks(subjects, CHUNK):
+        values = " ".join(f"<{s}>" for s in part)
+        query = f"SELECT DISTINCT ?o WHERE {{ VALUES ?x {{ {values} }} GRAPH {graph} {{ ?x {CRM.P140_assigned_attribute_to} ?o }} }}"
+        found.update(row["o"].value for row in store.query(query) if isinstance(row["o"], ox.NamedNode))
+    return found
+
+
+def read(store: Any, catalogue: str, dataset: str) -> Counts:
+    """The statistics of ``dataset`` the catalogue has."""
+    counts: Counts = Counter()
+    for link, fragment, keys, *_ in PARTITIONS:
+        names = " ".join(f"?k{i}" for i in range(len(keys)))
+        where = " ; ".join(f"{key} ?k{i}" for i, key in enumerate(keys))
+        query = (f"SELECT {names} ?n WHERE {{ GRAPH {catalogue} {{ {dataset} {link} ?part . "
+                 f"?part {where} ; {VOID.entities} ?n }} }}")
         for row in store.query(query):
-            terms = [row[f"k{i}"] for i in range(len(keys))]
-            if not all(isinstance(term, ox.NamedNode) for term in terms):
-                continue  # a class or a place given as a blank node or a literal: not a partition we can name
-            values = [f"<{term.value}>" for term in terms]
+            counts[fragment, tuple(f"<{row[f'k{i}'].value}>" for i in range(len(keys)))] += int(row["n"].value)
+    return counts
+
+
+def written(dataset: str, counts: Counts) -> list[str]:
+    """``counts`` (those above zero) as the catalogue's N-Triples lines."""
+    out = [f'{dataset} {PKG.statistics} "{KINDS}" .\n']
+    for link, fragment, keys, *_ in PARTITIONS:
+        for (kind, values), n in sorted(counts.items()):
+            if kind != fragment or n <= 0:
+                continue
             part = Minter.part(dataset, f"{fragment}-{_digest(''.join(values))}")
             out.append(f"{dataset} {link} {part} .\n")
             out += [f"{part} {key} {value} .\n" for key, value in zip(keys, values)]
-            out.append(f'{part} {VOID.entities} "{int(row["n"].value)}"^^{XSD.integer} .\n')
+            out.append(f'{part} {VOID.entities} "{n}"^^{XSD.integer} .\n')
     return out
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 def _digest(terms: str) -> str:

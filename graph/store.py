@@ -21,6 +21,7 @@ import json
 import os
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -351,16 +352,22 @@ class KnowledgeGraph:
         with self.writing():
             self.bulk_load(None, "".join(lines).encode(), graph=graph)
 
-    def set_provenance(self, name: str, lines: list[str], statistics: str = "keep") -> None:
+    def set_provenance(self, name: str, lines: list[str], statistics: str = "keep",
+                       change: stats.Counts | None = None) -> None:
         """Make ``lines`` all the catalogue says about dataset ``name`` (none: the dataset is not listed),
         with its statistics (:mod:`graph.statistics`): ``statistics`` is "renew" when its graph changed
-        (counted again), "keep" when it did not (those the catalogue has stay; counted when it has none,
-        as in a store loaded before they existed), "drop" while its graph is changing page by page
-        (removed until a write keeps or renews them)."""
+        (counted again), "adjust" when it changed by ``change`` (what :meth:`remove_records` and
+        :meth:`statistics_of` tell), "keep" when it did not (those the catalogue has stay; counted when it
+        has none, as in a store loaded before they existed), "drop" while its graph is changing page by
+        page (removed until a write keeps or renews them)."""
         dataset = self.minter.dataset(name)
         with self.writing():
-            keep = bool(lines) and statistics == "keep" and stats.has_statistics(self.store, self.catalogue, dataset)
-            if lines and statistics in ("renew", "keep") and not keep:
+            has = bool(lines) and statistics in ("keep", "adjust") and stats.has_statistics(
+                self.store, self.catalogue, dataset)
+            keep = has and statistics == "keep"
+            if has and statistics == "adjust" and change is not None:
+                lines = lines + stats.written(dataset, stats.read(self.store, self.catalogue, dataset) + change)
+            elif lines and statistics in ("renew", "keep", "adjust") and not keep:
                 lines = lines + stats.lines(self.store, dataset, self.minter.graph(name))
             self.store.update(_provenance_update(self.catalogue, dataset, lines, stats.kept(dataset) if keep else None))
 
@@ -547,38 +554,49 @@ class KnowledgeGraph:
     def _count_new(self, triples: Iterable[ox.Triple], g: ox.NamedNode) -> int:
         return len({quad for t in triples if (quad := ox.Quad(t.subject, t.predicate, t.object, g)) not in self.store})
 
-    def remove_records(self, name: str, record_iris: Iterable[str], incoming: bool = False) -> Removal:
+    def statistics_of(self, name: str, subjects: Iterable[str]) -> stats.Counts:
+        """What these subjects (plain IRIs) make of dataset ``name``'s statistics (:func:`graph.statistics.count`)."""
+        return stats.count(self.store, self.minter.dataset(name), self.minter.graph(name), subjects)
+
+    def remove_records(self, name: str, record_iris: Iterable[str], incoming: bool = False,
+                       counting: set[str] | None = None) -> Removal:
         """Delete the triples of these records from dataset ``name`` (see :meth:`replace_records`).
 
         With ``incoming``, the triples of other nodes that point to the records' nodes go too. The
         answer says how many triples went and which other nodes they named: records that wrote
         some of them (a part of the whole that names its parts...) have to write them again.
+        With ``counting`` (the subjects of the triples about to be added), it also says which subjects'
+        triples change (``subjects``) and what they made of the statistics before (``before``): their
+        statistics after the change, less these, is the change of the dataset's statistics.
         """
         graph = self.minter.graph(name)
         removal = Removal()
         with self.writing():
-            for chunk in _chunks(record_iris, 1000):
-                nodes = self._record_nodes(graph, [Minter.plain(t) for t in chunk])
-                subjects = nodes.found
-                pointing = [t for t in nodes.incoming if t[0] not in subjects] if incoming else []
-                removal.others.update(o for o in nodes.objects if o not in subjects)
-                removal.others.update(t[0] for t in pointing)
-                for part in _chunks(sorted(subjects), 2000):
-                    # the triples read first, then deleted as data: cheaper than a DELETE … WHERE (whose
-                    # pattern is matched again inside the transaction), and they count themselves
-                    values = " ".join(f"<{s}>" for s in part)
-                    where = f"VALUES ?s {{ {values} }} GRAPH {graph} {{ ?s ?p ?o }}"
-                    triples = self.store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}").serialize(
-                        format=ox.RdfFormat.N_TRIPLES)
-                    removal.triples += triples.count(b"\n")
-                    if b"_:" in triples:  # blank nodes cannot be deleted as data
-                        self.store.update(f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ {where} }}")
-                    elif triples:
-                        self.store.update(f"DELETE DATA {{ GRAPH {graph} {{\n{triples.decode()}}} }}")
-                removal.triples += len(pointing)
-                for part in _chunks(pointing, 5000):
-                    triples = "".join(f"<{s}> <{p}> <{o}> .\n" for s, p, o in part)
-                    self.store.update(f"DELETE DATA {{ GRAPH {graph} {{\n{triples}}} }}")
+            nodes = self._record_nodes(graph, [Minter.plain(t) for t in record_iris])
+            subjects = nodes.found
+            pointing = [t for t in nodes.incoming if t[0] not in subjects] if incoming else []
+            removal.others.update(o for o in nodes.objects if o not in subjects)
+            removal.others.update(t[0] for t in pointing)
+            if counting is not None:  # before any triple goes
+                removal.subjects = subjects | counting | {t[0] for t in pointing}
+                removal.before = self.statistics_of(name, removal.subjects)
+            for part in _chunks(sorted(subjects), 2000):
+                # the triples read first, then deleted as data: cheaper than a DELETE … WHERE (whose
+                # pattern is matched again inside the transaction), and they count themselves
+                values = " ".join(f"<{s}>" for s in part)
+                where = f"VALUES ?s {{ {values} }} GRAPH {graph} {{ ?s ?p ?o }}"
+                triples = self.store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}").serialize(
+                    format=ox.RdfFormat.N_TRIPLES)
+                removal.triples += triples.count(b"\n")
+                if b"_:" in triples:  # blank nodes cannot be deleted as data (nor counted by subject)
+                    removal.blank = True
+                    self.store.update(f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ {where} }}")
+                elif triples:
+                    self.store.update(f"DELETE DATA {{ GRAPH {graph} {{\n{triples.decode()}}} }}")
+            removal.triples += len(pointing)
+            for part in _chunks(pointing, 5000):
+                triples = "".join(f"<{s}> <{p}> <{o}> .\n" for s, p, o in part)
+                self.store.update(f"DELETE DATA {{ GRAPH {graph} {{\n{triples}}} }}")
         return removal
 
     def _record_nodes(self, graph: str, roots: list[str]) -> _RecordNodes:
@@ -658,6 +676,9 @@ class Removal:
     """What :meth:`KnowledgeGraph.remove_records` deleted: how many triples, and the other nodes they named."""
 
     triples: int = 0
+    subjects: set[str] = field(default_factory=set)  # with ``counting``: the subjects whose triples change
+    before: stats.Counts = field(default_factory=Counter)  # and their statistics before
+    blank: bool = False  # whether some triples that went named a blank node
     others: set[str] = field(default_factory=set)
 
 

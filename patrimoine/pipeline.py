@@ -24,6 +24,9 @@ not loaded). A changed, new or removed record is *changed*. Then:
   does so from the moment more than :data:`REWRITE_SHARE` of the records read
   changed (what was mapped before goes first), the records read unchanged
   before then being mapped at the end (a second reading of the files).
+
+Several datasets written anew from the start (no usable index) that are most of the store together
+are emptied by one rebuild of the store and published together (:func:`load`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
@@ -180,6 +184,9 @@ def load(kg: KnowledgeGraph, paths: Sequence[Path], options: LoadOptions) -> lis
                              options)]
     if len(anew) < 2 or not kg.rewrites_most(anew):
         return [load_dataset(kg, name, files, options) for name, files in datasets]
+    if options.progress and sys.stderr.isatty():
+        print(f"{', '.join(anew)}: every record is mapped again; the store is first rebuilt without them",
+              file=sys.stderr)
     with kg.writing():
         kg.clear_datasets(anew)
         return [load_dataset(kg, name, files, options) for name, files in datasets]
@@ -446,12 +453,14 @@ class _Load:
         """Write the store (inside the caller's unit); the dataset's triple count."""
         kg, name = self.kg, self.name
         known = {d.name: d for d in kg.datasets()}.get(name)
+        change = None  # of the statistics, when known from the records that changed
         if self.streaming:
             self.mode, triples = "new", kg.count(kg.minter.graph(name))
         elif self.previous is not None and known is not None and not self.changed:
             self.mode, triples = "unchanged", known.triples
         elif self.previous is not None and known is not None and not self._many_changed():
-            removal = kg.remove_records(name, self.gone, incoming=True)
+            added = _subjects(self.paths["nt"])
+            removal = kg.remove_records(name, self.gone, incoming=True, counting=added)
             touched = self._touched(removal.others)
             if touched & self.same:
                 # records mapped with their batch whose triples went with a changed one's: mapped again
@@ -459,9 +468,14 @@ class _Load:
                 triples = self._write_anew(None)
             else:
                 self.mode = "changes"
+                # the touched records' triples are those they had, less the links into the records that
+                # went: on subjects the removal counted (removal.subjects)
                 self._map_keys(touched, "nt")
                 triples = known.triples - removal.triples + kg.count_new(name, self.paths["nt"])
                 kg.bulk_load(name, self.paths["nt"])
+                if added is not None and not removal.blank:
+                    change = kg.statistics_of(name, removal.subjects)
+                    change.subtract(removal.before)
         else:
             triples = self._write_anew(known.triples if known is not None else None)
         if not self.streaming:
@@ -470,7 +484,8 @@ class _Load:
         kg.replace_quarantine(name, self.paths["quarantine.nt"] if self.quarantined else None)
         self.prov.content_sha256 = self._content_digest()
         kg.set_provenance(name, self.prov.lines(kg.minter, "loaded", triples),
-                          "keep" if self.mode == "unchanged" else "renew")
+                          "keep" if self.mode == "unchanged" else "adjust" if change is not None else "renew",
+                          change)
         if self.index_path is not None:
             self.index_out.close()
             write_index(self.index_path, self.index.header(), self.paths["index.jsonl"])
@@ -553,6 +568,18 @@ def _compares(kg: KnowledgeGraph, name: str, loaders: Sequence["Loader"], option
     them all and writes the dataset anew)."""
     return not options.validate and RecordIndex.follows(_index_path(kg, name),
                                                         _mapping(kg, name, loaders, options, Alignment()))
+
+
+def _subjects(ntriples: Path) -> set[str] | None:
+    """The subjects (plain IRIs) of an N-Triples file; None if one is a blank node."""
+    found: set[bytes] = set()
+    with open(ntriples, "rb") as f:
+        for line in f:
+            if line.startswith(b"<"):
+                found.add(line[1:line.index(b">")])
+            elif line.startswith(b"_:"):
+                return None
+    return {s.decode() for s in found}
 
 
 def _unread_counts(ctx: MappingContext) -> tuple[int, int, int]:

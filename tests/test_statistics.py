@@ -125,3 +125,40 @@ def test_the_ui_s_classes_are_the_instances_each_graph_declares():
         "SELECT ?c (SUM(?k) AS ?n) WHERE { { SELECT ?g ?c (COUNT(DISTINCT ?s) AS ?k) WHERE { GRAPH ?g { ?s a ?c } }"
         " GROUP BY ?g ?c } } GROUP BY ?c")}
     assert len(shown) > 30 and shown == direct
+
+
+def test_a_reload_of_a_few_records_adjusts_the_statistics_by_what_they_changed(tmp_path: Path, monkeypatch):
+    """A reload written as changes does not count the whole graph again: the statistics change by what the
+    records that went and came made of them (counted over their subjects before and after), and are then
+    those of the graph: a record moved, one whose protection changed, one added; then that one removed."""
+    kg = KnowledgeGraph(tmp_path / "store")
+    load(kg, [MERIMEE], LoadOptions(progress=False, dataset="d"))
+    first = written(kg, "d")
+    v2 = variant(tmp_path, "v2", MERIMEE,
+                 ("PA99000112;Hôtel de Berny;hôtel;Hauts-de-France;80;Somme;Amiens;Amiens;80021;",
+                  "PA99000112;Hôtel de Berny;hôtel;Hauts-de-France;59;Nord;Lille;Lille;59350;"),
+                 ("60057;Saint-Pierre (rue);classé MH;1840 : classé MH", "60057;Saint-Pierre (rue);inscrit MH;1840 : inscrit MH"))
+    laon = next(line for line in MERIMEE.read_text(encoding="utf-8-sig").splitlines() if line.startswith("PA99000102"))
+    with open(v2, "a", encoding="utf-8") as f:
+        f.write(laon.replace("PA99000102", "PA99000199").replace(";02;Aisne;Laon;Laon;02408;",
+                                                                         ";62;Pas-de-Calais;Arras;Arras;62041;") + "\n")
+
+    def not_counted(*args):
+        raise AssertionError("the whole graph counted again")
+
+    monkeypatch.setattr(statistics, "lines", not_counted)
+    [report] = load(kg, [v2], LoadOptions(progress=False, dataset="d"))
+    assert report.write == "changes" and report.changed == 3
+    now = written(kg, "d")
+    assert now == counted(kg, "d") != first
+    somme, nord, pas_de_calais = (f"https://w3id.org/patrimoine-kg/place/department/{n}" for n in ("80", "59", "62"))
+    assert (now[1][somme], now[1][nord]) == (first[1][somme] - 1, first[1][nord] + 1)
+    assert now[1].get(pas_de_calais, 0) == first[1].get(pas_de_calais, 0) + 1
+    inscrit, oise = ("https://w3id.org/patrimoine-kg/concept/protection/inscrit-mh",
+                     "https://w3id.org/patrimoine-kg/place/department/60")
+    assert now[2].get((oise, inscrit), 0) == first[2].get((oise, inscrit), 0) + 1
+    v3 = variant(tmp_path, "v3", v2, drop="PA99000199")
+    [report] = load(kg, [v3], LoadOptions(progress=False, dataset="d"))
+    assert report.write == "changes" and report.changed == 1
+    assert written(kg, "d") == counted(kg, "d")
+    assert written(kg, "d")[1].get(pas_de_calais, 0) == first[1].get(pas_de_calais, 0)
