@@ -70,20 +70,21 @@ def lines(store: Any, dataset: str, graph: str) -> list[str]:
     return written(dataset, count(store, dataset, graph))
 
 
-def count(store: Any, dataset: str, graph: str, subjects: Iterable[str] | None = None) -> Counts:
-    """The statistics' counts over ``graph``; with ``subjects`` (plain IRIs), the part of them these subjects
-    make: the classes and départements of these subjects, and the assignments of the records among them or
-    that the acts among them name (each record counted with every act naming it). When the triples of a
-    graph change on some subjects only, the counts over them before and after the change give the change
-    of the whole graph's counts (an aggregate over the changed records, not over the graph)."""
+def count(store: Any, dataset: str, graph: str, subjects: Iterable[str] | None = None,
+          records: Iterable[str] = ()) -> Counts:
+    """The statistics' counts over ``graph``; with ``subjects`` and ``records`` (plain IRIs), the part of them
+    these make: the classes and départements of the subjects, the assignments of the records (each
+    counted with every act naming it).
+
+    When the triples of a graph change on some subjects only, the counts over them before and after the
+    change give the change of the whole graph's counts (an aggregate over the changed records, not over
+    the graph), provided ``records`` holds, both times, those the acts among them name before and after."""
     counts: Counts = Counter()
     chosen = None if subjects is None else sorted(set(subjects))
     for _, fragment, keys, aggregate, pattern in PARTITIONS:
         pattern = pattern.format(dataset=dataset)
         names = " ".join(f"?k{i}" for i in range(len(keys)))
-        over = chosen
-        if chosen is not None and fragment == "assigned":
-            over = sorted(set(chosen) | _named_by_acts(store, graph, chosen))
+        over = chosen if chosen is None or fragment != "assigned" else sorted(set(records))
         for values in ([""] if over is None else (f"VALUES ?s {{ {' '.join(f'<{s}>' for s in part)} }}"
                                                   for part in _chunks(over, CHUNK))):
             query = (f"SELECT {names} ({aggregate} AS ?n) WHERE {{ {values} GRAPH {graph} {{ {pattern} }} }}"
@@ -96,9 +97,10 @@ def count(store: Any, dataset: str, graph: str, subjects: Iterable[str] | None =
     return counts
 
 
-def _named_by_acts(store: Any, graph: str, subjects: list[str]) -> set[str]:
+def named_by_acts(store: Any, graph: str, subjects: Iterable[str]) -> set[str]:
+    """The nodes the attribute assignments among ``subjects`` (plain IRIs) assign something to, in ``graph``."""
     found: set[str] = set()
-    for part in _chunks(subjects, CHUNK):
+    for part in _chunks(sorted(set(subjects)), CHUNK):
         values = " ".join(f"<{s}>" for s in part)
         query = f"SELECT DISTINCT ?o WHERE {{ VALUES ?x {{ {values} }} GRAPH {graph} {{ ?x {CRM.P140_assigned_attribute_to} ?o }} }}"
         found.update(row["o"].value for row in store.query(query) if isinstance(row["o"], ox.NamedNode))

@@ -554,20 +554,22 @@ class KnowledgeGraph:
     def _count_new(self, triples: Iterable[ox.Triple], g: ox.NamedNode) -> int:
         return len({quad for t in triples if (quad := ox.Quad(t.subject, t.predicate, t.object, g)) not in self.store})
 
-    def statistics_of(self, name: str, subjects: Iterable[str]) -> stats.Counts:
-        """What these subjects (plain IRIs) make of dataset ``name``'s statistics (:func:`graph.statistics.count`)."""
-        return stats.count(self.store, self.minter.dataset(name), self.minter.graph(name), subjects)
+    def statistics_of(self, name: str, subjects: Iterable[str], records: Iterable[str]) -> stats.Counts:
+        """What these subjects and records (plain IRIs) make of dataset ``name``'s statistics
+        (:func:`graph.statistics.count`)."""
+        return stats.count(self.store, self.minter.dataset(name), self.minter.graph(name), subjects, records)
 
     def remove_records(self, name: str, record_iris: Iterable[str], incoming: bool = False,
-                       counting: set[str] | None = None) -> Removal:
+                       counting: set[str] | None = None, named: set[str] = frozenset()) -> Removal:
         """Delete the triples of these records from dataset ``name`` (see :meth:`replace_records`).
 
         With ``incoming``, the triples of other nodes that point to the records' nodes go too. The
         answer says how many triples went and which other nodes they named: records that wrote
         some of them (a part of the whole that names its parts...) have to write them again.
-        With ``counting`` (the subjects of the triples about to be added), it also says which subjects'
-        triples change (``subjects``) and what they made of the statistics before (``before``): their
-        statistics after the change, less these, is the change of the dataset's statistics.
+        With ``counting`` (the subjects of the triples about to be added) and ``named`` (the nodes their
+        attribute assignments name), it also says which subjects' triples change (``subjects``), which
+        records' assignments may change (``records``) and what they made of the statistics before
+        (``before``): what they make after the change, less these, is the change of the statistics.
         """
         graph = self.minter.graph(name)
         removal = Removal()
@@ -579,7 +581,8 @@ class KnowledgeGraph:
             removal.others.update(t[0] for t in pointing)
             if counting is not None:  # before any triple goes
                 removal.subjects = subjects | counting | {t[0] for t in pointing}
-                removal.before = self.statistics_of(name, removal.subjects)
+                removal.records = removal.subjects | named | stats.named_by_acts(self.store, graph, removal.subjects)
+                removal.before = self.statistics_of(name, removal.subjects, removal.records)
             for part in _chunks(sorted(subjects), 2000):
                 # the triples read first, then deleted as data: cheaper than a DELETE … WHERE (whose
                 # pattern is matched again inside the transaction), and they count themselves
@@ -677,6 +680,7 @@ class Removal:
 
     triples: int = 0
     subjects: set[str] = field(default_factory=set)  # with ``counting``: the subjects whose triples change
+    records: set[str] = field(default_factory=set)  # and the records whose assignments may change
     before: stats.Counts = field(default_factory=Counter)  # and their statistics before
     blank: bool = False  # whether some triples that went named a blank node
     others: set[str] = field(default_factory=set)

@@ -50,6 +50,7 @@ from graph.generations import writing_error
 from graph.iri import check_dataset_name, dataset_name_for
 from graph.links import drop_unsafe
 from graph.mapping import MappingContext
+from graph.namespaces import CRM
 from graph.ntriples import copy_into_graph
 from graph.provenance import Counts, Origin, Provenance, record_location, sha256_of
 from graph.records import InputError, RecordError, Skipped, SourceRecord
@@ -459,8 +460,8 @@ class _Load:
         elif self.previous is not None and known is not None and not self.changed:
             self.mode, triples = "unchanged", known.triples
         elif self.previous is not None and known is not None and not self._many_changed():
-            added = _subjects(self.paths["nt"])
-            removal = kg.remove_records(name, self.gone, incoming=True, counting=added)
+            added, named = _subjects(self.paths["nt"])
+            removal = kg.remove_records(name, self.gone, incoming=True, counting=added, named=named)
             touched = self._touched(removal.others)
             if touched & self.same:
                 # records mapped with their batch whose triples went with a changed one's: mapped again
@@ -474,7 +475,7 @@ class _Load:
                 triples = known.triples - removal.triples + kg.count_new(name, self.paths["nt"])
                 kg.bulk_load(name, self.paths["nt"])
                 if added is not None and not removal.blank:
-                    change = kg.statistics_of(name, removal.subjects)
+                    change = kg.statistics_of(name, removal.subjects, removal.records)
                     change.subtract(removal.before)
         else:
             triples = self._write_anew(known.triples if known is not None else None)
@@ -570,16 +571,24 @@ def _compares(kg: KnowledgeGraph, name: str, loaders: Sequence["Loader"], option
                                                         _mapping(kg, name, loaders, options, Alignment()))
 
 
-def _subjects(ntriples: Path) -> set[str] | None:
-    """The subjects (plain IRIs) of an N-Triples file; None if one is a blank node."""
+ASSIGNED_TO = f"> {CRM.P140_assigned_attribute_to} <".encode()  # in an N-Triples line, before the node named
+
+
+def _subjects(ntriples: Path) -> tuple[set[str] | None, set[str]]:
+    """The subjects (plain IRIs) of an N-Triples file (None if one is a blank node), and the nodes its
+    attribute assignments name (:func:`graph.statistics.count`)."""
     found: set[bytes] = set()
+    named: set[bytes] = set()
     with open(ntriples, "rb") as f:
         for line in f:
+            if line.startswith(b"_:"):
+                return None, set()
             if line.startswith(b"<"):
                 found.add(line[1:line.index(b">")])
-            elif line.startswith(b"_:"):
-                return None
-    return {s.decode() for s in found}
+                if ASSIGNED_TO in line:
+                    start = line.index(ASSIGNED_TO) + len(ASSIGNED_TO)
+                    named.add(line[start:line.index(b">", start)])
+    return {s.decode() for s in found}, {s.decode() for s in named}
 
 
 def _unread_counts(ctx: MappingContext) -> tuple[int, int, int]:
