@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
 
 from .iri import Minter
-from .namespaces import CRM, PKG, VOID, XSD
+from .namespaces import CRM, PKG, RDF, VOID, XSD
 
 VOID_CLASS = VOID("class")  # a Python keyword
 # Each partition: the property that links the dataset to it, its fragment, its keys (the properties saying which
@@ -42,8 +42,6 @@ PARTITIONS = (
      f" {PKG.department} ?k0"),
 )
 
-
-CHUNK = 2000  # subjects named in one query
 
 # which partitions a dataset's statistics have (pkg:statistics): a store written before one existed counts again
 KINDS = " ".join(fragment for _, fragment, *_ in PARTITIONS)
@@ -79,32 +77,55 @@ def count(store: Any, dataset: str, graph: str, subjects: Iterable[str] | None =
     When the triples of a graph change on some subjects only, the counts over them before and after the
     change give the change of the whole graph's counts (an aggregate over the changed records, not over
     the graph), provided ``records`` holds, both times, those the acts among them name before and after."""
+    if subjects is not None:
+        return _count_around(store, dataset, graph, subjects, records)
     counts: Counts = Counter()
-    chosen = None if subjects is None else sorted(set(subjects))
     for _, fragment, keys, aggregate, pattern in PARTITIONS:
-        pattern = pattern.format(dataset=dataset)
         names = " ".join(f"?k{i}" for i in range(len(keys)))
-        over = chosen if chosen is None or fragment != "assigned" else sorted(set(records))
-        for values in ([""] if over is None else (f"VALUES ?s {{ {' '.join(f'<{s}>' for s in part)} }}"
-                                                  for part in _chunks(over, CHUNK))):
-            query = (f"SELECT {names} ({aggregate} AS ?n) WHERE {{ {values} GRAPH {graph} {{ {pattern} }} }}"
-                     f" GROUP BY {names}")
-            for row in store.query(query):
-                terms = [row[f"k{i}"] for i in range(len(keys))]
-                if all(isinstance(term, ox.NamedNode) for term in terms):
-                    counts[fragment, tuple(f"<{term.value}>" for term in terms)] += int(row["n"].value)
-                # else a class or a place given as a blank node or a literal: not a partition we can name
+        query = (f"SELECT {names} ({aggregate} AS ?n) WHERE {{ GRAPH {graph} {{ {pattern.format(dataset=dataset)} }} }}"
+                 f" GROUP BY {names}")
+        for row in store.query(query):
+            terms = [row[f"k{i}"] for i in range(len(keys))]
+            if all(isinstance(term, ox.NamedNode) for term in terms):
+                counts[fragment, tuple(f"<{term.value}>" for term in terms)] += int(row["n"].value)
+            # else a class or a place given as a blank node or a literal: not a partition we can name
+    return counts
+
+
+def _count_around(store: Any, dataset: str, graph: str, subjects: Iterable[str], records: Iterable[str]) -> Counts:
+    """:data:`PARTITIONS`' patterns matched from each subject and record (a few lookups each): Oxigraph would
+    join a ``VALUES`` of them with every match of the pattern in the graph, the cost of the graph."""
+    g, ds = ox.NamedNode(Minter.plain(graph)), ox.NamedNode(Minter.plain(dataset))
+    a, in_dataset, department, assigned, assigned_to = (ox.NamedNode(Minter.plain(str(t))) for t in (
+        RDF.type, VOID.inDataset, PKG.department, CRM.P141_assigned, CRM.P140_assigned_attribute_to))
+
+    def named(subject: Any, predicate: ox.NamedNode) -> list[str]:
+        return [f"<{q.object.value}>" for q in store.quads_for_pattern(subject, predicate, None, g)
+                if isinstance(q.object, ox.NamedNode)]
+
+    def places(node: ox.NamedNode) -> list[str]:
+        return named(node, department) if ox.Quad(node, in_dataset, ds, g) in store else []
+
+    counts: Counts = Counter()
+    for s in set(subjects):
+        node = ox.NamedNode(s)
+        counts.update(("class", (c,)) for c in named(node, a))
+        counts.update(("department", (d,)) for d in places(node))
+    for r in set(records):
+        node = ox.NamedNode(r)
+        where = places(node)
+        if where:
+            things = {t for act in store.quads_for_pattern(None, assigned_to, node, g) for t in named(act.subject, assigned)}
+            counts.update(("assigned", (d, t)) for d in where for t in things)
     return counts
 
 
 def named_by_acts(store: Any, graph: str, subjects: Iterable[str]) -> set[str]:
     """The nodes the attribute assignments among ``subjects`` (plain IRIs) assign something to, in ``graph``."""
-    found: set[str] = set()
-    for part in _chunks(sorted(set(subjects)), CHUNK):
-        values = " ".join(f"<{s}>" for s in part)
-        query = f"SELECT DISTINCT ?o WHERE {{ VALUES ?x {{ {values} }} GRAPH {graph} {{ ?x {CRM.P140_assigned_attribute_to} ?o }} }}"
-        found.update(row["o"].value for row in store.query(query) if isinstance(row["o"], ox.NamedNode))
-    return found
+    g = ox.NamedNode(Minter.plain(graph))
+    assigned_to = ox.NamedNode(Minter.plain(str(CRM.P140_assigned_attribute_to)))
+    return {q.object.value for s in set(subjects)
+            for q in store.quads_for_pattern(ox.NamedNode(s), assigned_to, None, g) if isinstance(q.object, ox.NamedNode)}
 
 
 def read(store: Any, catalogue: str, dataset: str) -> Counts:
@@ -132,11 +153,6 @@ def written(dataset: str, counts: Counts) -> list[str]:
             out += [f"{part} {key} {value} .\n" for key, value in zip(keys, values)]
             out.append(f'{part} {VOID.entities} "{n}"^^{XSD.integer} .\n')
     return out
-
-
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 def _digest(terms: str) -> str:
