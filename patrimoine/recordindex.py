@@ -116,15 +116,10 @@ class RecordIndex:
     @classmethod
     def read(cls, path: Path | None, mapping: str, base: str) -> RecordIndex | None:
         """The index at ``path`` if it exists and was written under ``mapping``; else None."""
-        if path is None or not path.is_file():
+        if _header(path, mapping) is None:
             return None
         with open(path, encoding="utf-8") as f:
-            try:
-                header = json.loads(f.readline() or "{}")
-            except ValueError:
-                return None
-            if header.get("index") != INDEX_VERSION or header.get("mapping") != mapping:
-                return None
+            header = json.loads(f.readline())
             entries = {}
             for line in f:
                 doc = json.loads(line)
@@ -139,15 +134,8 @@ class RecordIndex:
     def follows(path: Path | None, mapping: str) -> bool:
         """Whether a reload can compare its records with the index at ``path`` (its header only): written
         under ``mapping``, following every record."""
-        if path is None or not path.is_file():
-            return False
-        with open(path, encoding="utf-8") as f:
-            try:
-                header = json.loads(f.readline() or "{}")
-            except ValueError:
-                return False
-        return (header.get("index") == INDEX_VERSION and header.get("mapping") == mapping
-                and not int(header.get("untracked", 0)))
+        header = _header(path, mapping)
+        return header is not None and not int(header.get("untracked", 0))
 
     def get(self, key: str | None) -> Entry | None:
         return self.entries.get(key) if key is not None else None
@@ -156,6 +144,18 @@ class RecordIndex:
     def loaded_count(self) -> int:
         """How many of its records were loaded."""
         return sum(1 for e in self.entries.values() if e.status == "loaded")
+
+
+def _header(path: Path | None, mapping: str) -> dict | None:
+    """The header of the index at ``path`` if it exists and was written under ``mapping``."""
+    if path is None or not path.is_file():
+        return None
+    with open(path, encoding="utf-8") as f:
+        try:
+            header = json.loads(f.readline() or "{}")
+        except ValueError:
+            return None
+    return header if header.get("index") == INDEX_VERSION and header.get("mapping") == mapping else None
 
 
 class IndexWriter:
