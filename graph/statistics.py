@@ -43,6 +43,10 @@ PARTITIONS = (
 )
 
 
+# the terms of PARTITIONS' patterns, for matching them from given nodes (_count_around)
+_TYPE, _IN_DATASET, _DEPARTMENT, _ASSIGNED, _ASSIGNED_TO = (ox.NamedNode(Minter.plain(str(t))) for t in (
+    RDF.type, VOID.inDataset, PKG.department, CRM.P141_assigned, CRM.P140_assigned_attribute_to))
+
 # which partitions a dataset's statistics have (pkg:statistics): a store written before one existed counts again
 KINDS = " ".join(fragment for _, fragment, *_ in PARTITIONS)
 
@@ -96,26 +100,23 @@ def _count_around(store: Any, dataset: str, graph: str, subjects: Iterable[str],
     """:data:`PARTITIONS`' patterns matched from each subject and record (a few lookups each): Oxigraph would
     join a ``VALUES`` of them with every match of the pattern in the graph, the cost of the graph."""
     g, ds = ox.NamedNode(Minter.plain(graph)), ox.NamedNode(Minter.plain(dataset))
-    a, in_dataset, department, assigned, assigned_to = (ox.NamedNode(Minter.plain(str(t))) for t in (
-        RDF.type, VOID.inDataset, PKG.department, CRM.P141_assigned, CRM.P140_assigned_attribute_to))
 
     def named(subject: Any, predicate: ox.NamedNode) -> list[str]:
-        return [f"<{q.object.value}>" for q in store.quads_for_pattern(subject, predicate, None, g)
-                if isinstance(q.object, ox.NamedNode)]
+        return [f"<{o}>" for o in _objects(store, subject, predicate, g)]
 
     def places(node: ox.NamedNode) -> list[str]:
-        return named(node, department) if ox.Quad(node, in_dataset, ds, g) in store else []
+        return named(node, _DEPARTMENT) if ox.Quad(node, _IN_DATASET, ds, g) in store else []
 
     counts: Counts = Counter()
     for s in set(subjects):
         node = ox.NamedNode(s)
-        counts.update(("class", (c,)) for c in named(node, a))
+        counts.update(("class", (c,)) for c in named(node, _TYPE))
         counts.update(("department", (d,)) for d in places(node))
     for r in set(records):
         node = ox.NamedNode(r)
         where = places(node)
         if where:
-            things = {t for act in store.quads_for_pattern(None, assigned_to, node, g) for t in named(act.subject, assigned)}
+            things = {t for act in store.quads_for_pattern(None, _ASSIGNED_TO, node, g) for t in named(act.subject, _ASSIGNED)}
             counts.update(("assigned", (d, t)) for d in where for t in things)
     return counts
 
@@ -123,9 +124,13 @@ def _count_around(store: Any, dataset: str, graph: str, subjects: Iterable[str],
 def named_by_acts(store: Any, graph: str, subjects: Iterable[str]) -> set[str]:
     """The nodes the attribute assignments among ``subjects`` (plain IRIs) assign something to, in ``graph``."""
     g = ox.NamedNode(Minter.plain(graph))
-    assigned_to = ox.NamedNode(Minter.plain(str(CRM.P140_assigned_attribute_to)))
-    return {q.object.value for s in set(subjects)
-            for q in store.quads_for_pattern(ox.NamedNode(s), assigned_to, None, g) if isinstance(q.object, ox.NamedNode)}
+    return {o for s in set(subjects) for o in _objects(store, ox.NamedNode(s), _ASSIGNED_TO, g)}
+
+
+def _objects(store: Any, subject: Any, predicate: ox.NamedNode, g: ox.NamedNode) -> list[str]:
+    """The IRIs ``subject`` has as ``predicate`` in graph ``g`` (plain)."""
+    return [q.object.value for q in store.quads_for_pattern(subject, predicate, None, g)
+            if isinstance(q.object, ox.NamedNode)]
 
 
 def read(store: Any, catalogue: str, dataset: str) -> Counts:

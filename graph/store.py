@@ -362,13 +362,15 @@ class KnowledgeGraph:
         page (removed until a write keeps or renews them)."""
         dataset = self.minter.dataset(name)
         with self.writing():
-            has = bool(lines) and statistics in ("keep", "adjust") and stats.has_statistics(
-                self.store, self.catalogue, dataset)
-            keep = has and statistics == "keep"
-            if has and statistics == "adjust" and change is not None:
-                lines = lines + stats.written(dataset, stats.read(self.store, self.catalogue, dataset) + change)
-            elif lines and statistics in ("renew", "keep", "adjust") and not keep:
-                lines = lines + stats.lines(self.store, dataset, self.minter.graph(name))
+            keep = False
+            if lines and statistics != "drop":
+                has = statistics != "renew" and stats.has_statistics(self.store, self.catalogue, dataset)
+                if has and statistics == "keep":
+                    keep = True
+                elif has and change is not None:
+                    lines = lines + stats.written(dataset, stats.read(self.store, self.catalogue, dataset) + change)
+                else:
+                    lines = lines + stats.lines(self.store, dataset, self.minter.graph(name))
             self.store.update(_provenance_update(self.catalogue, dataset, lines, stats.kept(dataset) if keep else None))
 
     def clear_dataset(self, name: str, triples: int | None = None) -> None:

@@ -182,7 +182,7 @@ def load(kg: KnowledgeGraph, paths: Sequence[Path], options: LoadOptions) -> lis
     datasets = plan(paths, options)
     anew = [name for name, files in datasets
             if not _compares(kg, name, [get_loader(options.format) if options.format else detect(f) for f in files],
-                             options)]
+                             options)] if len(datasets) > 1 else []
     if len(anew) < 2 or not kg.rewrites_most(anew):
         return [load_dataset(kg, name, files, options) for name, files in datasets]
     if options.progress and sys.stderr.isatty():
@@ -241,10 +241,8 @@ class _Load:
         self.alignment = Alignment()
         self.mapping = _mapping(kg, name, loaders, options, self.alignment)
         self.index_path = _index_path(kg, name)
-        self.previous = RecordIndex.read(self.index_path, self.mapping, kg.minter.base)
-        if self.previous is not None and (self.previous.untracked or options.validate):
-            # records it cannot follow, or shapes to check on the whole dataset: the dataset is written anew
-            self.previous = None
+        self.previous = (RecordIndex.read(self.index_path, self.mapping, kg.minter.base)
+                         if _follows(self.index_path, self.mapping, options) else None)
         self.compared = self.previous is not None
         tmp = tmp or kg.tmp_dir()
         tmp.mkdir(parents=True, exist_ok=True)
@@ -567,8 +565,13 @@ def _index_path(kg: KnowledgeGraph, name: str) -> Path | None:
 def _compares(kg: KnowledgeGraph, name: str, loaders: Sequence["Loader"], options: LoadOptions) -> bool:
     """Whether a load of dataset ``name`` can compare its records with the last one's (else it maps
     them all and writes the dataset anew)."""
-    return not options.validate and RecordIndex.follows(_index_path(kg, name),
-                                                        _mapping(kg, name, loaders, options, Alignment()))
+    return _follows(_index_path(kg, name), _mapping(kg, name, loaders, options, Alignment()), options)
+
+
+def _follows(index: Path | None, mapping: str, options: LoadOptions) -> bool:
+    """Whether the record index at ``index`` can be compared with: written under ``mapping``, following
+    every record, and no shapes to check on the whole dataset (``--validate`` writes it anew)."""
+    return not options.validate and RecordIndex.follows(index, mapping)
 
 
 ASSIGNED_TO = f"> {CRM.P140_assigned_attribute_to} <".encode()  # in an N-Triples line, before the node named
@@ -581,10 +584,11 @@ def _subjects(ntriples: Path) -> tuple[set[str] | None, set[str]]:
     named: set[bytes] = set()
     with open(ntriples, "rb") as f:
         for line in f:
-            if line.startswith(b"_:"):
+            term = declarations.subject(line)
+            if term.startswith(b"_:"):
                 return None, set()
-            if line.startswith(b"<"):
-                found.add(line[1:line.index(b">")])
+            if term.startswith(b"<"):
+                found.add(term[1:-1])
                 if ASSIGNED_TO in line:
                     start = line.index(ASSIGNED_TO) + len(ASSIGNED_TO)
                     named.add(line[start:line.index(b">", start)])
