@@ -179,13 +179,21 @@ class Builder:
 
         The persons named after this call are this record's mentions (:meth:`person`).
         """
-        self.record = term
         out = self.out
         out.add(term, A, CRM(cls))
         out.text(term, LABEL, label, self.lang)
         if dataset:
-            out.add(term, VOID.inDataset, dataset)
-            self.entities.append(term)
+            return self.own(term, dataset)
+        self.record = term
+        return term
+
+    def own(self, term: str, dataset: str) -> str:
+        """A record's main node described in ``dataset``: one it makes (:meth:`entity`), or a shared node
+        it describes (a museum the institutions reference knows, declared in the shared graph). Its
+        triples in the dataset go with the record when the record changes or goes."""
+        self.record = term
+        self.out.add(term, VOID.inDataset, dataset)
+        self.entities.append(term)
         return term
 
     def page(self, term: str, url: str) -> str:

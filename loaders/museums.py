@@ -28,7 +28,7 @@ from pathlib import Path
 
 from graph.iri import Minter
 from graph.mapping import MappingContext
-from graph.namespaces import CRM, FOAF, RDF, VOID
+from graph.namespaces import CRM, FOAF, RDF
 from graph.ntriples import iri
 from graph.csvrows import header as csv_header, rows as csv_rows
 from graph.records import InputError, RecordError, SourceRecord, content_digest
@@ -166,7 +166,7 @@ def map_museum(record: SourceRecord, ctx: MappingContext) -> None:
     commune, insee = _commune(record, ctx, department)
     found = ctx.institutions.resolve(name, [("museofile", mid)], insee, department)
     org = ctx.declare_institution(found, name)
-    b.out.add(org, VOID.inDataset, ctx.dataset)
+    b.own(org, ctx.dataset)
     if found.known and name.strip().casefold() not in {n.casefold() for n in (found.name or "", *found.names)}:
         # the list renamed the museum since the reference tables were made: its name as the list gives it now
         node = b.part(org, "official-name")
