@@ -27,7 +27,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from .iri import Minter
-from .namespaces import CRM, PKG, RDF, VOID, XSD
+from .namespaces import CRM, PKG, VOID, XSD
 
 VOID_CLASS = VOID("class")  # a Python keyword
 # Each partition: the property that links the dataset to it, its fragment, its keys (the properties saying which
@@ -38,14 +38,10 @@ PARTITIONS = (
     (PKG.departmentPartition, "department", (PKG.department,), "COUNT(*)",
      f"?s {VOID.inDataset} {{dataset}} ; {PKG.department} ?k0"),
     (PKG.assignedPartition, "assigned", (PKG.department, PKG.assigned), "COUNT(DISTINCT ?s)",
-     f"?act {CRM.P141_assigned} ?k1 ; {CRM.P140_assigned_attribute_to} ?s . ?s {VOID.inDataset} {{dataset}} ;"
+     f"?act {CRM.P140_assigned_attribute_to} ?s ; {CRM.P141_assigned} ?k1 . ?s {VOID.inDataset} {{dataset}} ;"
      f" {PKG.department} ?k0"),
 )
 
-
-# the terms of PARTITIONS' patterns, for matching them from given nodes (_count_around)
-_TYPE, _IN_DATASET, _DEPARTMENT, _ASSIGNED, _ASSIGNED_TO = (ox.NamedNode(Minter.plain(str(t))) for t in (
-    RDF.type, VOID.inDataset, PKG.department, CRM.P141_assigned, CRM.P140_assigned_attribute_to))
 
 # which partitions a dataset's statistics have (pkg:statistics): a store written before one existed counts again
 KINDS = " ".join(fragment for _, fragment, *_ in PARTITIONS)
@@ -88,49 +84,52 @@ def count(store: Any, dataset: str, graph: str, subjects: Iterable[str] | None =
         names = " ".join(f"?k{i}" for i in range(len(keys)))
         query = (f"SELECT {names} ({aggregate} AS ?n) WHERE {{ GRAPH {graph} {{ {pattern.format(dataset=dataset)} }} }}"
                  f" GROUP BY {names}")
-        for row in store.query(query):
-            terms = [row[f"k{i}"] for i in range(len(keys))]
-            if all(isinstance(term, ox.NamedNode) for term in terms):
-                counts[fragment, tuple(f"<{term.value}>" for term in terms)] += int(row["n"].value)
-            # else a class or a place given as a blank node or a literal: not a partition we can name
+        _add_rows(counts, fragment, len(keys), store.query(query))
     return counts
 
 
+def _add_rows(counts: Counts, fragment: str, keys: int, rows: Iterable[Any]) -> None:
+    """Add to ``counts`` the aggregate rows of a partition (its keys ``?k0``…, its count ``?n``)."""
+    for row in rows:
+        terms = [row[f"k{i}"] for i in range(keys)]
+        if all(isinstance(term, ox.NamedNode) for term in terms):
+            counts[fragment, tuple(f"<{term.value}>" for term in terms)] += int(row["n"].value)
+        # else a class or a place given as a blank node or a literal: not a partition we can name
+
+
 def _count_around(store: Any, dataset: str, graph: str, subjects: Iterable[str], records: Iterable[str]) -> Counts:
-    """:data:`PARTITIONS`' patterns matched from each subject and record (a few lookups each): Oxigraph would
-    join a ``VALUES`` of them with every match of the pattern in the graph, the cost of the graph."""
-    g, ds = ox.NamedNode(Minter.plain(graph)), ox.NamedNode(Minter.plain(dataset))
-
-    def named(subject: Any, predicate: ox.NamedNode) -> list[str]:
-        return [f"<{o}>" for o in _objects(store, subject, predicate, g)]
-
-    def places(node: ox.NamedNode) -> list[str]:
-        return named(node, _DEPARTMENT) if ox.Quad(node, _IN_DATASET, ds, g) in store else []
-
+    """:data:`PARTITIONS`' aggregates over the given subjects (the records, for the assignments) only:
+    each pattern joined with a ``VALUES`` of them. Oxigraph must start the join from these: the
+    dataset is matched as a variable (then filtered), else it would start from every node of the
+    dataset, and each pattern's first triple names ``?s`` (on a tie, it follows the written order)."""
     counts: Counts = Counter()
-    for s in set(subjects):
-        node = ox.NamedNode(s)
-        counts.update(("class", (c,)) for c in named(node, _TYPE))
-        counts.update(("department", (d,)) for d in places(node))
-    for r in set(records):
-        node = ox.NamedNode(r)
-        where = places(node)
-        if where:
-            things = {t for act in store.quads_for_pattern(None, _ASSIGNED_TO, node, g) for t in named(act.subject, _ASSIGNED)}
-            counts.update(("assigned", (d, t)) for d in where for t in things)
+    over = {"subjects": sorted(set(subjects)), "records": sorted(set(records))}
+    for _, fragment, keys, aggregate, pattern in PARTITIONS:
+        names = " ".join(f"?k{i}" for i in range(len(keys)))
+        where = pattern.format(dataset="?dataset")
+        if "?dataset" in where:
+            where += f" FILTER(sameTerm(?dataset, {dataset}))"
+        for part in _chunks(over["records" if fragment == "assigned" else "subjects"], 2000):
+            values = " ".join(f"<{n}>" for n in part)
+            query = (f"SELECT {names} ({aggregate} AS ?n) WHERE {{ VALUES ?s {{ {values} }} GRAPH {graph} "
+                     f"{{ {where} }} }} GROUP BY {names}")
+            _add_rows(counts, fragment, len(keys), store.query(query))
     return counts
 
 
 def named_by_acts(store: Any, graph: str, subjects: Iterable[str]) -> set[str]:
     """The nodes the attribute assignments among ``subjects`` (plain IRIs) assign something to, in ``graph``."""
-    g = ox.NamedNode(Minter.plain(graph))
-    return {o for s in set(subjects) for o in _objects(store, ox.NamedNode(s), _ASSIGNED_TO, g)}
+    named: set[str] = set()
+    for part in _chunks(sorted(set(subjects)), 2000):
+        values = " ".join(f"<{n}>" for n in part)
+        rows = store.query(f"SELECT DISTINCT ?o WHERE {{ VALUES ?s {{ {values} }} GRAPH {graph} "
+                           f"{{ ?s {CRM.P140_assigned_attribute_to} ?o }} }}")
+        named.update(row["o"].value for row in rows if isinstance(row["o"], ox.NamedNode))
+    return named
 
 
-def _objects(store: Any, subject: Any, predicate: ox.NamedNode, g: ox.NamedNode) -> list[str]:
-    """The IRIs ``subject`` has as ``predicate`` in graph ``g`` (plain)."""
-    return [q.object.value for q in store.quads_for_pattern(subject, predicate, None, g)
-            if isinstance(q.object, ox.NamedNode)]
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    return (items[i:i + size] for i in range(0, len(items), size))
 
 
 def read(store: Any, catalogue: str, dataset: str) -> Counts:
