@@ -32,6 +32,7 @@ import pyoxigraph as ox
 
 from . import declarations
 from . import statistics as stats
+from .arriving import Arriving
 from .bulkstream import bulk_stream
 from .generations import Reader, StoreError, Writer, is_store, writing_error
 from .iri import DEFAULT_BASE_IRI, Minter
@@ -562,30 +563,48 @@ class KnowledgeGraph:
         return stats.count(self.store, self.minter.dataset(name), self.minter.graph(name), subjects, records)
 
     def remove_records(self, name: str, record_iris: Iterable[str], incoming: bool = False,
-                       counting: set[str] | None = None, named: set[str] = frozenset()) -> Removal:
+                       arriving: Path | None = None, named: dict[str, set[str]] | None = None) -> Removal:
         """Delete the triples of these records from dataset ``name`` (see :meth:`replace_records`).
 
         With ``incoming``, the triples of other nodes that point to the records' nodes go too. The
         answer says how many triples went and which other nodes they named: records that wrote
         some of them (a part of the whole that names its parts...) have to write them again.
-        With ``counting`` (the subjects of the triples about to be added) and ``named`` (the nodes their
-        attribute assignments name), it also says which subjects' triples change (``subjects``), which
-        records' assignments may change (``records``) and what they made of the statistics before
-        (``before``): what they make after the change, less these, is the change of the statistics.
+
+        With ``arriving``, the N-Triples file of the triples about to be added (and ``named``, the nodes
+        the attribute assignments among them name, by assignment): the records' nodes whose triples
+        all arrive again are neither read nor deleted (:mod:`graph.arriving`), and the answer also says
+        which subjects' triples change (``subjects``), which records' assignments may change
+        (``records``) and what they made of the statistics before (``before``): what they make after
+        the change, less these, is the change of the statistics.
         """
         graph = self.minter.graph(name)
         removal = Removal()
         with self.writing():
-            nodes = self._record_nodes(graph, [Minter.plain(t) for t in record_iris])
-            subjects = nodes.found
-            pointing = [t for t in nodes.incoming if t[0] not in subjects] if incoming else []
-            removal.others.update(o for o in nodes.objects if o not in subjects)
+            known = Arriving.read(self.store, Minter.plain(graph), arriving) if arriving is not None else None
+            nodes = self._record_nodes(graph, [Minter.plain(t) for t in record_iris], known)
+            going = nodes.found if known is None else {
+                n for n in nodes.found if not known.keeps_all(n, self._degree(graph, nodes, n))}
+            pointing = [t for t in nodes.incoming if t[0] not in nodes.found] if incoming else []
+            removal.others.update(o for o in nodes.objects if o not in nodes.found)
             removal.others.update(t[0] for t in pointing)
-            if counting is not None:  # before any triple goes
-                removal.subjects = subjects | counting | {t[0] for t in pointing}
-                removal.records = removal.subjects | named | stats.named_by_acts(self.store, graph, removal.subjects)
+            if known is not None and named is not None:  # before any triple goes
+                missing = [n for n in known.subject_of if n not in nodes.degree]
+                nodes.degree.update(self._degrees(graph, missing, True))
+                changing = {n for n in known.subject_of if known.changes(n, nodes.degree[n])}
+                removal.subjects = going | changing | {t[0] for t in pointing}
+                removal.records = (removal.subjects | {r for act in changing for r in named.get(act, ())}
+                                   | stats.named_by_acts(self.store, graph, removal.subjects))
                 removal.before = self.statistics_of(name, removal.subjects, removal.records)
-            for part in _chunks(sorted(subjects), 2000):
+                removal.counted = True
+            if known is not None:
+                # the going subjects' triples that arrive again are deleted unread, as the arriving file
+                # has them: what is left of these subjects is what does not arrive again, read below
+                held, still = known.after_removal(going, set(pointing))
+                removal.new = known.distinct - still
+                removal.triples += len(held)
+                for lines in _chunks(held, 5000):
+                    self.store.update(f"DELETE DATA {{ GRAPH {graph} {{\n{''.join(lines)}}} }}")
+            for part in _chunks(sorted(going), 2000):
                 # the triples read first, then deleted as data: cheaper than a DELETE … WHERE (whose
                 # pattern is matched again inside the transaction), and they count themselves
                 values = " ".join(f"<{s}>" for s in part)
@@ -604,13 +623,15 @@ class KnowledgeGraph:
                 self.store.update(f"DELETE DATA {{ GRAPH {graph} {{\n{triples}}} }}")
         return removal
 
-    def _record_nodes(self, graph: str, roots: list[str]) -> _RecordNodes:
+    def _record_nodes(self, graph: str, roots: list[str], arriving: Arriving | None = None) -> _RecordNodes:
         """The subjects whose triples make up the records of ``roots`` (plain IRIs): each record, its parts
         (``ROOT#…``, linked to it or to one another either way), and the outside nodes (not under the base
         IRI: an image's URL, its service) only they point to.
 
         Walked a level at a time, each level in a few queries that answer IRI links only (a node's
         literals are never read), so the cost is that of the records' links, whatever the dataset's size.
+        With ``arriving`` (:mod:`graph.arriving`), a node whose triples (or those pointing to it) all
+        arrive again is not read: its links are those of the arriving triples.
         """
         base = self.minter.base
         nodes = _RecordNodes(found=set(roots), root_of={r: r for r in roots})
@@ -619,21 +640,56 @@ class KnowledgeGraph:
         while level:
             following: list[str] = []
             for part in _chunks(level, 2000):
-                values = " ".join(f"<{n}>" for n in part)
-                for row in self.store.query(f"SELECT ?s ?o WHERE {{ VALUES ?s {{ {values} }} GRAPH {graph} "
-                                            f"{{ ?s ?p ?o FILTER(isIRI(?o) && ?p != {RDF_TYPE}) }} }}"):
-                    s, o = row["s"].value, row["o"].value
-                    nodes.objects.add(o)
-                    if not nodes.reach(o, nodes.root_of[s], following) and not o.startswith(base):
-                        outside.append(o)
-                for row in self.store.query(f"SELECT ?s ?p ?o WHERE {{ VALUES ?o {{ {values} }} GRAPH {graph} "
-                                            f"{{ ?s ?p ?o FILTER(isIRI(?s)) }} }}"):
-                    s, o = row["s"].value, row["o"].value
-                    if not nodes.reach(s, nodes.root_of[o], following):
-                        nodes.incoming.append((s, row["p"].value, o))
+                read_from, read_to = part, part
+                if arriving is not None:
+                    nodes.degree.update(self._degrees(graph, part, True))
+                    pointed = self._degrees(graph, part, False)
+                    read_from = [n for n in part if not arriving.keeps_all(n, nodes.degree[n])]
+                    read_to = [n for n in part if not arriving.pointed_to_alike(n, pointed[n])]
+                    for n in set(part).difference(read_from):
+                        for o in arriving.links_from[n]:
+                            if not nodes.reach(o, nodes.root_of[n], following) and not o.startswith(base):
+                                outside.append(o)
+                    for n in set(part).difference(read_to):
+                        for s, p in arriving.links_to[n]:
+                            if not nodes.reach(s, nodes.root_of[n], following):
+                                nodes.incoming.append((s, p, n))
+                if read_from:
+                    values = " ".join(f"<{n}>" for n in read_from)
+                    for row in self.store.query(f"SELECT ?s ?o WHERE {{ VALUES ?s {{ {values} }} GRAPH {graph} "
+                                                f"{{ ?s ?p ?o FILTER(isIRI(?o) && ?p != {RDF_TYPE}) }} }}"):
+                        s, o = row["s"].value, row["o"].value
+                        nodes.objects.add(o)
+                        if not nodes.reach(o, nodes.root_of[s], following) and not o.startswith(base):
+                            outside.append(o)
+                if read_to:
+                    values = " ".join(f"<{n}>" for n in read_to)
+                    for row in self.store.query(f"SELECT ?s ?p ?o WHERE {{ VALUES ?o {{ {values} }} GRAPH {graph} "
+                                                f"{{ ?s ?p ?o FILTER(isIRI(?s)) }} }}"):
+                        s, o = row["s"].value, row["o"].value
+                        if not nodes.reach(s, nodes.root_of[o], following):
+                            nodes.incoming.append((s, row["p"].value, o))
             level = following
         self._add_outside(graph, nodes, outside)
         return nodes
+
+    def _degrees(self, graph: str, nodes: list[str], as_subject: bool) -> dict[str, int]:
+        """How many triples of ``graph`` each of ``nodes`` (plain IRIs) is the subject (or the object) of:
+        counted on the store's encoded terms, none of them read."""
+        counts = dict.fromkeys(nodes, 0)
+        pattern = "?n ?p ?o" if as_subject else "?s ?p ?n"
+        for part in _chunks(nodes, 2000):
+            values = " ".join(f"(<{n}> {i})" for i, n in enumerate(part))
+            for row in self.store.query(f"SELECT ?i (COUNT(*) AS ?c) WHERE {{ VALUES (?n ?i) {{ {values} }} "
+                                        f"GRAPH {graph} {{ {pattern} }} }} GROUP BY ?i"):
+                counts[part[int(row["i"].value)]] = int(row["c"].value)
+        return counts
+
+    def _degree(self, graph: str, nodes: _RecordNodes, node: str) -> int:
+        """How many triples of ``graph`` ``node`` is the subject of (counted once, kept in ``nodes``)."""
+        if node not in nodes.degree:
+            nodes.degree[node] = self._degrees(graph, [node], True)[node]
+        return nodes.degree[node]
 
     def _add_outside(self, graph: str, nodes: _RecordNodes, outside: list[str]) -> None:
         """Add to ``nodes`` the outside nodes with triples in the graph that only the records' nodes point to
@@ -664,9 +720,12 @@ class _RecordNodes:
     root_of: dict[str, str]  # each node walked: the record it is a part of
     objects: set[str] = field(default_factory=set)
     incoming: list[tuple[str, str, str]] = field(default_factory=list)
+    degree: dict[str, int] = field(default_factory=dict)  # with arriving triples: each node's triples, counted
 
     def reach(self, node: str, root: str, following: list[str]) -> bool:
-        """Whether ``node`` is a part of record ``root`` (``ROOT#…``); a part not met before is walked next."""
+        """Whether ``node`` is record ``root`` or one of its parts (``ROOT#…``); a part not met before is walked next."""
+        if node == root:
+            return True
         if not node.startswith(root + "#"):
             return False
         if node not in self.found:
@@ -681,10 +740,12 @@ class Removal:
     """What :meth:`KnowledgeGraph.remove_records` deleted: how many triples, and the other nodes they named."""
 
     triples: int = 0
-    subjects: set[str] = field(default_factory=set)  # with ``counting``: the subjects whose triples change
+    subjects: set[str] = field(default_factory=set)  # with ``arriving``: the subjects whose triples change
     records: set[str] = field(default_factory=set)  # and the records whose assignments may change
     before: stats.Counts = field(default_factory=Counter)  # and their statistics before
+    counted: bool = False  # whether these three were found (else the statistics are counted again)
     blank: bool = False  # whether some triples that went named a blank node
+    new: int | None = None  # with ``arriving``: how many of its distinct triples the graph lacks after the removal
     others: set[str] = field(default_factory=set)
 
 

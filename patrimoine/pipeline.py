@@ -458,8 +458,8 @@ class _Load:
         elif self.previous is not None and known is not None and not self.changed:
             self.mode, triples = "unchanged", known.triples
         elif self.previous is not None and known is not None and not self._many_changed():
-            added, named = _subjects(self.paths["nt"])
-            removal = kg.remove_records(name, self.gone, incoming=True, counting=added, named=named)
+            named = _named(self.paths["nt"])
+            removal = kg.remove_records(name, self.gone, incoming=True, arriving=self.paths["nt"], named=named)
             touched = self._touched(removal.others)
             if touched & self.same:
                 # records mapped with their batch whose triples went with a changed one's: mapped again
@@ -470,9 +470,10 @@ class _Load:
                 # the touched records' triples are those they had, less the links into the records that
                 # went: on subjects the removal counted (removal.subjects)
                 self._map_keys(touched, "nt")
-                triples = known.triples - removal.triples + kg.count_new(name, self.paths["nt"])
+                new = removal.new if not touched and removal.new is not None else kg.count_new(name, self.paths["nt"])
+                triples = known.triples - removal.triples + new
                 kg.bulk_load(name, self.paths["nt"])
-                if added is not None and not removal.blank:
+                if removal.counted and not removal.blank:
                     change = kg.statistics_of(name, removal.subjects, removal.records)
                     change.subtract(removal.before)
         else:
@@ -577,22 +578,19 @@ def _follows(index: Path | None, mapping: str, options: LoadOptions) -> bool:
 ASSIGNED_TO = f"> {CRM.P140_assigned_attribute_to} <".encode()  # in an N-Triples line, before the node named
 
 
-def _subjects(ntriples: Path) -> tuple[set[str] | None, set[str]]:
-    """The subjects (plain IRIs) of an N-Triples file (None if one is a blank node), and the nodes its
-    attribute assignments name (:func:`graph.statistics.count`)."""
-    found: set[bytes] = set()
-    named: set[bytes] = set()
+def _named(ntriples: Path) -> dict[str, set[str]] | None:
+    """The nodes (plain IRIs) the attribute assignments of an N-Triples file name, by assignment
+    (:func:`graph.statistics.count`); None if a subject is a blank node (the statistics are counted again)."""
+    named: dict[str, set[str]] = {}
     with open(ntriples, "rb") as f:
         for line in f:
             term = declarations.subject(line)
             if term.startswith(b"_:"):
-                return None, set()
-            if term.startswith(b"<"):
-                found.add(term[1:-1])
-                if ASSIGNED_TO in line:
-                    start = line.index(ASSIGNED_TO) + len(ASSIGNED_TO)
-                    named.add(line[start:line.index(b">", start)])
-    return {s.decode() for s in found}, {s.decode() for s in named}
+                return None
+            if ASSIGNED_TO in line:
+                start = line.index(ASSIGNED_TO) + len(ASSIGNED_TO)
+                named.setdefault(term[1:-1].decode(), set()).add(line[start:line.index(b">", start)].decode())
+    return named
 
 
 def _unread_counts(ctx: MappingContext) -> tuple[int, int, int]:

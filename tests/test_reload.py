@@ -118,6 +118,47 @@ def test_a_reload_with_few_changes_writes_them_and_gives_the_graph_of_a_first_lo
     assert_same_as_fresh(kg, back, tmp_path / "back", MERIMEE)
 
 
+def by_subject(kg: KnowledgeGraph, name: str = "d") -> dict[str, set[str]]:
+    g = ox.NamedNode(kg.minter.plain(kg.minter.graph(name)))
+    out: dict[str, set[str]] = {}
+    for q in kg.store.quads_for_pattern(None, None, None, g):
+        out.setdefault(str(q.subject), set()).add(str(q))
+    return out
+
+
+@pytest.mark.parametrize("source, edit, encoding", [
+    (MERIMEE, ("Vieille Bourse", "Vieille Bourse de Lille"), "utf-8"),  # a title: on the record, its title node
+    (MERIMEE, ("60057;Saint-Pierre (rue);classé MH;1840 : classé MH",  # a protection: its act, the concept named
+               "60057;Saint-Pierre (rue);inscrit MH;1840 : inscrit MH"), "utf-8"),
+    (MUSEUMS, ("M0812;Amiens;musée de Picardie;48 rue de La République", "M0812;Amiens;musée de Picardie;"
+               "2 rue Puvis de Chavannes"), "utf-8"),  # a museum's address: its place, its site
+])
+def test_a_reload_of_a_few_records_deletes_only_the_triples_of_the_nodes_that_change(tmp_path: Path, monkeypatch,
+                                                                                     source: Path, edit, encoding):
+    """The nodes of a changed record whose triples all arrive again are left as they are (neither read
+    nor deleted): only those with triples that do not arrive again lose theirs, and the statistics are
+    counted over the nodes whose triples change; the graph is that of a first load."""
+    kg = KnowledgeGraph(tmp_path / "store")
+    load(kg, [source], options())
+    old = by_subject(kg)
+    v2 = variant(tmp_path, "v2", source, edit, encoding=encoding)
+    removals = []
+    remove = KnowledgeGraph.remove_records
+    monkeypatch.setattr(KnowledgeGraph, "remove_records",
+                        lambda self, *a, **kw: removals.append(remove(self, *a, **kw)) or removals[-1])
+    [report] = load(kg, [v2], options())
+    assert report.write == "changes" and report.changed == 1
+    assert_same_as_fresh(kg, report, tmp_path, v2)
+    new = by_subject(kg)
+    [removal] = removals
+    stale = {s for s in old if old[s] - new.get(s, set())}
+    changed = stale | {s for s in new if new[s] - old.get(s, set())}
+    assert stale and removal.subjects == {s[1:-1] for s in changed}
+    assert removal.triples == sum(len(old[s]) for s in stale)
+    assert removal.counted and removal.new == sum(len(new[s] - old[s]) for s in changed if s in new) + sum(
+        len(new[s] & old[s]) for s in stale if s in new)
+
+
 def test_a_reload_where_most_records_changed_writes_the_dataset_anew(tmp_path: Path, monkeypatch):
     v2 = variant(tmp_path, "v2", MERIMEE, ("classé MH", "classé monument historique"),
                  ("inscrit MH", "inscrit monument historique"))

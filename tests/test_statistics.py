@@ -162,3 +162,23 @@ def test_a_reload_of_a_few_records_adjusts_the_statistics_by_what_they_changed(t
     assert report.write == "changes" and report.changed == 1
     assert written(kg, "d") == counted(kg, "d")
     assert written(kg, "d")[1].get(pas_de_calais, 0) == first[1].get(pas_de_calais, 0)
+
+
+def test_a_reload_whose_arriving_triples_are_too_many_to_summarise_counts_the_statistics_again(tmp_path: Path,
+                                                                                               monkeypatch):
+    """Without the summary of the arriving triples (graph/arriving.py), a reload written as changes reads every
+    node of the changed records and counts the statistics over the whole graph: they are still those of the graph."""
+    from graph import arriving
+
+    kg = KnowledgeGraph(tmp_path / "store")
+    load(kg, [MERIMEE], LoadOptions(progress=False, dataset="d"))
+    v2 = variant(tmp_path, "v2", MERIMEE,
+                 ("PA99000112;Hôtel de Berny;hôtel;Hauts-de-France;80;Somme;Amiens;Amiens;80021;",
+                  "PA99000112;Hôtel de Berny;hôtel;Hauts-de-France;59;Nord;Lille;Lille;59350;"))
+    monkeypatch.setattr(arriving, "MOST_TRIPLES", 0)
+    recounted = []
+    lines = statistics.lines
+    monkeypatch.setattr(statistics, "lines", lambda *a: recounted.append(a) or lines(*a))
+    [report] = load(kg, [v2], LoadOptions(progress=False, dataset="d"))
+    assert report.write == "changes" and report.changed == 1 and recounted
+    assert written(kg, "d") == counted(kg, "d")
