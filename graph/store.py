@@ -648,27 +648,21 @@ class KnowledgeGraph:
                     read_to = [n for n in part if not arriving.pointed_to_alike(n, pointed[n])]
                     for n in set(part).difference(read_from):
                         for o in arriving.links_from[n]:
-                            if not nodes.reach(o, nodes.root_of[n], following) and not o.startswith(base):
-                                outside.append(o)
+                            nodes.follow_out(n, o, base, following, outside)
                     for n in set(part).difference(read_to):
                         for s, p in arriving.links_to[n]:
-                            if not nodes.reach(s, nodes.root_of[n], following):
-                                nodes.incoming.append((s, p, n))
+                            nodes.follow_in(s, p, n, following)
                 if read_from:
                     values = " ".join(f"<{n}>" for n in read_from)
                     for row in self.store.query(f"SELECT ?s ?o WHERE {{ VALUES ?s {{ {values} }} GRAPH {graph} "
                                                 f"{{ ?s ?p ?o FILTER(isIRI(?o) && ?p != {RDF_TYPE}) }} }}"):
-                        s, o = row["s"].value, row["o"].value
-                        nodes.objects.add(o)
-                        if not nodes.reach(o, nodes.root_of[s], following) and not o.startswith(base):
-                            outside.append(o)
+                        nodes.objects.add(row["o"].value)
+                        nodes.follow_out(row["s"].value, row["o"].value, base, following, outside)
                 if read_to:
                     values = " ".join(f"<{n}>" for n in read_to)
                     for row in self.store.query(f"SELECT ?s ?p ?o WHERE {{ VALUES ?o {{ {values} }} GRAPH {graph} "
                                                 f"{{ ?s ?p ?o FILTER(isIRI(?s)) }} }}"):
-                        s, o = row["s"].value, row["o"].value
-                        if not nodes.reach(s, nodes.root_of[o], following):
-                            nodes.incoming.append((s, row["p"].value, o))
+                        nodes.follow_in(row["s"].value, row["p"].value, row["o"].value, following)
             level = following
         self._add_outside(graph, nodes, outside)
         return nodes
@@ -721,6 +715,16 @@ class _RecordNodes:
     objects: set[str] = field(default_factory=set)
     incoming: list[tuple[str, str, str]] = field(default_factory=list)
     degree: dict[str, int] = field(default_factory=dict)  # with arriving triples: each node's triples, counted
+
+    def follow_out(self, node: str, target: str, base: str, following: list[str], outside: list[str]) -> None:
+        """A link from a walked node: a part of its record is walked next, a node outside the base IRI checked."""
+        if not self.reach(target, self.root_of[node], following) and not target.startswith(base):
+            outside.append(target)
+
+    def follow_in(self, source: str, predicate: str, node: str, following: list[str]) -> None:
+        """A link to a walked node: a part of its record is walked next, another node's link kept as incoming."""
+        if not self.reach(source, self.root_of[node], following):
+            self.incoming.append((source, predicate, node))
 
     def reach(self, node: str, root: str, following: list[str]) -> bool:
         """Whether ``node`` is record ``root`` or one of its parts (``ROOT#…``); a part not met before is walked next."""
