@@ -26,20 +26,22 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .chunked import chunks
 from .iri import Minter
 from .namespaces import CRM, PKG, VOID, XSD
 
 VOID_CLASS = VOID("class")  # a Python keyword
 # Each partition: the property that links the dataset to it, its fragment, its keys (the properties saying which
 # subset it is, ?k0, ?k1 in the pattern), and what it counts in the dataset's graph (a (subject, key) pair is
-# one triple of the graph: counted once; a record can be assigned one thing twice: counted DISTINCT).
+# one triple of the graph: counted once; a record can be assigned one thing twice: counted DISTINCT), as the
+# triple patterns it joins.
 PARTITIONS = (
-    (VOID.classPartition, "class", (VOID_CLASS,), "COUNT(*)", "?s a ?k0"),
+    (VOID.classPartition, "class", (VOID_CLASS,), "COUNT(*)", ("?s a ?k0",)),
     (PKG.departmentPartition, "department", (PKG.department,), "COUNT(*)",
-     f"?s {VOID.inDataset} {{dataset}} ; {PKG.department} ?k0"),
+     (f"?s {VOID.inDataset} {{dataset}}", f"?s {PKG.department} ?k0")),
     (PKG.assignedPartition, "assigned", (PKG.department, PKG.assigned), "COUNT(DISTINCT ?s)",
-     f"?act {CRM.P140_assigned_attribute_to} ?s ; {CRM.P141_assigned} ?k1 . ?s {VOID.inDataset} {{dataset}} ;"
-     f" {PKG.department} ?k0"),
+     (f"?act {CRM.P140_assigned_attribute_to} ?s", f"?act {CRM.P141_assigned} ?k1",
+      f"?s {VOID.inDataset} {{dataset}}", f"?s {PKG.department} ?k0")),
 )
 
 
@@ -80,10 +82,13 @@ def count(store: Any, dataset: str, graph: str, subjects: Iterable[str] | None =
     if subjects is not None:
         return _count_around(store, dataset, graph, subjects, records)
     counts: Counts = Counter()
-    for _, fragment, keys, aggregate, pattern in PARTITIONS:
+    for _, fragment, keys, aggregate, patterns in PARTITIONS:
         names = " ".join(f"?k{i}" for i in range(len(keys)))
-        query = (f"SELECT {names} ({aggregate} AS ?n) WHERE {{ GRAPH {graph} {{ {pattern.format(dataset=dataset)} }} }}"
-                 f" GROUP BY {names}")
+        # each triple pattern its own subquery: joined by hashing, each read once from its index, where
+        # Oxigraph would look each ?s up; on a store just bulk-loaded, a lookup is slow (12.5 s against
+        # 0.6 s for the départements of 200,000 records, 53 s against 2.7 s for the assignments)
+        where = " ".join(f"{{ SELECT * WHERE {{ {p.format(dataset=dataset)} }} }}" for p in patterns)
+        query = f"SELECT {names} ({aggregate} AS ?n) WHERE {{ GRAPH {graph} {{ {where} }} }} GROUP BY {names}"
         _add_rows(counts, fragment, len(keys), store.query(query))
     return counts
 
@@ -104,12 +109,12 @@ def _count_around(store: Any, dataset: str, graph: str, subjects: Iterable[str],
     dataset, and each pattern's first triple names ``?s`` (on a tie, it follows the written order)."""
     counts: Counts = Counter()
     over = {"subjects": sorted(set(subjects)), "records": sorted(set(records))}
-    for _, fragment, keys, aggregate, pattern in PARTITIONS:
+    for _, fragment, keys, aggregate, patterns in PARTITIONS:
         names = " ".join(f"?k{i}" for i in range(len(keys)))
-        where = pattern.format(dataset="?dataset")
+        where = " . ".join(patterns).format(dataset="?dataset")
         if "?dataset" in where:
             where += f" FILTER(sameTerm(?dataset, {dataset}))"
-        for part in _chunks(over["records" if fragment == "assigned" else "subjects"], 2000):
+        for part in chunks(over["records" if fragment == "assigned" else "subjects"], 2000):
             values = " ".join(f"<{n}>" for n in part)
             query = (f"SELECT {names} ({aggregate} AS ?n) WHERE {{ VALUES ?s {{ {values} }} GRAPH {graph} "
                      f"{{ {where} }} }} GROUP BY {names}")
@@ -120,16 +125,12 @@ def _count_around(store: Any, dataset: str, graph: str, subjects: Iterable[str],
 def named_by_acts(store: Any, graph: str, subjects: Iterable[str]) -> set[str]:
     """The nodes the attribute assignments among ``subjects`` (plain IRIs) assign something to, in ``graph``."""
     named: set[str] = set()
-    for part in _chunks(sorted(set(subjects)), 2000):
+    for part in chunks(sorted(set(subjects)), 2000):
         values = " ".join(f"<{n}>" for n in part)
         rows = store.query(f"SELECT DISTINCT ?o WHERE {{ VALUES ?s {{ {values} }} GRAPH {graph} "
                            f"{{ ?s {CRM.P140_assigned_attribute_to} ?o }} }}")
         named.update(row["o"].value for row in rows if isinstance(row["o"], ox.NamedNode))
     return named
-
-
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
-    return (items[i:i + size] for i in range(0, len(items), size))
 
 
 def read(store: Any, catalogue: str, dataset: str) -> Counts:

@@ -16,13 +16,13 @@ dataset marked ``loading``): they stay hidden until the next write of that datas
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +34,7 @@ from . import declarations
 from . import statistics as stats
 from .arriving import Arriving
 from .bulkstream import bulk_stream
+from .chunked import chunks
 from .generations import Reader, StoreError, Writer, is_store, writing_error
 from .iri import DEFAULT_BASE_IRI, Minter
 from .namespaces import PKG, VOID, sparql_prefixes
@@ -239,6 +240,16 @@ class KnowledgeGraph:
         row = next(iter(self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")))
         return int(row["n"].value)
 
+    def census(self, name: str) -> tuple[int, stats.Counts]:
+        """Dataset ``name``'s triples and its statistics (:mod:`graph.statistics`). On disk, the two
+        aggregates are evaluated side by side: pyoxigraph lets go of the GIL while it evaluates."""
+        graph, dataset = self.minter.graph(name), self.minter.dataset(name)
+        if self._writer is None and self._reader is None:  # in memory, or a remote server: one after the other
+            return self.count(graph), stats.count(self.store, dataset, graph)
+        with ThreadPoolExecutor(1) as pool:
+            statistics = pool.submit(stats.count, self.store, dataset, graph)
+            return self.count(graph), statistics.result()
+
     # -- writing -----------------------------------------------------------
     def _writable(self) -> None:
         if self.read_only:
@@ -354,13 +365,14 @@ class KnowledgeGraph:
             self.bulk_load(None, "".join(lines).encode(), graph=graph)
 
     def set_provenance(self, name: str, lines: list[str], statistics: str = "keep",
-                       change: stats.Counts | None = None) -> None:
+                       change: stats.Counts | None = None, counted: stats.Counts | None = None) -> None:
         """Make ``lines`` all the catalogue says about dataset ``name`` (none: the dataset is not listed),
         with its statistics (:mod:`graph.statistics`): ``statistics`` is "renew" when its graph changed
         (counted again), "adjust" when it changed by ``change`` (what :meth:`remove_records` and
         :meth:`statistics_of` tell), "keep" when it did not (those the catalogue has stay; counted when it
         has none, as in a store loaded before they existed), "drop" while its graph is changing page by
-        page (removed until a write keeps or renews them)."""
+        page (removed until a write keeps or renews them). ``counted``: the statistics a "renew" writes,
+        when the caller has counted them already (:meth:`census`)."""
         dataset = self.minter.dataset(name)
         with self.writing():
             keep = False
@@ -370,6 +382,8 @@ class KnowledgeGraph:
                     keep = True
                 elif has and change is not None:
                     lines = lines + stats.written(dataset, stats.read(self.store, self.catalogue, dataset) + change)
+                elif statistics == "renew" and counted is not None:
+                    lines = lines + stats.written(dataset, counted)
                 else:
                     lines = lines + stats.lines(self.store, dataset, self.minter.graph(name))
             self.store.update(_provenance_update(self.catalogue, dataset, lines, stats.kept(dataset) if keep else None))
@@ -582,14 +596,15 @@ class KnowledgeGraph:
         with self.writing():
             known = Arriving.read(self.store, Minter.plain(graph), arriving) if arriving is not None else None
             nodes = self._record_nodes(graph, [Minter.plain(t) for t in record_iris], known)
-            going = nodes.found if known is None else {
-                n for n in nodes.found if not known.keeps_all(n, self._degree(graph, nodes, n))}
+            going = nodes.found
+            if known is not None:  # the triples of the nodes not counted yet (outside ones, new subjects)
+                missing = [n for n in sorted(nodes.found | known.subject_of.keys()) if n not in nodes.degree]
+                nodes.degree.update(self._degrees(graph, missing, True))
+                going = {n for n in nodes.found if not known.keeps_all(n, nodes.degree[n])}
             pointing = [t for t in nodes.incoming if t[0] not in nodes.found] if incoming else []
             removal.others.update(o for o in nodes.objects if o not in nodes.found)
             removal.others.update(t[0] for t in pointing)
             if known is not None and named is not None:  # before any triple goes
-                missing = [n for n in known.subject_of if n not in nodes.degree]
-                nodes.degree.update(self._degrees(graph, missing, True))
                 changing = {n for n in known.subject_of if known.changes(n, nodes.degree[n])}
                 removal.subjects = going | changing | {t[0] for t in pointing}
                 removal.records = (removal.subjects | {r for act in changing for r in named.get(act, ())}
@@ -602,9 +617,9 @@ class KnowledgeGraph:
                 held, still = known.after_removal(going, set(pointing))
                 removal.new = known.distinct - still
                 removal.triples += len(held)
-                for lines in _chunks(held, 5000):
+                for lines in chunks(held, 5000):
                     self.store.update(f"DELETE DATA {{ GRAPH {graph} {{\n{''.join(lines)}}} }}")
-            for part in _chunks(sorted(going), 2000):
+            for part in chunks(sorted(going), 2000):
                 # the triples read first, then deleted as data: cheaper than a DELETE … WHERE (whose
                 # pattern is matched again inside the transaction), and they count themselves
                 values = " ".join(f"<{s}>" for s in part)
@@ -618,7 +633,7 @@ class KnowledgeGraph:
                 elif triples:
                     self.store.update(f"DELETE DATA {{ GRAPH {graph} {{\n{triples.decode()}}} }}")
             removal.triples += len(pointing)
-            for part in _chunks(pointing, 5000):
+            for part in chunks(pointing, 5000):
                 triples = "".join(f"<{s}> <{p}> <{o}> .\n" for s, p, o in part)
                 self.store.update(f"DELETE DATA {{ GRAPH {graph} {{\n{triples}}} }}")
         return removal
@@ -639,7 +654,7 @@ class KnowledgeGraph:
         level = list(roots)
         while level:
             following: list[str] = []
-            for part in _chunks(level, 2000):
+            for part in chunks(level, 2000):
                 read_from, read_to = part, part
                 if arriving is not None:
                     nodes.degree.update(self._degrees(graph, part, True))
@@ -672,18 +687,12 @@ class KnowledgeGraph:
         counted on the store's encoded terms, none of them read."""
         counts = dict.fromkeys(nodes, 0)
         pattern = "?n ?p ?o" if as_subject else "?s ?p ?n"
-        for part in _chunks(nodes, 2000):
+        for part in chunks(nodes, 2000):
             values = " ".join(f"(<{n}> {i})" for i, n in enumerate(part))
             for row in self.store.query(f"SELECT ?i (COUNT(*) AS ?c) WHERE {{ VALUES (?n ?i) {{ {values} }} "
                                         f"GRAPH {graph} {{ {pattern} }} }} GROUP BY ?i"):
                 counts[part[int(row["i"].value)]] = int(row["c"].value)
         return counts
-
-    def _degree(self, graph: str, nodes: _RecordNodes, node: str) -> int:
-        """How many triples of ``graph`` ``node`` is the subject of (counted once, kept in ``nodes``)."""
-        if node not in nodes.degree:
-            nodes.degree[node] = self._degrees(graph, [node], True)[node]
-        return nodes.degree[node]
 
     def _add_outside(self, graph: str, nodes: _RecordNodes, outside: list[str]) -> None:
         """Add to ``nodes`` the outside nodes with triples in the graph that only the records' nodes point to
@@ -751,12 +760,6 @@ class Removal:
     blank: bool = False  # whether some triples that went named a blank node
     new: int | None = None  # with ``arriving``: how many of its distinct triples the graph lacks after the removal
     others: set[str] = field(default_factory=set)
-
-
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    it = iter(items)
-    while chunk := list(itertools.islice(it, size)):
-        yield chunk
 
 
 def _provenance_update(catalogue: str, dataset: str, lines: list[str], keeping: str | None = None) -> str:

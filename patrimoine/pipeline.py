@@ -61,6 +61,7 @@ from . import loadtext
 from .recordindex import Entry, IndexWriter, RecordIndex, Unread, digest_of, mapping_key, write_index
 
 if TYPE_CHECKING:
+    from graph.statistics import Counts as StatisticsCounts
     from loaders import Loader
 
     from .loadcheck import LoadCheck
@@ -453,8 +454,10 @@ class _Load:
         kg, name = self.kg, self.name
         known = {d.name: d for d in kg.datasets()}.get(name)
         change = None  # of the statistics, when known from the records that changed
+        counted = None  # the statistics, when counted with the triples (a dataset written whole)
         if self.streaming:
-            self.mode, triples = "new", kg.count(kg.minter.graph(name))
+            self.mode = "new"
+            triples, counted = kg.census(name)
         elif self.previous is not None and known is not None and not self.changed:
             self.mode, triples = "unchanged", known.triples
         elif self.previous is not None and known is not None and not self._many_changed():
@@ -464,7 +467,7 @@ class _Load:
             if touched & self.same:
                 # records mapped with their batch whose triples went with a changed one's: mapped again
                 # alone, what they derive from their batch (an EAD unit's genre from its fonds) would differ
-                triples = self._write_anew(None)
+                triples, counted = self._write_anew(None)
             else:
                 self.mode = "changes"
                 # the touched records' triples are those they had, less the links into the records that
@@ -477,7 +480,7 @@ class _Load:
                     change = kg.statistics_of(name, removal.subjects, removal.records)
                     change.subtract(removal.before)
         else:
-            triples = self._write_anew(known.triples if known is not None else None)
+            triples, counted = self._write_anew(known.triples if known is not None else None)
         if not self.streaming:
             kg.bulk_load(None, self.paths["shared.nt"], graph=kg.shared)
         kg.renew_shared(name, declarations.lines_of(self.paths["shared.nt"]), whole=self.mode == "new")
@@ -485,7 +488,7 @@ class _Load:
         self.prov.content_sha256 = self._content_digest()
         kg.set_provenance(name, self.prov.lines(kg.minter, "loaded", triples),
                           "keep" if self.mode == "unchanged" else "adjust" if change is not None else "renew",
-                          change)
+                          change, counted)
         if self.index_path is not None:
             self.index_out.close()
             write_index(self.index_path, self.index.header(), self.paths["index.jsonl"])
@@ -499,8 +502,9 @@ class _Load:
             h.update(f"{file_name} {sha256}\n".encode())
         return h.hexdigest()
 
-    def _write_anew(self, known_triples: int | None) -> int:
-        """The dataset written whole: the changed records, then the others (mapped now if they were not)."""
+    def _write_anew(self, known_triples: int | None) -> tuple[int, "StatisticsCounts"]:
+        """The dataset written whole: the changed records, then the others (mapped now if they were not);
+        its triples and statistics."""
         kg, name = self.kg, self.name
         self.mode = "new"
         if self.unchanged:
@@ -508,7 +512,7 @@ class _Load:
         kg.clear_dataset(name, known_triples)
         kg.bulk_load(name, self.paths["nt"])
         kg.bulk_load(name, self.paths["same.nt"])
-        return kg.count(kg.minter.graph(name))
+        return kg.census(name)
 
     def _touched(self, others: set[str]) -> set[str]:
         """The records not written again that own one of ``others`` (a record's node, or one of its parts)."""
