@@ -172,7 +172,8 @@ class Spent:
     STEPS = (("patrimoine.pipeline", "_Load", "read"), ("patrimoine.pipeline", "_Load", "write"),
              ("patrimoine.pipeline", "_Batch", "flush"), ("patrimoine.pipeline", "_Load", "_map_keys"),
              ("graph.store", "KnowledgeGraph", "remove_records"), ("graph.store", "KnowledgeGraph", "bulk_load"),
-             ("graph.store", "KnowledgeGraph", "count"), ("graph.store", "KnowledgeGraph", "count_new"),
+             ("graph.store", "KnowledgeGraph", "count"), ("graph.store", "KnowledgeGraph", "census"),
+             ("graph.store", "KnowledgeGraph", "count_new"),
              ("graph.store", "KnowledgeGraph", "clear_dataset"), ("graph.generations", "Writer", "commit"),
              ("patrimoine.recordindex", "RecordIndex", "read"))
 
