@@ -24,7 +24,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .namespaces import CRM
+
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+ASSIGNED_TO = ox.NamedNode(CRM.iri("P140_assigned_attribute_to"))
 HELD, HELD_BLANK = 1, 2  # an arriving triple the graph holds (HELD_BLANK: naming a blank node)
 # Beyond this many arriving triples, the summary would cost more memory than reading the nodes saves time.
 MOST_TRIPLES = 1_000_000
@@ -43,6 +46,9 @@ class Arriving:
     held_as_object: Counter[str] = field(default_factory=Counter)  # held ones with the node as object
     links_from: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # held IRI links
     links_to: defaultdict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    # the nodes each arriving attribute assignment names (graph.statistics); not known when a subject is blank
+    named: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    blank_subject: bool = False
 
     @classmethod
     def read(cls, store: Any, graph: str, ntriples: Path) -> Arriving | None:
@@ -70,6 +76,10 @@ class Arriving:
         s, o = quad.subject, quad.object
         if isinstance(s, ox.NamedNode):
             self.subject_of[s.value] += 1
+            if quad.predicate == ASSIGNED_TO and isinstance(o, ox.NamedNode):
+                self.named[s.value].add(o.value)
+        else:
+            self.blank_subject = True
         if not held:
             return 0
         if not isinstance(s, ox.NamedNode) or isinstance(o, ox.BlankNode):

@@ -577,15 +577,14 @@ class KnowledgeGraph:
         return stats.count(self.store, self.minter.dataset(name), self.minter.graph(name), subjects, records)
 
     def remove_records(self, name: str, record_iris: Iterable[str], incoming: bool = False,
-                       arriving: Path | None = None, named: dict[str, set[str]] | None = None) -> Removal:
+                       arriving: Path | None = None) -> Removal:
         """Delete the triples of these records from dataset ``name`` (see :meth:`replace_records`).
 
         With ``incoming``, the triples of other nodes that point to the records' nodes go too. The
         answer says how many triples went and which other nodes they named: records that wrote
         some of them (a part of the whole that names its parts...) have to write them again.
 
-        With ``arriving``, the N-Triples file of the triples about to be added (and ``named``, the nodes
-        the attribute assignments among them name, by assignment): the records' nodes whose triples
+        With ``arriving``, the N-Triples file of the triples about to be added: the records' nodes whose triples
         all arrive again are neither read nor deleted (:mod:`graph.arriving`), and the answer also says
         which subjects' triples change (``subjects``), which records' assignments may change
         (``records``) and what they made of the statistics before (``before``): what they make after
@@ -604,10 +603,10 @@ class KnowledgeGraph:
             pointing = [t for t in nodes.incoming if t[0] not in nodes.found] if incoming else []
             removal.others.update(o for o in nodes.objects if o not in nodes.found)
             removal.others.update(t[0] for t in pointing)
-            if known is not None and named is not None:  # before any triple goes
+            if known is not None and not known.blank_subject:  # before any triple goes
                 changing = {n for n in known.subject_of if known.changes(n, nodes.degree[n])}
                 removal.subjects = going | changing | {t[0] for t in pointing}
-                removal.records = (removal.subjects | {r for act in changing for r in named.get(act, ())}
+                removal.records = (removal.subjects | {r for act in changing for r in known.named.get(act, ())}
                                    | stats.named_by_acts(self.store, graph, removal.subjects))
                 removal.before = self.statistics_of(name, removal.subjects, removal.records)
                 removal.counted = True

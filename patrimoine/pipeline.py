@@ -50,7 +50,6 @@ from graph.generations import writing_error
 from graph.iri import check_dataset_name, dataset_name_for
 from graph.links import drop_unsafe
 from graph.mapping import MappingContext
-from graph.namespaces import CRM
 from graph.ntriples import copy_into_graph
 from graph.provenance import Counts, Origin, Provenance, record_location, sha256_of
 from graph.records import InputError, RecordError, Skipped, SourceRecord
@@ -461,8 +460,7 @@ class _Load:
         elif self.previous is not None and known is not None and not self.changed:
             self.mode, triples = "unchanged", known.triples
         elif self.previous is not None and known is not None and not self._many_changed():
-            named = _named(self.paths["nt"])
-            removal = kg.remove_records(name, self.gone, incoming=True, arriving=self.paths["nt"], named=named)
+            removal = kg.remove_records(name, self.gone, incoming=True, arriving=self.paths["nt"])
             touched = self._touched(removal.others)
             if touched & self.same:
                 # records mapped with their batch whose triples went with a changed one's: mapped again
@@ -577,24 +575,6 @@ def _follows(index: Path | None, mapping: str, options: LoadOptions) -> bool:
     """Whether the record index at ``index`` can be compared with: written under ``mapping``, following
     every record, and no shapes to check on the whole dataset (``--validate`` writes it anew)."""
     return not options.validate and RecordIndex.follows(index, mapping)
-
-
-ASSIGNED_TO = f"> {CRM.P140_assigned_attribute_to} <".encode()  # in an N-Triples line, before the node named
-
-
-def _named(ntriples: Path) -> dict[str, set[str]] | None:
-    """The nodes (plain IRIs) the attribute assignments of an N-Triples file name, by assignment
-    (:func:`graph.statistics.count`); None if a subject is a blank node (the statistics are counted again)."""
-    named: dict[str, set[str]] = {}
-    with open(ntriples, "rb") as f:
-        for line in f:
-            term = declarations.subject(line)
-            if term.startswith(b"_:"):
-                return None
-            if ASSIGNED_TO in line:
-                start = line.index(ASSIGNED_TO) + len(ASSIGNED_TO)
-                named.setdefault(term[1:-1].decode(), set()).add(line[start:line.index(b">", start)].decode())
-    return named
 
 
 def _unread_counts(ctx: MappingContext) -> tuple[int, int, int]:

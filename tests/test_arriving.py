@@ -61,3 +61,16 @@ def test_too_many_arriving_triples_are_not_summarised(tmp_path: Path, monkeypatc
     path.write_text(NEW, encoding="utf-8")
     monkeypatch.setattr(arriving, "MOST_TRIPLES", 3)
     assert Arriving.read(store(), G, path) is None
+
+
+def test_the_nodes_attribute_assignments_name_are_told_unless_a_subject_is_blank(tmp_path: Path):
+    p140 = "<http://www.cidoc-crm.org/cidoc-crm/P140_assigned_attribute_to>"
+    act, r1, r2 = "https://example.org/r1#protection", "https://example.org/r1", "https://example.org/r2"
+    path = tmp_path / "new.nt"
+    path.write_text(NEW + f"<{act}> {p140} <{r1}> .\n<{act}> {p140} <{r2}> .\n<{act}> {p140} _:c .\n",
+                    encoding="utf-8")
+    a = Arriving.read(store(), G, path)
+    assert dict(a.named) == {act: {r1, r2}} and not a.blank_subject  # a blank node named is not a record
+    path.write_text(NEW + f"_:d {p140} <{r1}> .\n", encoding="utf-8")
+    a = Arriving.read(store(), G, path)
+    assert a.blank_subject  # the statistics are counted again
