@@ -7,6 +7,14 @@ the GIL, as it reads a file; the writer blocks when the loader lags behind, so
 memory stays bounded. Not atomic by itself: use it inside
 :meth:`graph.store.KnowledgeGraph.writing`, which publishes the working copy
 whole or forgets it.
+
+A big stream is loaded in parts. The bulk loader hands RocksDB its files (one
+per column family for every million quads) when its load ends, all in level 0;
+from about twenty of them on, RocksDB holds any later write, the flush before
+publishing included, until it has merged them, with one core while the other
+waits. Ending a load every :data:`PART_LINES` lines, at a point the writer
+says is whole (:meth:`BulkStream.boundary`), lets RocksDB merge a part while
+the next one is mapped, and keeps level 0 below that threshold.
 """
 
 from __future__ import annotations
@@ -24,53 +32,118 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 _OPEN_POLL = 0.005  # seconds between attempts to open the pipe while the loader is not reading it yet
+PART_LINES = 8_000_000  # 8 of the loader's batches of a million quads: RocksDB slows writes at 20 files in level 0
 
 
-@contextmanager
-def bulk_stream(store: ox.Store, graph: ox.NamedNode, fifo: Path) -> Iterator[BinaryIO]:
-    """A binary file: what is written to it is bulk-loaded into ``store``: N-Quads, a triple without a
-    graph going to ``graph``.
+class BulkStream:
+    """The writing end of a bulk load: bytes of N-Quads, loaded in parts of about ``part_lines`` lines."""
 
-    On leaving, the pipe is closed and the load finished; the loader's error, if any, is raised
-    then (or, if the writer stopped on an error of its own, that one goes on).
-    """
-    fifo.unlink(missing_ok=True)
-    os.mkfifo(fifo, 0o600)
-    failure: list[BaseException] = []
+    def __init__(self, store: ox.Store, graph: ox.NamedNode, fifo: Path, part_lines: int | None = None) -> None:
+        self.store, self.graph, self.fifo = store, graph, fifo
+        self.part_lines = part_lines or PART_LINES
+        self.parts = 0  # loads finished
+        self._lines = 0  # written to the part being loaded
+        self._failure: list[BaseException] = []
+        self._loader: threading.Thread | None = None
+        self._out: BinaryIO | None = None
 
-    def load() -> None:
+    def write(self, data: bytes) -> int:
+        out = self._part()
+        self._lines += data.count(b"\n")
+        return out.write(data)
+
+    def flush(self) -> None:
+        if self._out is not None:
+            self._out.flush()
+
+    def close(self) -> None:
+        """Abort what is being loaded, and let go of the store (a store discarded on failure must close)."""
+        self.abort()
+        self.store = None
+
+    def boundary(self) -> None:
+        """What was written so far ends with a whole record: if the part is big enough, its load ends here."""
+        if self._out is not None and self._lines >= self.part_lines:
+            self.finish()
+
+    def finish(self) -> None:
+        """End the part being loaded: the loader reads to its end and stores it; its error is raised."""
+        if self._out is None:
+            return
+        out, self._out = self._out, None
         try:
-            store.bulk_load(path=str(fifo), format=ox.RdfFormat.N_QUADS, to_graph=graph)
-        except BaseException as e:  # noqa: BLE001 (handed to the writer's thread)
-            failure.append(e)
+            out.close()
+        except BrokenPipeError:  # the loader stopped reading: its error is told below
+            pass
+        self._end_loader()
+        self.parts += 1
 
-    loader = threading.Thread(target=load, name="bulk-stream", daemon=True)
-    loader.start()
-    out: BinaryIO | None = None
-    try:
-        out = _open_writing(fifo, loader)
-        if out is None:  # the loader stopped before it read anything
-            raise failure[0] if failure else OSError(errno.EPIPE, "the bulk loader stopped")
-        try:
-            yield out
-        except BrokenPipeError:  # the loader stopped reading: its error is the one to tell
-            loader.join()  # the pipe breaks as the loader stops, before its error is handed over
-            if failure:
-                raise failure[0] from None
-            raise
-        finally:
+    def abort(self) -> None:
+        """Stop the part being loaded without waiting for its end (the writer failed)."""
+        out, self._out = self._out, None
+        if out is not None:
             try:
                 out.close()
             except BrokenPipeError:
                 pass
-        loader.join()
-        if failure:
-            raise failure[0]
+        if self._loader is not None:
+            _unblock(self.fifo, self._loader)
+            self._loader.join()
+            self._loader = None
+        self.fifo.unlink(missing_ok=True)
+
+    def _part(self) -> BinaryIO:
+        if self._out is None:
+            self._start()
+        return self._out
+
+    def _start(self) -> None:
+        self.fifo.unlink(missing_ok=True)
+        os.mkfifo(self.fifo, 0o600)
+        self._lines = 0
+
+        def load() -> None:
+            try:
+                self.store.bulk_load(path=str(self.fifo), format=ox.RdfFormat.N_QUADS, to_graph=self.graph)
+            except BaseException as e:  # noqa: BLE001 (handed to the writer's thread)
+                self._failure.append(e)
+
+        self._loader = threading.Thread(target=load, name="bulk-stream", daemon=True)
+        self._loader.start()
+        self._out = _open_writing(self.fifo, self._loader)
+        if self._out is None:  # the loader stopped before it read anything
+            self._end_loader()
+            raise OSError(errno.EPIPE, "the bulk loader stopped")
+
+    def _end_loader(self) -> None:
+        self._loader.join()
+        self._loader = None
+        self.fifo.unlink(missing_ok=True)
+        if self._failure:
+            raise self._failure.pop()
+
+
+@contextmanager
+def bulk_stream(store: ox.Store, graph: ox.NamedNode, fifo: Path, part_lines: int | None = None) -> Iterator[BulkStream]:
+    """A binary file: what is written to it is bulk-loaded into ``store``: N-Quads, a triple without a
+    graph going to ``graph``; in parts of about ``part_lines`` lines (:data:`PART_LINES`).
+
+    On leaving, the pipe is closed and the load finished; the loader's error, if any, is raised
+    then (or, if the writer stopped on an error of its own, that one goes on).
+    """
+    stream = BulkStream(store, graph, fifo, part_lines)
+    try:
+        try:
+            yield stream
+        except BrokenPipeError:  # the loader stopped reading: its error is the one to tell
+            try:
+                stream.finish()
+            except BaseException as e:  # noqa: BLE001
+                raise e from None
+            raise
+        stream.finish()
     finally:
-        if out is None or not out.closed:
-            _unblock(fifo, loader)
-        loader.join()
-        fifo.unlink(missing_ok=True)
+        stream.close()
 
 
 def _open_writing(fifo: Path, loader: threading.Thread) -> BinaryIO | None:

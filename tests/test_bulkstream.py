@@ -86,3 +86,33 @@ def test_triples_copied_into_another_graph_arrive_there_whole(tmp_path: Path):
     expected.bulk_load(text.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=shared)
     assert set(store.quads_for_pattern(None, None, None, shared)) == set(expected)
     assert len(list(store.quads_for_pattern(None, None, None, G))) == 5
+
+
+def test_a_long_stream_is_loaded_in_parts_that_end_only_where_the_writer_says_it_is_whole(tmp_path: Path):
+    store = ox.Store(str(tmp_path / "db"))
+    with bulk_stream(store, G, tmp_path / "pipe.nt", part_lines=2500) as out:
+        for k in range(10):
+            out.write(lines(1000, k * 1000))
+            if k % 2:  # whole every other write: parts end after 2,000 lines at the soonest...
+                out.boundary()
+                assert (out.parts, len(store)) == ((k + 1) // 4, (k + 1) // 4 * 4000)
+        in_parts = out.parts
+    assert in_parts == 2  # ...and the third (2,000 lines) is ended by leaving, not by a boundary
+    assert len(store) == 10_000
+    assert not (tmp_path / "pipe.nt").exists()
+    assert not any(t.name == "bulk-stream" for t in threading.enumerate())
+
+
+def test_a_line_the_loader_cannot_read_in_a_later_part_is_the_writers_error(tmp_path: Path):
+    store = ox.Store(str(tmp_path / "db"))
+    with pytest.raises(SyntaxError):
+        with bulk_stream(store, G, tmp_path / "pipe.nt", part_lines=500) as out:
+            out.write(lines(1000))
+            out.boundary()
+            assert out.parts == 1 and len(store) == 1000
+            out.write(b"<not an IRI at all .\n")
+            for k in range(50):
+                out.write(lines(1000, k * 1000))
+                out.boundary()
+    assert not (tmp_path / "pipe.nt").exists()
+    assert not any(t.name == "bulk-stream" for t in threading.enumerate())
