@@ -35,92 +35,114 @@ _OPEN_POLL = 0.005  # seconds between attempts to open the pipe while the loader
 PART_LINES = 8_000_000  # 8 of the loader's batches of a million quads: RocksDB slows writes at 20 files in level 0
 
 
+class _Part:
+    """One bulk load, in a thread of its own, reading the pipe ``fifo`` until its writing end closes."""
+
+    def __init__(self, store: ox.Store, graph: ox.NamedNode, fifo: Path) -> None:
+        self.fifo = fifo
+        self.failure: list[BaseException] = []
+        fifo.unlink(missing_ok=True)
+        os.mkfifo(fifo, 0o600)
+
+        def load() -> None:
+            try:
+                store.bulk_load(path=str(fifo), format=ox.RdfFormat.N_QUADS, to_graph=graph)
+            except BaseException as e:  # noqa: BLE001 (handed to the writer's thread)
+                self.failure.append(e)
+
+        self.loader = threading.Thread(target=load, name="bulk-stream", daemon=True)
+        self.loader.start()
+        self.out = _open_writing(fifo, self.loader)
+        if self.out is None:  # the loader stopped before it read anything
+            self.join()
+            raise OSError(errno.EPIPE, "the bulk loader stopped")
+
+    def end_writing(self) -> None:
+        """Close the pipe: the loader reads to its end, then stores what it read."""
+        out, self.out = self.out, None
+        if out is not None:
+            try:
+                out.close()
+            except BrokenPipeError:  # the loader stopped reading: its error is told by join()
+                pass
+
+    def join(self) -> None:
+        """Wait for the loader to end; its error, if any, is raised."""
+        self.loader.join()
+        self.fifo.unlink(missing_ok=True)
+        if self.failure:
+            raise self.failure[0]
+
+    def abort(self) -> None:
+        """Stop without waiting for the load to be stored (the writer failed)."""
+        self.end_writing()
+        _unblock(self.fifo, self.loader)
+        self.loader.join()
+        self.fifo.unlink(missing_ok=True)
+
+
 class BulkStream:
-    """The writing end of a bulk load: bytes of N-Quads, loaded in parts of about ``part_lines`` lines."""
+    """The writing end of a bulk load: bytes of N-Quads, loaded in parts of about ``part_lines`` lines.
+
+    A part ending at a boundary is stored in the background while the next one is written.
+    """
 
     def __init__(self, store: ox.Store, graph: ox.NamedNode, fifo: Path, part_lines: int | None = None) -> None:
         self.store, self.graph, self.fifo = store, graph, fifo
         self.part_lines = part_lines or PART_LINES
-        self.parts = 0  # loads finished
-        self._lines = 0  # written to the part being loaded
-        self._failure: list[BaseException] = []
-        self._loader: threading.Thread | None = None
-        self._out: BinaryIO | None = None
+        self.parts = 0  # parts whose writing ended
+        self._lines = 0  # written to the part being written
+        self._current: _Part | None = None
+        self._ending: _Part | None = None  # the part before, being stored
 
     def write(self, data: bytes) -> int:
-        out = self._part()
+        if self._current is None:
+            self._lines = 0
+            self._current = _Part(self.store, self.graph, self.fifo.with_name(f"{self.fifo.name}.{self.parts}"))
         self._lines += data.count(b"\n")
-        return out.write(data)
+        return self._current.out.write(data)
 
     def flush(self) -> None:
-        if self._out is not None:
-            self._out.flush()
+        if self._current is not None:
+            self._current.out.flush()
+
+    def boundary(self) -> None:
+        """What was written so far ends with a whole record: if the part is big enough, its load ends here
+        (and the part before, stored meanwhile, is waited for: its error is raised)."""
+        if self._current is None or self._lines < self.part_lines:
+            return
+        self._end_part()
+
+    def finish(self) -> None:
+        """End the load: every part is stored; the first error of a loader is raised."""
+        if self._current is not None:
+            self._end_part()
+        self._join_ending()
+
+    def _end_part(self) -> None:
+        part, self._current = self._current, None
+        part.end_writing()
+        self.parts += 1
+        before, self._ending = self._ending, part
+        if before is not None:
+            before.join()
+
+    def _join_ending(self) -> None:
+        part, self._ending = self._ending, None
+        if part is not None:
+            part.join()
+
+    def abort(self) -> None:
+        """Stop what is being loaded without waiting for it to be stored (the writer failed)."""
+        for part in (self._current, self._ending):
+            if part is not None:
+                part.abort()
+        self._current = self._ending = None
 
     def close(self) -> None:
         """Abort what is being loaded, and let go of the store (a store discarded on failure must close)."""
         self.abort()
         self.store = None
-
-    def boundary(self) -> None:
-        """What was written so far ends with a whole record: if the part is big enough, its load ends here."""
-        if self._out is not None and self._lines >= self.part_lines:
-            self.finish()
-
-    def finish(self) -> None:
-        """End the part being loaded: the loader reads to its end and stores it; its error is raised."""
-        if self._out is None:
-            return
-        out, self._out = self._out, None
-        try:
-            out.close()
-        except BrokenPipeError:  # the loader stopped reading: its error is told below
-            pass
-        self._end_loader()
-        self.parts += 1
-
-    def abort(self) -> None:
-        """Stop the part being loaded without waiting for its end (the writer failed)."""
-        out, self._out = self._out, None
-        if out is not None:
-            try:
-                out.close()
-            except BrokenPipeError:
-                pass
-        if self._loader is not None:
-            _unblock(self.fifo, self._loader)
-            self._loader.join()
-            self._loader = None
-        self.fifo.unlink(missing_ok=True)
-
-    def _part(self) -> BinaryIO:
-        if self._out is None:
-            self._start()
-        return self._out
-
-    def _start(self) -> None:
-        self.fifo.unlink(missing_ok=True)
-        os.mkfifo(self.fifo, 0o600)
-        self._lines = 0
-
-        def load() -> None:
-            try:
-                self.store.bulk_load(path=str(self.fifo), format=ox.RdfFormat.N_QUADS, to_graph=self.graph)
-            except BaseException as e:  # noqa: BLE001 (handed to the writer's thread)
-                self._failure.append(e)
-
-        self._loader = threading.Thread(target=load, name="bulk-stream", daemon=True)
-        self._loader.start()
-        self._out = _open_writing(self.fifo, self._loader)
-        if self._out is None:  # the loader stopped before it read anything
-            self._end_loader()
-            raise OSError(errno.EPIPE, "the bulk loader stopped")
-
-    def _end_loader(self) -> None:
-        self._loader.join()
-        self._loader = None
-        self.fifo.unlink(missing_ok=True)
-        if self._failure:
-            raise self._failure.pop()
 
 
 @contextmanager

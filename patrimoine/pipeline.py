@@ -38,6 +38,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -264,6 +265,7 @@ class _Load:
         self.changed = 0
         self.mode = "new"
         self._stack: ExitStack | None = None  # holds the bulk load of a streamed dataset while it is read
+        self._behind: _Behind | None = None  # derives and writes the batch before while one is mapped
 
     # -- reading -------------------------------------------------------------
     def read(self) -> None:
@@ -322,6 +324,8 @@ class _Load:
     def _stream_from_here(self) -> None:
         """The dataset's graph emptied and its triples bulk-loaded as they are written: those mapped so
         far first; records read unchanged are mapped from now on (those before, at the end of the reading)."""
+        if self._behind is not None:
+            self._behind.wait()  # the batch being written goes to the file it was meant for
         known = {d.name: d for d in self.kg.datasets()}.get(self.name)
         if known is not None:
             self.kg.clear_dataset(self.name, known.triples)
@@ -343,9 +347,9 @@ class _Load:
         Records go in batches of :data:`BATCH_RECORDS` counted from the file's first record, so that
         the parts of a file, cut at batch boundaries, make the same batches as the whole file."""
         ctx, b, counts = self.ctx, self.ctx.b, self.prov.counts
-        batch = _Batch(self, file, loader, self.report, counts)
         ids: dict[str, int | None] = {}
-        with _progress(file, self.options.progress) as bar:
+        with _progress(file, self.options.progress) as bar, _Behind() as self._behind:
+            batch = _Batch(self, file, loader, self.report, counts, self._behind)
             for ordinal, record in enumerate(loader.records(file, self.options.encoding), 1):
                 if part is not None and ordinal >= part[1]:
                     break
@@ -535,18 +539,19 @@ class _Load:
         quiet, counts = RejectionReport(None, self.name), Counts()
         seen: set[str] = set()
         for file, loader in zip(self.files, self.loaders):
-            batch = _Batch(self, file, loader, quiet, counts)
             ids: dict[str, int | None] = {}
-            for record in loader.records(file, self.options.encoding):
-                if _key(record, ids, seen) not in keys:
-                    continue
-                if _map_record(record, lambda r: loader.map(r, ctx), b, counts, quiet, file) is None:
-                    b.take_entities()
-                    ctx.take_unread()
-                    (batch.lines if out == "nt" else batch.same).extend(b.take())
-                if counts.records_read % BATCH_RECORDS == 0:
-                    batch.flush()
-            batch.flush()
+            with _Behind() as behind:
+                batch = _Batch(self, file, loader, quiet, counts, behind)
+                for record in loader.records(file, self.options.encoding):
+                    if _key(record, ids, seen) not in keys:
+                        continue
+                    if _map_record(record, lambda r: loader.map(r, ctx), b, counts, quiet, file) is None:
+                        b.take_entities()
+                        ctx.take_unread()
+                        (batch.lines if out == "nt" else batch.same).extend(b.take())
+                    if counts.records_read % BATCH_RECORDS == 0:
+                        batch.flush()
+                batch.flush()
         for f in self.files_out.values():
             f.flush()
 
@@ -614,8 +619,9 @@ class _Batch:
     ``lines`` are those of records that changed, ``same`` those of records whose triples did not.
     """
 
-    def __init__(self, load: _Load, file: Path, loader: "Loader", report: RejectionReport, counts: Counts) -> None:
-        self.load, self.file, self.report, self.counts = load, file, report, counts
+    def __init__(self, load: _Load, file: Path, loader: "Loader", report: RejectionReport, counts: Counts,
+                 behind: _Behind) -> None:
+        self.load, self.file, self.report, self.counts, self.behind = load, file, report, counts, behind
         self.context = rules_context(load.ctx.dataset, loader.data_provider, load.options.provider)
         self.lines: list[str] = []
         self.same: list[str] = []
@@ -624,21 +630,57 @@ class _Batch:
     def flush(self) -> None:
         load = self.load
         shared = take_shared(load.ctx.b, self.report, self.file, self.counts)
-        if self.lines and self.same:
+        lines, same, roots = self.lines, self.same, self.same_roots
+        self.lines, self.same, self.same_roots = [], [], set()
+        self.behind.submit(lambda: self._write(lines, same, roots, shared))
+
+    def _write(self, lines: list[str], same_lines: list[str], roots: set[bytes], shared: list[str]) -> None:
+        load = self.load
+        if lines and same_lines:
             # EDM derived from the whole batch, as a first load derives it (a unit's type from its fonds)
-            records, common = derive_batch(load.alignment, self.lines + self.same, shared, self.context)
-            records, same = _split_by_subject(records, self.same_roots)
+            records, common = derive_batch(load.alignment, lines + same_lines, shared, self.context)
+            records, same = _split_by_subject(records, roots)
         else:
-            records, common = derive_batch(load.alignment, self.lines or self.same, shared, self.context)
-            if not self.lines:
+            records, common = derive_batch(load.alignment, lines or same_lines, shared, self.context)
+            if not lines:
                 records, same = b"", records
             else:
                 same = b""
         load.files_out["nt"].write(records)
         load.files_out["same.nt"].write(same)
         load.files_out["shared.nt"].write(common)
-        self.lines, self.same, self.same_roots = [], [], set()
         load.whole()
+
+
+class _Behind:
+    """Derives and writes a batch in a thread of its own while the next one is mapped: pyoxigraph lets go
+    of the GIL while it derives, and a write to the bulk loader's pipe waits for the loader. One batch at
+    a time, in order; its error is raised by the next :meth:`submit` or by :meth:`wait`."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="derive")
+        self._pending: Future | None = None
+
+    def submit(self, work: Callable[[], None]) -> None:
+        self.wait()
+        self._pending = self._pool.submit(work)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def __enter__(self) -> "_Behind":
+        return self
+
+    def __exit__(self, kind, error, tb) -> None:
+        try:
+            if kind is None:
+                self.wait()
+            elif self._pending is not None:
+                self._pending.exception()  # the batch being written ends before the error goes on
+        finally:
+            self._pool.shutdown()
 
 
 def _split_by_subject(ntriples: bytes, roots: set[bytes]) -> tuple[bytes, bytes]:
