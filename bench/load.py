@@ -167,10 +167,11 @@ def cpu_seconds() -> float:
 
 
 class Spent:
-    """Wall seconds spent in the main steps of a load, to tell where a slow phase went."""
+    """Wall seconds spent in the main steps of a load, to tell where a slow phase went (``_Batch._write``,
+    deriving and writing a batch, runs in a thread of its own beside the reading)."""
 
     STEPS = (("patrimoine.pipeline", "_Load", "read"), ("patrimoine.pipeline", "_Load", "write"),
-             ("patrimoine.pipeline", "_Batch", "flush"), ("patrimoine.pipeline", "_Load", "_map_keys"),
+             ("patrimoine.pipeline", "_Batch", "_write"), ("patrimoine.pipeline", "_Load", "_map_keys"),
              ("graph.store", "KnowledgeGraph", "remove_records"), ("graph.store", "KnowledgeGraph", "bulk_load"),
              ("graph.store", "KnowledgeGraph", "count"), ("graph.store", "KnowledgeGraph", "census"),
              ("graph.store", "KnowledgeGraph", "count_new"),

@@ -26,14 +26,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
 import pyoxigraph as ox
 
 from . import declarations
 from . import statistics as stats
 from .arriving import Arriving
-from .bulkstream import BulkStream, bulk_stream
+from .bulkstream import bulk_stream
 from .chunked import chunks
 from .generations import Reader, StoreError, Writer, is_store, writing_error
 from .iri import DEFAULT_BASE_IRI, Minter
@@ -314,7 +314,7 @@ class KnowledgeGraph:
         return self._writer is not None
 
     @contextmanager
-    def bulk_stream(self, name: str) -> Iterator[BulkStream]:
+    def bulk_stream(self, name: str) -> Iterator[BinaryIO]:
         """A binary file whose N-Triples are bulk-loaded into dataset ``name``'s graph while they are
         written (:mod:`graph.bulkstream`); like :meth:`bulk_load`, call it inside :meth:`writing`."""
         self._writable()

@@ -142,7 +142,6 @@ def _join(load: "_Load", result: _PartResult, where: list[str], seen: set[str]) 
     load.index.untracked += result.untracked
     for kind in ("nt", "same.nt", "shared.nt"):
         _copy(result.files[kind], load.files_out[kind])
-    load.whole()
     with open(result.files["index.jsonl"], encoding="utf-8") as f:
         shutil.copyfileobj(f, load.index_out, 1 << 20)
     load.report.append(result.files["rejects"])

@@ -305,11 +305,6 @@ class _Load:
             for f in (*self.files_out.values(), self.index_out):
                 f.flush()
 
-    def whole(self) -> None:
-        """What went to the stream so far is whole records: the bulk load may end a part there."""
-        if self.streaming:
-            self.files_out["nt"].boundary()
-
     def stream_if_mostly_changed(self) -> None:
         """Once more than :data:`REWRITE_SHARE` of the records changed, the dataset will be written anew:
         from then on it is, streamed as a first load is, rather than mapped to files loaded after."""
@@ -649,7 +644,6 @@ class _Batch:
         load.files_out["nt"].write(records)
         load.files_out["same.nt"].write(same)
         load.files_out["shared.nt"].write(common)
-        load.whole()
 
 
 class _Behind:

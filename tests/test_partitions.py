@@ -117,22 +117,3 @@ def test_jobs_on_the_command_line(tmp_path: Path):
     r = subprocess.run([PATRIMOINE, "--store", str(tmp_path / "s"), "load", "--jobs", "0", str(source)],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "--jobs" in r.stderr
-
-
-@pytest.mark.parametrize("jobs", [1, 3])
-def test_a_first_load_bulk_loaded_in_many_parts_gives_what_one_bulk_load_gives(tmp_path: Path, monkeypatch, jobs: int):
-    """A big first load ends its bulk load every few million lines (graph/bulkstream.py): here every
-    hundred lines, at the end of a batch of records, so the sample goes in several parts."""
-    from graph import bulkstream
-
-    files, batch = SOURCES["pop"]
-    monkeypatch.setattr(pipeline, "BATCH_RECORDS", batch)
-    [one] = run(tmp_path / "one", files, jobs)
-    monkeypatch.setattr(bulkstream, "PART_LINES", 100)
-    streams = []
-    monkeypatch.setattr(bulkstream.BulkStream, "boundary",
-                        lambda self, _b=bulkstream.BulkStream.boundary: streams.append(self) or _b(self))
-    [parts] = run(tmp_path / "parts", files, jobs)
-    assert streams and streams[0].parts > 3
-    assert parts.counts == one.counts and parts.triples == one.triples and parts.counts.reconciles()
-    assert state(tmp_path / "parts") == state(tmp_path / "one")

@@ -372,3 +372,38 @@ def test_a_dataset_failing_after_the_rebuild_leaves_every_dataset_as_it_was(tmp_
     kg = KnowledgeGraph(store, read_only=True)
     assert named_graphs(kg) == before and kg.datasets() == datasets
     kg.close()
+
+
+@pytest.mark.parametrize("streamed", [True, False])
+def test_a_batch_failing_while_it_is_derived_beside_the_mapping_fails_the_load_and_changes_nothing(
+        tmp_path: Path, monkeypatch, streamed: bool):
+    """Each batch is derived and written in a thread while the next is mapped (patrimoine/pipeline.py,
+    _Behind): its error is the load's, whether the batches go to the bulk loader's pipe (a first load) or
+    to files (--validate), and nothing is kept."""
+    import threading
+
+    from patrimoine import pipeline
+
+    monkeypatch.setattr(pipeline, "BATCH_RECORDS", 5)
+    kg = KnowledgeGraph(tmp_path / "store")
+    load(kg, [MUSEUMS], options(dataset="m"))
+    before, generation = graph(kg, "m"), kg.generation
+    calls = []
+    derive = pipeline.derive_batch
+
+    def failing(*args):
+        calls.append(threading.current_thread().name)
+        if len(calls) == 3:
+            raise ValueError("la dérivation a échoué")
+        return derive(*args)
+
+    monkeypatch.setattr(pipeline, "derive_batch", failing)
+    with pytest.raises(ValueError, match="la dérivation a échoué"):
+        load(kg, [MERIMEE], options(validate=not streamed))
+    assert calls[0].startswith("derive") and len(calls) == 3  # the batches after the failing one: not derived
+    assert kg.generation == generation and graph(kg, "m") == before and not graph(kg)
+    assert [d.name for d in kg.datasets()] == ["m"]
+    assert not any(t.name.startswith(("derive", "bulk-stream")) for t in threading.enumerate())
+    monkeypatch.setattr(pipeline, "derive_batch", derive)
+    [report] = load(kg, [MERIMEE], options(validate=not streamed))  # the next run succeeds
+    assert report.counts.reconciles() and graph(kg) and graph(kg, "m") == before
