@@ -12,7 +12,7 @@ derived from these patterns by the shared alignment (ontology/edm/*.rq).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 
 import hashlib
@@ -59,6 +59,30 @@ class Role:
     """An actor's part in an event, as written by the source (``architecte``)."""
 
     label: str
+
+
+_DECLARED = nullcontext(False)
+_FIRST = nullcontext(True)
+
+
+class _Sharing:
+    """While a shared node is first declared, the builder writes to its shared triples."""
+
+    __slots__ = ("builder", "out")
+
+    def __init__(self, builder: Builder) -> None:
+        self.builder = builder
+
+    def __enter__(self) -> bool:
+        b = self.builder
+        self.out, b.out = b.out, b.shared
+        b._sharing += 1
+        return True
+
+    def __exit__(self, *exc: object) -> None:
+        b = self.builder
+        b.out = self.out
+        b._sharing -= 1
 
 
 class Builder:
@@ -117,23 +141,16 @@ class Builder:
         lines, self.shared.lines = self.shared.lines, []
         return lines
 
-    @contextmanager
-    def _declaring(self, term: str) -> Iterator[bool]:
+    def _declaring(self, term: str) -> AbstractContextManager[bool]:
         """True the first time ``term`` is declared; meanwhile ``self.out`` writes to ``shared``.
 
         Parts of a record (``...#location``) are the record's own, never shared.
         """
-        first = self._first_time(term)
-        if not first or "#" in term:
-            yield first
-            return
-        out, self.out = self.out, self.shared
-        self._sharing += 1
-        try:
-            yield True
-        finally:
-            self.out = out
-            self._sharing -= 1
+        if not self._first_time(term):
+            return _DECLARED  # the usual case: a plain object, not a generator, on every mention
+        if "#" in term:
+            return _FIRST
+        return _Sharing(self)
 
     def part(self, term: str, fragment: str) -> str:
         """A part of ``term``: ``{term}#{dataset}/{fragment}``, or ``{part}-{fragment}`` for a part's part.

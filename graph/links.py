@@ -66,8 +66,9 @@ def is_entity_link(iri: str) -> bool:
 def drop_unsafe(lines: list[str]) -> tuple[list[str], list[str]]:
     """``lines`` (N-Triples) without those that break a rule of the module, and the IRIs that broke
     one (in order, once each)."""
-    if not _SUSPECT.search("".join(lines)):  # the usual case: one regex pass over the record's lines
-        return lines, []
+    text = "".join(lines)
+    if text.count("<") == text.count("<http://") + text.count("<https://") or not _SUSPECT.search(text):
+        return lines, []  # the usual case: every IRI a web one, told by counting (faster than the regex)
     kept: list[str] = []
     found: dict[str, None] = {}
     for line in lines:
