@@ -37,15 +37,11 @@ def bulk_stream(store: ox.Store, graph: ox.NamedNode, fifo: Path) -> Iterator[Bi
     fifo.unlink(missing_ok=True)
     os.mkfifo(fifo, 0o600)
     failure: list[BaseException] = []
-
-    def load() -> None:
-        try:
-            store.bulk_load(path=str(fifo), format=ox.RdfFormat.N_QUADS, to_graph=graph)
-        except BaseException as e:  # noqa: BLE001 (handed to the writer's thread)
-            failure.append(e)
-
-    loader = threading.Thread(target=load, name="bulk-stream", daemon=True)
+    loader = threading.Thread(target=_load, args=(store, graph, fifo, failure), name="bulk-stream", daemon=True)
     loader.start()
+    # The error raised here carries this frame: holding the store, it would keep RocksDB's lock
+    # past the failure, and the caller could not reopen the store to forget the failed writes.
+    del store
     out: BinaryIO | None = None
     try:
         out = _open_writing(fifo, loader)
@@ -71,6 +67,13 @@ def bulk_stream(store: ox.Store, graph: ox.NamedNode, fifo: Path) -> Iterator[Bi
             _unblock(fifo, loader)
         loader.join()
         fifo.unlink(missing_ok=True)
+
+
+def _load(store: ox.Store, graph: ox.NamedNode, fifo: Path, failure: list[BaseException]) -> None:
+    try:
+        store.bulk_load(path=str(fifo), format=ox.RdfFormat.N_QUADS, to_graph=graph)
+    except BaseException as e:  # noqa: BLE001 (handed to the writer's thread)
+        failure.append(e.with_traceback(None))  # its frame holds the store (see bulk_stream)
 
 
 def _open_writing(fifo: Path, loader: threading.Thread) -> BinaryIO | None:

@@ -86,3 +86,24 @@ def test_triples_copied_into_another_graph_arrive_there_whole(tmp_path: Path):
     expected.bulk_load(text.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=shared)
     assert set(store.quads_for_pattern(None, None, None, shared)) == set(expected)
     assert len(list(store.quads_for_pattern(None, None, None, G))) == 5
+
+
+def test_a_line_the_store_refuses_is_the_units_error_and_the_store_stays_writable(tmp_path: Path):
+    """The loader's error leaves no reference to the store behind it: the unit forgets its writes by
+    reopening the store, which RocksDB's lock would refuse while the error still held it."""
+    from graph.store import KnowledgeGraph
+
+    kg = KnowledgeGraph(tmp_path / "store")
+    try:
+        with pytest.raises(SyntaxError, match="percent encoding"):
+            with kg.writing():
+                with kg.bulk_stream("d") as out:
+                    out.write(lines(10))
+                    out.write(b"<https://example.org/a> <https://example.org/p> <https://example.org/100%zz> .\n")
+        assert kg.count(kg.minter.graph("d")) == 0
+        with kg.writing():
+            with kg.bulk_stream("d") as out:
+                out.write(lines(10))
+        assert kg.count(kg.minter.graph("d")) == 10
+    finally:
+        kg.close()
