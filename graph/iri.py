@@ -53,7 +53,7 @@ def segment(identifier: str) -> str:
     identifier = identifier.strip()
     if not identifier:
         raise ValueError("empty identifier")
-    return quote(identifier, safe="-._~")
+    return quote(identifier, safe="-._~", errors="surrogatepass")  # half a surrogate pair: its UTF-8 bytes
 
 
 def check_base_iri(base: str) -> str:

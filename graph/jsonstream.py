@@ -4,6 +4,8 @@
   (the standard parser raises :class:`RecursionError`, which is no input error).
   Code that walks a parsed document recursively catches :class:`RecursionError` at
   the record it reads, so a deep record costs that record only.
+* Both hand out whole characters: a ``\\u`` escape of half a surrogate pair (``"\\ud800"``), which
+  JSON allows and no text can be written with, reads as U+FFFD, as undecodable bytes do elsewhere.
 * :func:`array_items`: the items of a top-level JSON array, one at a time, each with
   the line it starts on: a big export (a list of records) is streamed, never held
   whole. An item that cannot be read (malformed, too deep, longer than the bound)
@@ -28,6 +30,9 @@ _STRUCTURE = re.compile(r'["\[\]{}]')
 _STRING_END = re.compile(r'(?:[^"\\]|\\.)*"', re.S)
 _STRING_PART = re.compile(r'(?:[^"\\]|\\.)*', re.S)  # stops before a backslash whose escaped character is unread
 _SCALAR = re.compile(r"[^,\]\} \t\r\n]*")
+_HALF_PAIR_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_HALF_PAIR_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+_HALF_PAIR = re.compile("[\ud800-\udfff]")
 
 
 class JsonError(ValueError):
@@ -49,9 +54,22 @@ class BadItem:
 def loads(text: str | bytes) -> Any:
     """:func:`json.loads`; nesting too deep for Python is a :class:`JsonError`, not a :class:`RecursionError`."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
+        escapes = (_HALF_PAIR_ESCAPE_BYTES if isinstance(text, bytes) else _HALF_PAIR_ESCAPE).search(text)
+        return _whole_characters(value) if escapes else value
     except RecursionError:
         raise JsonError("arrays or objects nested too deep") from None
+
+
+def _whole_characters(value: Any) -> Any:
+    """``value`` with U+FFFD for each half of a surrogate pair alone in its strings."""
+    if isinstance(value, str):
+        return _HALF_PAIR.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_whole_characters(v) for v in value]
+    if isinstance(value, dict):
+        return {_whole_characters(k): _whole_characters(v) for k, v in value.items()}
+    return value
 
 
 def array_items(stream: TextIO, head: str, line: int = 1, limit: int = MAX_ITEM_CHARS
@@ -93,7 +111,7 @@ def _item(reader: _Buffer, pos: int, limit: int) -> tuple[Any, int]:
     try:  # most items: whole in the text already read, parsed at C speed
         item, end = _DECODER.raw_decode(reader.text, pos)
         if end - pos <= limit and (end < len(reader.text) or reader.eof):
-            return item, end
+            return (_whole_characters(item) if _HALF_PAIR_ESCAPE.search(reader.text, pos, end) else item), end
     except (ValueError, RecursionError):
         pass
     end = reader.item_end(pos, limit)

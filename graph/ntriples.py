@@ -5,26 +5,63 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import quote
+
+import pyoxigraph as ox
 
 from .namespaces import XSD
+from .records import RecordError
 
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 _NEEDS_ESCAPE = re.compile(r'[\\"\n\r\t]')
 # Characters that N-Triples forbids in an IRI, plus those we never want from source data.
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+# scheme://authority, left as it is by a repair (an IPv6 host is written in brackets)
+_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# what a repaired path, query or fragment keeps as it is: the delimiters and sub-delimiters but brackets
+_KEPT = "!$&'()*+,;=:@/?#%"
 _LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
-# Control characters (other than tab/newline) are not allowed in RDF literals' XML serialisations.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters (other than tab/newline) are not allowed in RDF literals' XML serialisations; half a
+# surrogate pair (a file name that is not UTF-8, as Python reads it) cannot be written at all: U+FFFD.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _STATEMENT_END = re.compile(rb"[ \t]*\.[ \t]*\r?\n")
 
 XSD_STRING = XSD.iri("string")
 
 
 def iri(value: str) -> str:
-    """An IRI term; characters N-Triples forbids are percent-encoded."""
+    """An IRI term from a source's value; characters N-Triples forbids are percent-encoded.
+
+    A value that is not an IRI the store accepts (RFC 3987: ``[1]`` in a path, a second ``#``, a ``%``
+    not followed by two hex digits, a character no IRI may hold) is repaired by percent-encoding its
+    path, query and fragment; one that is still not an IRI (no scheme, a port that is not a number...)
+    is the record's error (:class:`RecordError`), never the load's.
+    """
     if _IRI_FORBIDDEN.search(value):
         value = _IRI_FORBIDDEN.sub(lambda m: "%{:02X}".format(ord(m.group())), value)
+    if not _is_iri(value):
+        value = _repaired(value)
+        if not _is_iri(value):
+            raise RecordError(f"not an absolute IRI: {value[:200]}")
     return f"<{value}>"
+
+
+def _is_iri(value: str) -> bool:
+    try:
+        ox.NamedNode(value)  # the store's own parser: what it accepts, a load accepts
+    except ValueError:
+        return False
+    return True
+
+
+def _repaired(value: str) -> str:
+    m = _AUTHORITY.match(value)
+    head, rest = (m.group(), value[m.end():]) if m else ("", value)
+    rest = _BAD_PERCENT.sub("%25", rest)
+    if (fragment := rest.find("#")) >= 0:
+        rest = rest[:fragment + 1] + rest[fragment + 1:].replace("#", "%23")
+    return head + quote(rest.encode("utf-8", "surrogatepass"), safe=_KEPT)
 
 
 def literal(text: str, lang: str | None = None) -> str:
@@ -32,10 +69,14 @@ def literal(text: str, lang: str | None = None) -> str:
     if _NEEDS_ESCAPE.search(text):
         text = text.translate(_ESCAPES)
     if _CONTROL.search(text):
-        text = _CONTROL.sub("", text)
+        text = _CONTROL.sub(_unwritable, text)
     if lang:
         return f'"{text}"@{lang}'
     return f'"{text}"'
+
+
+def _unwritable(m: re.Match[str]) -> str:
+    return "\ufffd" if m.group() >= "\ud800" else ""
 
 
 def typed(value: str, datatype: str) -> str:

@@ -366,3 +366,54 @@ def test_the_pipeline_net_drops_what_a_loader_lets_through(tmp_path: Path):
     entries = rejections(tmp_path / "r.jsonl")
     assert [(e["status"], e["line"], e["source_id"]) for e in entries] == [("value dropped", 7, "PA1")] * 2
     assert counts.values_dropped == 2 and counts.records_loaded == 1
+
+
+# ---------------------------------------------------------------------------
+# Values the store's parser would refuse: a link that is no IRI, half a surrogate pair
+
+
+def test_a_link_the_store_would_refuse_is_repaired_or_costs_its_record_only(tmp_path: Path):
+    """On disk, where the store's own parser reads every line of the streamed load: a URL with brackets,
+    a stray '%' or a second '#' is percent-encoded; one that no encoding makes an IRI rejects its record."""
+    urls = {2: "http://example.org/dossier[1].pdf", 3: "http://example.org/100%zz#a#b",
+            4: "http://example.org:port/dossier", 5: "http://[not-a-host]/dossier"}
+    path = tmp_path / "x.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(HEADER.rstrip("\n") + ";DOSURL\n")
+        for i in range(1, 7):
+            f.write(merimee_row(i).rstrip("\n") + ";" + urls.get(i, f"https://example.org/dossier/{i}") + "\n")
+    kg = KnowledgeGraph(tmp_path / "store")
+    try:
+        rejects = tmp_path / "rejects.jsonl"
+        [report] = load(kg, [path], LoadOptions(dataset="attack", region=None, progress=False, rejects=rejects))
+        entries = rejections(rejects)
+        assert_nothing_lost(kg, report, entries, {f"PA{80100000 + i:08d}" for i in range(1, 7)})
+        assert {e["source_id"]: e["reason"] for e in entries if e["status"] == "rejected"} == {
+            "PA80100004": "not an absolute IRI: http://example.org:port/dossier",
+            "PA80100005": "not an absolute IRI: http://[not-a-host]/dossier"}
+        for repaired in ("http://example.org/dossier%5B1%5D.pdf", "http://example.org/100%25zz#a%23b",
+                         "https://example.org/dossier/6"):
+            assert kg.query(f"ASK {{ GRAPH ?g {{ ?page ?p <{repaired}> }} }}")
+    finally:
+        kg.close()
+
+
+@pytest.mark.parametrize("shape", ["array", "lines"])
+def test_half_a_surrogate_pair_in_json_reads_as_a_replacement_character(tmp_path: Path, shape: str):
+    """JSON may escape half a surrogate pair ("\\ud800"), which no text can be written with: the record
+    is loaded with U+FFFD in its place (a whole pair stays the character it encodes), not the load lost."""
+    records = [{"REF": "PA80100001", "TICO": "Eglise \\ud800 seule", "DPT": "80", "COM": "Amiens", "INSEE": "80021"},
+               {"REF": "PA80100002", "TICO": "Eglise \\ud83d\\ude00", "DPT": "80", "COM": "Amiens", "INSEE": "80021"}]
+    texts = [json.dumps(r).replace("\\\\u", "\\u") for r in records]
+    path = tmp_path / "x.json"
+    path.write_text("[" + ",\n".join(texts) + "]" if shape == "array" else "\n".join(texts) + "\n", encoding="ascii")
+    kg = KnowledgeGraph(tmp_path / "store")
+    try:
+        rejects = tmp_path / "rejects.jsonl"
+        [report] = load(kg, [path], LoadOptions(dataset="attack", region=None, progress=False, rejects=rejects))
+        assert_nothing_lost(kg, report, rejections(rejects), {"PA80100001", "PA80100002"})
+        titles = {row["t"].value for row in kg.query(
+            "SELECT ?t WHERE { ?o crm:P102_has_title/crm:P190_has_symbolic_content ?t }", prefixes=True)}
+        assert titles == {"Eglise \ufffd seule", "Eglise \U0001F600"}
+    finally:
+        kg.close()
