@@ -36,6 +36,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from urllib.parse import quote
 
 import pyoxigraph as ox
 from lxml import etree
@@ -219,11 +220,23 @@ def _as_written(term: str) -> str:
     return value.removeprefix(LOCAL)
 
 
-def _fix_iri(value: str) -> str:
+def _fix_iri(value: str) -> str | None:
+    """``value`` trimmed, made absolute and repaired (:func:`graph.ntriples.iri`); None when no repair
+    makes it an IRI."""
     value = value.strip()
     if not _SCHEME.match(value):
         value = LOCAL + value.lstrip("/")
-    return iri(value)[1:-1]
+    try:
+        return iri(value)[1:-1]
+    except RecordError:
+        return None
+
+
+def _node_iri(value: str) -> tuple[str, bool]:
+    """The IRI a node is written with, and whether the source's is one: if not, its text encoded under
+    :data:`LOCAL`, so that the file still parses and the node is told apart (and rejected)."""
+    fixed = _fix_iri(value)
+    return (fixed, True) if fixed is not None else (LOCAL + quote(value.strip(), safe="", errors="surrogatepass"), False)
 
 
 def _normalise(root: etree._Element, graph: FileGraph) -> None:
@@ -242,11 +255,15 @@ def _normalise(root: etree._Element, graph: FileGraph) -> None:
         about = node.get(ABOUT)
         key = ""
         if about is not None:
-            node.set(ABOUT, _fix_iri(about))
-            key = f"<{node.get(ABOUT)}>"
+            fixed, valid = _node_iri(about)
+            node.set(ABOUT, fixed)
+            key = f"<{fixed}>"
             graph.lines.setdefault(key, node.sourceline)
             if not about.strip():
                 graph.problems.setdefault(key, []).append(f"empty rdf:about at line {node.sourceline}")
+            elif not valid:
+                graph.problems.setdefault(key, []).append(
+                    f"rdf:about {about.strip()[:200]} at line {node.sourceline} is not an absolute IRI")
             elif not is_safe(node.get(ABOUT)):
                 graph.problems.setdefault(key, []).append(
                     f"rdf:about {about.strip()[:200]} at line {node.sourceline} has a scheme that is not allowed")
@@ -256,18 +273,24 @@ def _normalise(root: etree._Element, graph: FileGraph) -> None:
                 continue
             name = etree.QName(el).localname
             if el is not node and el.get(ABOUT) is not None:  # a node described inside a property
-                el.set(ABOUT, _fix_iri(el.get(ABOUT) or ""))
+                inner, valid = _node_iri(el.get(ABOUT) or "")
+                el.set(ABOUT, inner)
+                if not valid:
+                    graph.problems.setdefault(key, []).append(
+                        f"rdf:about in {name} at line {el.sourceline} is not an absolute IRI")
             resource = el.get(RESOURCE)
+            fixed = _fix_iri(resource) if resource is not None and resource.strip() else None
             if resource is not None and not resource.strip():
                 graph.problems.setdefault(key, []).append(f"empty rdf:resource in {name} at line {el.sourceline}")
                 dropped.append(el)
-            elif resource is not None and not is_safe(_fix_iri(resource)):
+            elif resource is not None and (fixed is None or not is_safe(fixed)):
+                why = "link with a scheme that is not allowed" if fixed is not None else "link that is not an IRI"
                 graph.notes.setdefault(key, []).append(
-                    f"{el.prefix + ':' if el.prefix else ''}{name} at line {el.sourceline}: link with a scheme "
-                    f"that is not allowed, dropped: {resource.strip()[:200]}")
+                    f"{el.prefix + ':' if el.prefix else ''}{name} at line {el.sourceline}: {why}, dropped: "
+                    f"{resource.strip()[:200]}")
                 dropped.append(el)
-            elif resource is not None:
-                el.set(RESOURCE, _fix_iri(resource))
+            elif fixed is not None:
+                el.set(RESOURCE, fixed)
                 if (el.text or "").strip():  # not RDF/XML: the resource is kept, the text noted as dropped
                     graph.notes.setdefault(key, []).append(
                         f"{el.prefix + ':' if el.prefix else ''}{name} at line {el.sourceline} has both an "

@@ -417,3 +417,41 @@ def test_half_a_surrogate_pair_in_json_reads_as_a_replacement_character(tmp_path
         assert titles == {"Eglise \ufffd seule", "Eglise \U0001F600"}
     finally:
         kg.close()
+
+
+@pytest.mark.parametrize("sample, old, fmt", [
+    ("lido/LIDO-Extended-Example.xml", "http://www.bildindex.de/bilder/t/it00423f05", "lido"),
+    ("marc/batch.marcxml.xml", "http://www.whitehouse.gov", "marc21"),
+    ("ead/FRAD062_ir_9fi_02_permaliens.xml",
+     "http://archivesenligne.pasdecalais.fr/ark:/64297/5e7c97997adc45bcdafd11b170ae7b11", "ead"),
+    ("oai-dc/sickle-ListRecords.xml", "http://test.example.com/publication/1585322", "oai-pmh"),
+    ("edm/rdf_with_iiif_sample.xml", "https://purl.stanford.edu/zw031pj2507", "edm"),
+    ("iiif/v2/unistra-contentdm.manifest.json", "https://cdm21057.contentdm.oclc.org/iiif/coll3:37/manifest.json",
+     "iiif"),
+])
+@pytest.mark.parametrize("link, stored", [
+    ("http://example.org/x[1]%zz#a#b", "http://example.org/x%5B1%5D%25zz#a%23b"),  # mended
+    ("http://example.org:port/x", None),  # no IRI: its value or its record goes, with the reason
+])
+def test_no_loader_lets_a_link_the_store_refuses_cost_the_load(tmp_path: Path, sample: str, old: str, fmt: str,
+                                                               link: str, stored: str | None):
+    text = (SAMPLES / sample).read_bytes()
+    assert old.encode() in text
+    text = text.replace(old.encode(), link.encode())
+    path = tmp_path / Path(sample).name
+    path.write_bytes(text)
+    kg = KnowledgeGraph(tmp_path / "store")  # on disk: the streamed load, the store's parser on every line
+    try:
+        [report] = load(kg, [path], LoadOptions(dataset="x", format=fmt, region=None, progress=False,
+                                                rejects=tmp_path / "r.jsonl"))
+        assert report.counts.reconciles()
+        entries = rejections(tmp_path / "r.jsonl") if (tmp_path / "r.jsonl").exists() else []
+        told = [e for e in entries if "not an absolute IRI" in e["reason"] or "link that is not an IRI" in e["reason"]]
+        if stored is not None:
+            assert not told
+            assert report.counts.records_loaded >= 1
+            assert kg.query(f"ASK {{ GRAPH ?g {{ {{ ?s ?p <{stored}> }} UNION {{ <{stored}> ?p ?o }} }} }}")
+        else:
+            assert told and all(link in e["reason"] for e in told)
+    finally:
+        kg.close()
