@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote
@@ -86,8 +87,16 @@ def typed(value: str, datatype: str) -> str:
     return f'"{value}"^^{datatype}'
 
 
+@lru_cache(maxsize=4096)  # a source speaks a few languages
 def valid_lang(tag: str) -> bool:
-    return bool(_LANG.match(tag))
+    """A BCP 47 language tag the store accepts: its own check (``fr-1`` or ``a`` look like tags, are none)."""
+    if not _LANG.match(tag):
+        return False
+    try:
+        ox.Literal("", language=tag)
+    except ValueError:
+        return False
+    return True
 
 
 def copy_into_graph(ntriples: Path, graph: str, out: BinaryIO, chunk: int = 1 << 22) -> None:

@@ -455,3 +455,22 @@ def test_no_loader_lets_a_link_the_store_refuses_cost_the_load(tmp_path: Path, s
             assert told and all(link in e["reason"] for e in told)
     finally:
         kg.close()
+
+
+@pytest.mark.parametrize("tag", ["fr-1", "a", "fr-FR-FR-FR"])
+def test_a_lido_language_tag_the_store_refuses_is_left_out_not_the_load_lost(tmp_path: Path, tag: str):
+    """A tag that looks like one (letters, hyphens) but is no BCP 47 tag: the texts are loaded without it."""
+    text = (SAMPLES / "lido" / "LIDO-Extended-Example.xml").read_text(encoding="utf-8")
+    assert '<lido:descriptiveMetadata xml:lang="en">' in text
+    path = tmp_path / "lido.xml"
+    path.write_text(text.replace('<lido:descriptiveMetadata xml:lang="en">',
+                                 f'<lido:descriptiveMetadata xml:lang="{tag}">'), encoding="utf-8")
+    kg = KnowledgeGraph(tmp_path / "store")  # on disk: the store's parser reads every line
+    try:
+        [report] = load(kg, [path], LoadOptions(dataset="x", region=None, progress=False, rejects=tmp_path / "r.jsonl"))
+        assert report.counts.reconciles() and report.counts.records_rejected == 0
+        langs = {row["l"].value for row in kg.query(
+            "SELECT DISTINCT (LANG(?t) AS ?l) WHERE { GRAPH ?g { ?s crm:P190_has_symbolic_content ?t } }", prefixes=True)}
+        assert "de" in langs and tag not in langs
+    finally:
+        kg.close()
