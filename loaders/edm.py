@@ -45,7 +45,7 @@ from graph.iri import Minter, slug
 from graph.links import is_safe
 from graph.mapping import MappingContext
 from graph.namespaces import CRM, DCTERMS, EDM, OWL, PREFIXES, RDF, SKOS, WGS84
-from graph.ntriples import iri
+from graph.ntriples import iri, valid_lang
 from graph.records import InputError, RecordError, SourceRecord
 from graph.xml import parse_file, root_tag
 
@@ -245,7 +245,7 @@ def _normalise(root: etree._Element, graph: FileGraph) -> None:
     Spaces around ``rdf:about``/``rdf:resource`` are trimmed and relative identifiers made
     absolute (under :data:`LOCAL`); an empty ``rdf:resource`` is dropped (it would mean the
     document itself), text beside an ``rdf:resource`` is dropped (RDF/XML cannot say both);
-    both, and empty ``xml:lang``, are recorded as problems of the node. An ``rdf:resource``
+    both, and an empty or invalid ``xml:lang``, are recorded as problems of the node. An ``rdf:resource``
     of a scheme that is not safe as a link (``javascript:``...; :mod:`graph.links`) is
     dropped and noted: the record keeps the rest.
     """
@@ -296,8 +296,11 @@ def _normalise(root: etree._Element, graph: FileGraph) -> None:
                         f"{el.prefix + ':' if el.prefix else ''}{name} at line {el.sourceline} has both an "
                         f"rdf:resource and a text; the text is dropped: {' '.join(el.text.split())[:200]}")
                     el.text = None
-            if el.get(XML_LANG) == "":
-                graph.problems.setdefault(key, []).append(f"empty xml:lang in {name} at line {el.sourceline}")
+            lang = el.get(XML_LANG)
+            if lang is not None and not valid_lang(lang):  # the parser would refuse the whole file
+                graph.problems.setdefault(key, []).append(
+                    f"empty xml:lang in {name} at line {el.sourceline}" if lang == "" else
+                    f"xml:lang {lang[:50]!r} in {name} at line {el.sourceline} is not a language tag")
                 del el.attrib[XML_LANG]
         for el in dropped:
             el.getparent().remove(el)

@@ -474,3 +474,16 @@ def test_a_lido_language_tag_the_store_refuses_is_left_out_not_the_load_lost(tmp
         assert "de" in langs and tag not in langs
     finally:
         kg.close()
+
+
+def test_an_edm_language_tag_the_parser_refuses_costs_its_record_not_the_file(tmp_path: Path):
+    source = edm_with(tmp_path, **{'<dcterms:extent xml:lang="en">': '<dcterms:extent xml:lang="en_GB">'})
+    kg = KnowledgeGraph(tmp_path / "store")
+    try:
+        rejects = tmp_path / "r.jsonl"
+        [report] = load(kg, [source], LoadOptions(dataset="edm", region=None, progress=False, rejects=rejects))
+        assert report.counts.reconciles()
+        assert any(e["status"] == "rejected" and "xml:lang 'en_GB' in extent at line 20 is not a language tag"
+                   in e["reason"] for e in rejections(rejects))
+    finally:
+        kg.close()
