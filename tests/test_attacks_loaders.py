@@ -248,6 +248,14 @@ def test_a_deeply_nested_iiif_manifest_is_one_line_exit_2(tmp_path: Path, where:
 SAMPLES = ROOT / "samples"
 UNSAFE = ("javascript:alert(1)", "JavaScript:alert(2)", "data:text/html,<script>alert(3)</script>", "file:///etc/passwd",
           "vbscript:msgbox(4)")
+# a link in a sample of each XML loader, and its format
+LINKS = [
+    ("lido/LIDO-Extended-Example.xml", "http://www.bildindex.de/bilder/t/it00423f05", "lido"),
+    ("marc/batch.marcxml.xml", "http://www.whitehouse.gov", "marc21"),
+    ("ead/FRAD062_ir_9fi_02_permaliens.xml",
+     "http://archivesenligne.pasdecalais.fr/ark:/64297/5e7c97997adc45bcdafd11b170ae7b11", "ead"),
+    ("oai-dc/sickle-ListRecords.xml", "http://test.example.com/publication/1585322", "oai-pmh"),
+]
 
 
 def unsafe_iris(kg: KnowledgeGraph) -> list[str]:
@@ -310,14 +318,7 @@ def test_an_edm_record_whose_own_iri_is_unsafe_is_rejected(tmp_path: Path):
     assert any(e["status"] == "rejected" and "scheme that is not allowed" in e["reason"] for e in entries)
 
 
-@pytest.mark.parametrize("sample, old, fmt", [
-    ("lido/LIDO-Extended-Example.xml", "http://www.bildindex.de/bilder/t/it00423f05", "lido"),
-    ("marc/batch.marcxml.xml", "http://www.whitehouse.gov", "marc21"),
-    ("ead/FRAD062_ir_9fi_02_permaliens.xml",
-     "http://archivesenligne.pasdecalais.fr/ark:/64297/5e7c97997adc45bcdafd11b170ae7b11", "ead"),
-    ("oai-dc/sickle-ListRecords.xml", "http://test.example.com/publication/1585322", "oai-pmh"),
-    ("iiif/v2/unistra-contentdm.manifest.json", None, "iiif"),
-])
+@pytest.mark.parametrize("sample, old, fmt", LINKS + [("iiif/v2/unistra-contentdm.manifest.json", None, "iiif")])
 @pytest.mark.parametrize("unsafe", UNSAFE[:4])
 def test_no_loader_lets_an_unsafe_link_into_the_store(tmp_path: Path, sample: str, old: str | None, fmt: str,
                                                       unsafe: str):
@@ -419,12 +420,7 @@ def test_half_a_surrogate_pair_in_json_reads_as_a_replacement_character(tmp_path
         kg.close()
 
 
-@pytest.mark.parametrize("sample, old, fmt", [
-    ("lido/LIDO-Extended-Example.xml", "http://www.bildindex.de/bilder/t/it00423f05", "lido"),
-    ("marc/batch.marcxml.xml", "http://www.whitehouse.gov", "marc21"),
-    ("ead/FRAD062_ir_9fi_02_permaliens.xml",
-     "http://archivesenligne.pasdecalais.fr/ark:/64297/5e7c97997adc45bcdafd11b170ae7b11", "ead"),
-    ("oai-dc/sickle-ListRecords.xml", "http://test.example.com/publication/1585322", "oai-pmh"),
+@pytest.mark.parametrize("sample, old, fmt", LINKS + [
     ("edm/rdf_with_iiif_sample.xml", "https://purl.stanford.edu/zw031pj2507", "edm"),
     ("iiif/v2/unistra-contentdm.manifest.json", "https://cdm21057.contentdm.oclc.org/iiif/coll3:37/manifest.json",
      "iiif"),
