@@ -386,12 +386,15 @@ def test_a_link_the_store_would_refuse_is_repaired_or_costs_its_record_only(tmp_
     kg = KnowledgeGraph(tmp_path / "store")
     try:
         rejects = tmp_path / "rejects.jsonl"
-        [report] = load(kg, [path], LoadOptions(dataset="attack", region=None, progress=False, rejects=rejects))
+        [report] = load(kg, [path], LoadOptions(dataset="attack", region=None, progress=False, rejects=rejects,
+                                                lang="fr"))
         entries = rejections(rejects)
         assert_nothing_lost(kg, report, entries, {f"PA{80100000 + i:08d}" for i in range(1, 7)})
         assert {e["source_id"]: e["reason"] for e in entries if e["status"] == "rejected"} == {
             "PA80100004": "not an absolute IRI: http://example.org:port/dossier",
             "PA80100005": "not an absolute IRI: http://[not-a-host]/dossier"}
+        assert {e["message"] for e in entries} == {"rejetée : pas une IRI absolue : http://example.org:port/dossier",
+                                                   "rejetée : pas une IRI absolue : http://[not-a-host]/dossier"}
         for repaired in ("http://example.org/dossier%5B1%5D.pdf", "http://example.org/100%25zz#a%23b",
                          "https://example.org/dossier/6"):
             assert kg.query(f"ASK {{ GRAPH ?g {{ ?page ?p <{repaired}> }} }}")
@@ -477,9 +480,11 @@ def test_an_edm_language_tag_the_parser_refuses_costs_its_record_not_the_file(tm
     kg = KnowledgeGraph(tmp_path / "store")
     try:
         rejects = tmp_path / "r.jsonl"
-        [report] = load(kg, [source], LoadOptions(dataset="edm", region=None, progress=False, rejects=rejects))
+        [report] = load(kg, [source], LoadOptions(dataset="edm", region=None, progress=False, rejects=rejects,
+                                                  lang="fr"))
         assert report.counts.reconciles()
-        assert any(e["status"] == "rejected" and "xml:lang 'en_GB' in extent at line 20 is not a language tag"
-                   in e["reason"] for e in rejections(rejects))
+        assert [(e["status"], e["reason"], e["message"]) for e in rejections(rejects)] == [
+            ("rejected", "xml:lang 'en_GB' in extent at line 20 is not a language tag",
+             "rejetée : xml:lang « en_GB » dans extent ligne 20 : pas une étiquette de langue")]
     finally:
         kg.close()
