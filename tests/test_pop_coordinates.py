@@ -149,3 +149,29 @@ def test_lambert_iii_as_the_toulouse_inventory_wrote_it_meets_the_ministry_wgs84
         found = read(row["chpcoor"], None, row["chpzone"], profile()["coordinates"])
         given = tuple(float(v) for v in row["chpcoorwgs84"].split(","))
         assert found.problem is None and km(found.point, given) * 1000 < 3.0, row  # the 3-parameter shift: ~1.7 m
+
+
+def test_a_wgs84_point_that_cannot_be_read_is_kept_as_written_and_reported(tmp_path):
+    """POP's point of 0, 0 means none; one outside the globe or not numbers is a value not read."""
+    raw = json.loads(PALISSY.read_text(encoding="utf-8"))
+    hits = raw["responses"][0]["hits"]["hits"]
+    for hit, (lat, lon) in zip(hits, [("nan", "nan"), (95.2, 4.7), (0, 0)]):
+        hit["_source"].pop("COOR", None)
+        hit["_source"].pop("COORM", None)
+        hit["_source"]["POP_COORDONNEES"] = {"lat": lat, "lon": lon}
+    path = tmp_path / "palissy.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    kg = KnowledgeGraph(None)
+    [report] = load(kg, [path], LoadOptions(region=None, progress=False, rejects=tmp_path / "rejects.jsonl",
+                                            lang="fr"))
+    assert report.counts.reconciles() and report.counts.records_rejected == 0
+    refs = [hit["_source"]["REF"] for hit in hits[:3]]
+    unread = {e["source_id"]: (e["reason"], e["message"]) for e in report.unread}
+    assert unread[refs[0]] == ("coordinates kept as text: nan, nan (not a WGS84 latitude and longitude)",
+                               "gardé tel quel : coordonnées : nan, nan (pas une latitude et une longitude WGS84)")
+    assert unread[refs[1]][0] == "coordinates kept as text: 95.2, 4.7 (not a WGS84 latitude and longitude)"
+    assert refs[2] not in unread
+    q = f"""ASK {{ <{kg.minter.base}pop/{refs[0]}> crm:P55_has_current_location/crm:P1_is_identified_by ?id .
+        ?id crm:P190_has_symbolic_content "nan, nan" ;
+            crm:P2_has_type/skos:prefLabel "coordonnées WGS84 telles qu'écrites"@fr }}"""
+    assert kg.query(q, prefixes=True)

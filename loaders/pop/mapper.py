@@ -20,6 +20,8 @@ from graph.records import RecordError, SourceRecord
 from .coordinates import Coordinates
 from .coordinates import read as read_lambert
 
+_NONE = re.compile(r"[\s0.,;+-]*")  # '0, 0' or nothing: POP's way of saying no point
+
 _REF = re.compile(r"^[A-Za-z0-9_]{4,40}$")
 # "1862 : classé MH", "1926/05/21 : inscrit MH", "classé MH : 1862"
 _PROTECTION = re.compile(r"^\s*(?P<date>[0-9][0-9/.\- ]*[0-9])\s*:\s*(?P<text>.+?)\s*$")
@@ -203,8 +205,9 @@ def _commune(record: SourceRecord, ctx: MappingContext) -> str | None:
     return None
 
 
-def _coordinates(record: SourceRecord) -> tuple[tuple[float, float] | None, Coordinates | None]:
-    """The record's point (lat, lon), and its Lambert coordinates as written when it has some.
+def _coordinates(record: SourceRecord) -> tuple[tuple[float, float] | None, Coordinates | None, str | None]:
+    """The record's point (lat, lon), its Lambert coordinates as written when it has some, and the
+    WGS84 point as written when it could not be read (``nan, nan``, outside the globe).
 
     POP's own WGS84 point comes first (``POP_COORDONNEES``; ``0, 0`` means none), then the
     open-data column, then ``COOR``/``COORM`` read in ``ZONE`` (what POP computes its point from).
@@ -212,17 +215,24 @@ def _coordinates(record: SourceRecord) -> tuple[tuple[float, float] | None, Coor
     lambert = read_lambert(" ; ".join(record.all("COOR")), " ; ".join(record.all("COORM")),  # split on ";" as read
                            record.first("ZONE"), profile()["coordinates"])
     lat, lon = record.first("POP_COORDONNEES.lat"), record.first("POP_COORDONNEES.lon")
-    point = MappingContext.coordinates(f"{lat}, {lon}") if lat and lon else None
-    if point is None and (text := record.first("WGS84")):
-        point = MappingContext.coordinates(text)
-    return (point or (lambert.point if lambert else None)), lambert
+    point, unread = None, None
+    for text in (f"{lat}, {lon}" if lat and lon else None, record.first("WGS84")):
+        if point is None and text:
+            point = MappingContext.coordinates(text)
+            if point is None and not _NONE.fullmatch(text):
+                unread = text
+    return (point or (lambert.point if lambert else None)), lambert, (unread if point is None else None)
 
 
-def _place_point(place: str, point: tuple[float, float] | None, lambert: Coordinates | None,
+def _place_point(place: str, point: tuple[float, float] | None, lambert: Coordinates | None, unread: str | None,
                  ctx: MappingContext) -> None:
-    """The place's point, and its Lambert coordinates kept as written (reported when unread)."""
+    """The place's point, its Lambert coordinates kept as written (reported when unread), and a WGS84
+    point that could not be read kept as written, reported."""
     if point is not None:
         ctx.b.point(place, *point)
+    if unread is not None:
+        ctx.b.identifier(place, unread, "wgs84-coordinates", "coordonnées WGS84 telles qu'écrites")
+        ctx.note_unread("coordinates", f"{unread} (not a WGS84 latitude and longitude)", place)
     if lambert is not None:
         ctx.b.identifier(place, lambert.written, "lambert-coordinates", "coordonnées Lambert (COOR, ZONE)")
         if lambert.problem and point is None:
@@ -239,7 +249,7 @@ def _location(record: SourceRecord, obj: str, ctx: MappingContext) -> str | None
     """
     b = ctx.b
     commune = _commune(record, ctx)
-    point, lambert = _coordinates(record)
+    point, lambert, unread = _coordinates(record)
     site = record.first("ADRS") or record.first("LIEU")
     building = record.first("EDIF")
     spot = record.first("EMPL")
@@ -253,14 +263,14 @@ def _location(record: SourceRecord, obj: str, ctx: MappingContext) -> str | None
         within = b.place(b.part(obj, "building"), building, "édifice", commune)
     if spot:
         site = spot
-    if site is None and point is None and lambert is None:
+    if site is None and point is None and lambert is None and unread is None:
         if within:
             b.location(obj, within)
         return commune
     place = b.part(obj, "location")
     label = site or building or record.first("TICO") or record.first("TITR")
     b.place(place, label, "emplacement" if spot else "site", within if site else commune)
-    _place_point(place, point, lambert, ctx)
+    _place_point(place, point, lambert, unread, ctx)
     b.location(obj, place)
     return commune
 
@@ -318,11 +328,11 @@ def _museum(record: SourceRecord, ref: str, ctx: MappingContext) -> None:
             b.text_note(org, text, kind, n)
     commune = _commune(record, ctx)
     address = next((a for code in p["address"] for a in f.get(code, [])), None)
-    point, lambert = _coordinates(record)
-    if address or point or lambert:
+    point, lambert, unread = _coordinates(record)
+    if address or point or lambert or unread:
         site = b.part(org, "location")
         b.place(site, address, "adresse", commune)
-        _place_point(site, point, lambert, ctx)
+        _place_point(site, point, lambert, unread, ctx)
         b.out.add(org, CRM("P74_has_current_or_former_residence"), site)
     elif commune:
         b.out.add(org, CRM("P74_has_current_or_former_residence"), commune)
