@@ -488,3 +488,25 @@ def test_an_edm_language_tag_the_parser_refuses_costs_its_record_not_the_file(tm
              "rejetée : xml:lang « en_GB » dans extent ligne 20 : pas une étiquette de langue")]
     finally:
         kg.close()
+
+
+@pytest.mark.parametrize("shape", ["array", "lines"])
+def test_a_json_item_that_is_no_record_is_a_rejected_record_not_skipped(tmp_path: Path, shape: str):
+    """Every item of an array of records, every line of JSON Lines, is a record: one that holds no POP
+    record (a number, null, an object without REF) is rejected with why, never skipped unseen."""
+    good = json.dumps({"REF": "PA80100001", "TICO": "Eglise", "DENO": "église", "DPT": "80", "INSEE": "80021"})
+    others = ["42", "null", '{"TICO": "sans référence"}', '["a", "b"]']
+    path = tmp_path / "x.json"
+    path.write_text("[" + ",\n".join([good, *others]) + "]" if shape == "array" else "\n".join([good, *others]) + "\n",
+                    encoding="utf-8")
+    kg, report, entries = load_one(tmp_path, path, lang="fr")
+    c = report.counts
+    assert (c.records_read, c.records_loaded, c.records_rejected) == (5, 1, 4) and c.reconciles()
+    assert [(e["line"], e["reason"], e["message"]) for e in entries] == [
+        (2, "not a POP record: a number, not a JSON object", "rejetée : pas une notice POP : un nombre, pas un objet JSON"),
+        (3, "not a POP record: null, not a JSON object", "rejetée : pas une notice POP : null, pas un objet JSON"),
+        (4, "not a POP record: a JSON object without REF", "rejetée : pas une notice POP : un objet JSON sans REF")
+        if shape == "lines" else  # an object in an array of records is one, without its REF
+        (4, "missing REF (the record's POP reference)", "rejetée : REF manquante (la référence POP de la notice)"),
+        (5, "not a POP record: a JSON array of values, not objects",
+         "rejetée : pas une notice POP : un tableau JSON de valeurs, pas d'objets")]

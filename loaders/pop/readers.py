@@ -526,6 +526,9 @@ def _json_records(items: Iterable[tuple[int, Any]], in_list: bool) -> Iterator[S
             index += 1
             yield SourceRecord(index=index, line=line, error=NESTED_TOO_DEEP)
             continue
+        if not objects and (not_record := _not_a_record(item)):  # an item or a line is a record: never skipped
+            index += 1
+            yield SourceRecord(index=index, line=line, error=f"not a POP record: {not_record}")
         for obj in objects:
             index += 1
             yield _json_record(index, line, obj)
@@ -552,6 +555,16 @@ def _json_record(index: int, line: int | None, obj: dict[str, Any]) -> SourceRec
         return _record_of(index, line, obj)
     except RecursionError:
         return SourceRecord(index=index, line=line, source_id=_ref_of(obj), error=NESTED_TOO_DEEP)
+
+
+def _not_a_record(item: Any) -> str | None:
+    """What an array item or a JSON line holding no record is, None for an answer with no records in it."""
+    if isinstance(item, dict):
+        return None if _json_wrapped(item) is not None else "a JSON object without REF"
+    if isinstance(item, list):
+        return "a JSON array of values, not objects" if item else None
+    kind = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}.get(type(item), "null")
+    return f"{kind}, not a JSON object"
 
 
 def _ref_of(obj: dict[str, Any]) -> str | None:
