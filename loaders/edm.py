@@ -36,12 +36,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from urllib.parse import quote
 
 import pyoxigraph as ox
 from lxml import etree
 
-from graph.iri import Minter, slug
+from graph.iri import Minter, segment, slug
 from graph.links import is_safe
 from graph.mapping import MappingContext
 from graph.namespaces import CRM, DCTERMS, EDM, OWL, PREFIXES, RDF, SKOS, WGS84
@@ -235,8 +234,8 @@ def _fix_iri(value: str) -> str | None:
 def _node_iri(value: str) -> tuple[str, bool]:
     """The IRI a node is written with, and whether the source's is one: if not, its text encoded under
     :data:`LOCAL`, so that the file still parses and the node is told apart (and rejected)."""
-    fixed = _fix_iri(value)
-    return (fixed, True) if fixed is not None else (LOCAL + quote(value.strip(), safe="", errors="surrogatepass"), False)
+    fixed = _fix_iri(value)  # an empty value is LOCAL itself: what is left to encode is never empty
+    return (fixed, True) if fixed is not None else (LOCAL + segment(value), False)
 
 
 def _normalise(root: etree._Element, graph: FileGraph) -> None:

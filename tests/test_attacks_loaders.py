@@ -510,3 +510,11 @@ def test_a_json_item_that_is_no_record_is_a_rejected_record_not_skipped(tmp_path
         (4, "missing REF (the record's POP reference)", "rejetée : REF manquante (la référence POP de la notice)"),
         (5, "not a POP record: a JSON array of values, not objects",
          "rejetée : pas une notice POP : un tableau JSON de valeurs, pas d'objets")]
+
+
+def test_an_edm_record_whose_own_iri_is_no_iri_is_rejected_and_the_file_read(tmp_path: Path):
+    source = edm_with(tmp_path, **{'rdf:about="H-0614"': 'rdf:about="http://a:b/H-0614"'})
+    kg, report, entries = load_one(tmp_path, source)
+    assert report.counts.reconciles() and report.counts.records_loaded == 0
+    assert any(e["status"] == "rejected" and "rdf:about http://a:b/H-0614 at line 8 is not an absolute IRI" in e["reason"]
+               for e in entries)
