@@ -503,12 +503,15 @@ class Builder:
 
     def group(self, term: str, name: str | None, identifier: tuple[str, str] | None = None, *,
               names: Iterable[str] = (), identifiers: Iterable[tuple[str, str, str]] = (),
-              same_as: Iterable[str] = (), kind: str | None = None, group_type: str | None = None) -> str:
+              same_as: Iterable[str] = (), kind: str | None = None, group_type: str | None = None,
+              types: Iterable[tuple[str, str]] = (), residence: str | None = None) -> str:
         """An institution or other group (``E74_Group``), with its identifier (``museofile``, ``M0017``).
 
         Reference data adds other names (``skos:altLabel``), more identifiers (type, value,
         label), ``owl:sameAs`` authority entities and the kind of institution; ``group_type`` is
-        the Linked Art group type (``family``, ``museum``, ``organization``: an AAT term).
+        the Linked Art group type (``family``, ``museum``, ``organization``: an AAT term),
+        ``types`` more (scheme, label) concepts it has, ``residence`` the place it is seated at.
+        All are stated once, with the group's declaration, however many records name it.
         """
         with self._declaring(term) as first:
             if first:
@@ -527,6 +530,10 @@ class Builder:
                     self.match(term, OWL.sameAs, uri)
                 if group_type:
                     out.add(term, P2, self.aat(group_type))
+                for scheme, label in types:
+                    self.classify(term, scheme, label)
+                if residence:
+                    self.link(term, CRM("P74_has_current_or_former_residence"), residence)
         return term
 
     def place(self, term: str, name: str | None, kind: str, within: str | None = None,
@@ -572,9 +579,10 @@ class Builder:
         """``P50_has_current_keeper``: for physical things only (see :meth:`copy`)."""
         self.out.add(subject, CRM("P50_has_current_keeper"), group)
 
-    def owner(self, subject: str, actor: str) -> None:
-        """``P52_has_current_owner``: for physical things only."""
+    def owner(self, subject: str, actor: str) -> str:
+        """``P52_has_current_owner``: for physical things only; the actor."""
         self.out.add(subject, CRM("P52_has_current_owner"), actor)
+        return actor
 
     def copy(self, work: str, key: str) -> str:
         """A physical copy (``E22``) that ``P128_carries`` a conceptual record (a book's text, a document).

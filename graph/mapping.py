@@ -271,15 +271,19 @@ class MappingContext:
         return self.m.org_by_name(found.id) if found.scheme == "name" else self.m.org(found.scheme, found.id)
 
     def declare_institution(self, found: Institution, name: str | None = None) -> str:
-        """Declare a resolved institution (once per load, in the shared graph); its IRI."""
+        """Declare a resolved institution (once per load, in the shared graph); its IRI.
+
+        One with a Muséofile id is a museum (Linked Art's group type), whichever record names it first.
+        """
         term = self.institution_term(found)
         b = self.b
+        group_type = "museum" if any(scheme == "museofile" for scheme, _ in found.ids) else None
         if found.known:
             with b.speaking(found.lang):
                 return b.group(term, found.name, names=found.names, identifiers=found.identifiers(),
-                               same_as=found.same_as(), kind=found.kind)
+                               same_as=found.same_as(), kind=found.kind, group_type=group_type)
         return b.group(term, (name or "").strip() or found.name, identifiers=found.identifiers(),
-                       same_as=found.same_as(), kind=found.kind)
+                       same_as=found.same_as(), kind=found.kind, group_type=group_type)
 
     def take_unread(self) -> list[Unread]:
         """The values kept as text since the last call (the pipeline reports them with their record's file and line)."""
@@ -425,9 +429,11 @@ class MappingContext:
         if found is None:
             return None
         b, m = self.b, self.m
+        owner_type = (("owner-type", found.kind),)
         if found.group == "state":
-            actor = b.group(m.org("state", "FR"), "État français", group_type="organization")
-        elif found.group == "commune":
+            return b.owner(obj, b.group(m.org("state", "FR"), "État français", group_type="organization",
+                                        types=owner_type))
+        if found.group == "commune":
             code = self._named_commune(found.named) or _insee_of(commune)
             if code is None:
                 return None
@@ -435,15 +441,13 @@ class MappingContext:
             place = self.commune(code, commune_name)
             name = known.name if known else found.named or commune_name or code
             elided = "d'" if name[:1].upper() in "AEIOUYÀÂÉÈÊÎÔÛH" else "de "
-            actor = b.group(m.org("commune", code), f"commune {elided}{name}", group_type="organization")
-            b.link(actor, CRM("P74_has_current_or_former_residence"), place)
-        else:
-            actor = b.part(obj, "owner")  # the source names no one: this record's owner, of a known kind
-            b.link(actor, RDF.type, CRM("E39_Actor" if found.group == "private" else "E74_Group"))
-            b.out.text(actor, RDFS.label, f"propriétaire : {found.kind}", b.lang)
+            return b.owner(obj, b.group(m.org("commune", code), f"commune {elided}{name}", group_type="organization",
+                                        types=owner_type, residence=place))
+        actor = b.part(obj, "owner")  # the source names no one: this record's owner, of a known kind
+        b.link(actor, RDF.type, CRM("E39_Actor" if found.group == "private" else "E74_Group"))
+        b.out.text(actor, RDFS.label, f"propriétaire : {found.kind}", b.lang)
         b.classify(actor, "owner-type", found.kind)
-        b.owner(obj, actor)
-        return actor
+        return b.owner(obj, actor)
 
     def _named_commune(self, name: str | None) -> str | None:
         if not name:

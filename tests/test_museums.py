@@ -59,7 +59,9 @@ def test_a_museum_with_its_address_commune_coordinates_website_and_appellation(f
     assert rows(france, f"""SELECT ?label ?id ?type WHERE {{ {m} a crm:E74_Group ; rdfs:label ?label ;
         crm:P1_is_identified_by ?i ; crm:P2_has_type/skos:prefLabel ?type .
         ?i crm:P190_has_symbolic_content ?id ; crm:P2_has_type/skos:prefLabel "identifiant Muséofile"@fr }}""") == {
-        ("musée Jean de la Fontaine", "M0784", "musée de France")}
+        # its kind, and Linked Art's group type (AAT museum) that every institution with a Muséofile id has
+        ("musée Jean de la Fontaine", "M0784", "musée de France"), ("musée Jean de la Fontaine", "M0784", "musée"),
+        ("musée Jean de la Fontaine", "M0784", "museum")}
     assert rows(france, f"""SELECT ?address ?commune ?wkt WHERE {{ {m} crm:P74_has_current_or_former_residence ?s .
         ?s rdfs:label ?address ; crm:P89_falls_within ?commune ; crm:P168_place_is_defined_by ?wkt }}""") == {
         ("12 rue Jean de La Fontaine, 02400 Château-Thierry", f"{PK}place/commune/02168", "POINT(3.400289 49.046927)")}

@@ -174,3 +174,31 @@ def test_a_museum_is_housed_in_the_building_museo_names(tmp_path):
     museum = first.split(";")[0]
     assert rows(kg, f"""SELECT ?b WHERE {{ <{kg.minter.base}org/museofile/{museum}> pkg:housedIn ?b }}""") == [
         {"b": f"{kg.minter.base}pop/PA99000101"}]
+
+
+def test_an_owner_group_is_described_once_in_the_shared_graph_however_many_records_it_owns(tmp_path):
+    """The State or a commune owning many monuments: its owner type and seat are stated with its declaration,
+    in the graph of shared entities, not once more in the dataset for every record it owns."""
+    header = ("Reference;Titre_editorial_de_la_notice;Region;Departement_format_numerique;Commune_forme_index;"
+              "COG_Insee_lors_de_la_protection;Statut_juridique_de_l_edifice")
+    path = tmp_path / "merimee.csv"
+    path.write_text("\n".join([header] + [
+        f"PA8000000{n};Église {n};Hauts-de-France;80;Amiens;80021;{status}"
+        for n, status in enumerate(["propriété de la commune"] * 3 + ["propriété de l'Etat"] * 2)]) + "\n",
+        encoding="utf-8")
+    kg = KnowledgeGraph(tmp_path / "store")
+    [report] = load(kg, [path], LoadOptions(progress=False, dataset="owners"))
+    assert report.counts.records_loaded == 5
+    base = kg.minter.base
+    about = rows(kg, f"""SELECT ?g ?who ?p ?o WHERE {{ GRAPH ?g {{ ?who ?p ?o }}
+        VALUES ?who {{ <{base}org/commune/80021> <{base}org/state/FR> }}
+        VALUES ?p {{ crm:P2_has_type crm:P74_has_current_or_former_residence }} }}""")
+    assert {r["g"] for r in about} == {f"{base}graph/shared"}
+    said = {(r["who"].rsplit("/", 2)[-2], r["p"].rsplit("/", 1)[-1], r["o"].rsplit("/", 2)[-2:][0]) for r in about}
+    assert ("commune", "P74_has_current_or_former_residence", "commune") in said
+    assert {(r["who"], r["o"]) for r in about if "owner-type" in r["o"]} == {
+        (f"{base}org/commune/80021", f"{base}concept/owner-type/commune"),
+        (f"{base}org/state/FR", f"{base}concept/owner-type/etat")}
+    owned = rows(kg, f"SELECT ?o WHERE {{ ?x crm:P52_has_current_owner ?o }}")
+    assert sorted(r["o"].rsplit("/", 1)[-1] for r in owned) == ["80021"] * 3 + ["FR"] * 2
+    kg.close()

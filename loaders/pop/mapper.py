@@ -117,7 +117,6 @@ def _heritage_object(record: SourceRecord, ref: str, ctx: MappingContext) -> Non
         museum = ctx.institution(ids=[("museofile", museo)], label=record.first("NOMOFF"))
         if museum is not None:
             b.keeper(obj, museum)
-            b.link(museum, CRM("P2_has_type"), b.aat("museum"))  # a Muséofile id is a museum's
 
 
 def _legal_status(record: SourceRecord, obj: str, commune: str | None, ctx: MappingContext) -> None:
