@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .namespaces import PKG
+from .namespaces import EDM, PKG
 from .ntriples import literal
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "ontology" / "edm"
@@ -51,7 +51,8 @@ class Alignment:
         return hashlib.sha256("".join(q for _, q in self.rules).encode()).hexdigest()
 
     def derive(self, crm: bytes, context: bytes = b"") -> bytes:
-        """The EDM triples (N-Triples) derived from ``crm``; ``context`` is read but not derived from."""
+        """The EDM triples (N-Triples) derived from ``crm`` that it does not state already (a provider's own
+        EDM, kept by the EDM loader); ``context`` is read but not derived from."""
         store = ox.Store()
         # lenient: IRIs and language tags are not checked again here, but where the triples go, in the store;
         # load, not bulk_load: in memory, on a batch, it costs 13 % less
@@ -65,4 +66,7 @@ class Alignment:
                 if n < last:  # no rule reads what the last one derives
                     store.load(derived, format=ox.RdfFormat.N_TRIPLES, lenient=True)
                 out.append(derived)
-        return b"".join(out)
+        if EDM.uri.encode() not in crm:
+            return b"".join(out)
+        stated = set(crm.splitlines(keepends=True))
+        return b"".join(line for derived in out for line in derived.splitlines(keepends=True) if line not in stated)

@@ -121,8 +121,9 @@ class Builder:
 
     # -- bookkeeping -------------------------------------------------------
     def take(self) -> list[str]:
-        """The lines written since the last call (the record nodes noted meanwhile are forgotten; a record is done)."""
-        lines, self.out.lines = self.out.lines, []
+        """The lines written since the last call, each once (the record nodes noted meanwhile are forgotten;
+        a record is done). A source may state one fact twice (two subject headings naming France)."""
+        lines, self.out.lines = list(dict.fromkeys(self.out.lines)), []
         self.entities.clear()
         self.record = None
         self._part_department.clear()
