@@ -23,6 +23,7 @@ from .linkedart import vocabulary
 from .namespaces import CRM, DIG, GEO, LA, OWL, PKG, RDF, RDFS, SKOS, VOID, XSD
 from .ntriples import iri, literal, typed
 from .periods import Period
+from .records import RecordError
 
 E22 = CRM("E22_Human-Made_Object")
 D1 = DIG("D1_Digital_Object")
@@ -118,6 +119,7 @@ class Builder:
         # they are remembered declared), the record's own mentions until the record is taken
         self._names: dict[str, str] = {}
         self._part_names: dict[str, str] = {}
+        self.dropped: list[str] = []  # the record's links no encoding makes an IRI (:meth:`web`), until taken
 
     # -- bookkeeping -------------------------------------------------------
     def take(self) -> list[str]:
@@ -125,6 +127,7 @@ class Builder:
         a record is done). A source may state one fact twice (two subject headings naming France)."""
         lines, self.out.lines = list(dict.fromkeys(self.out.lines)), []
         self.entities.clear()
+        self.dropped.clear()
         self.record = None
         self._part_department.clear()
         self._made.clear()
@@ -136,6 +139,16 @@ class Builder:
         """The records' main nodes (:meth:`entity`) written since the last call; call it before :meth:`take`."""
         entities, self.entities = self.entities, []
         return entities
+
+    def web(self, url: str) -> str | None:
+        """A link's IRI term (mended when it can be: :func:`graph.ntriples.iri`), or None when it cannot
+        be one (no scheme, a port that is no number...): the link is then dropped and noted in
+        :attr:`dropped`, not its record."""
+        try:
+            return iri(url)
+        except RecordError:
+            self.dropped.append(url)
+            return None
 
     def take_shared(self) -> list[str]:
         """The declarations of shared nodes written since the last call."""
@@ -214,14 +227,17 @@ class Builder:
         self.entities.append(term)
         return term
 
-    def page(self, term: str, url: str) -> str:
+    def page(self, term: str, url: str) -> str | None:
         """A web page about the record (Linked Art ``subject_of``; EDM ``edm:isShownAt``).
 
         The page is a ``D1_Digital_Object`` that ``P129_is_about`` the record, classified as a
-        web page, with the URL as its ``la:access_point``.
+        web page, with the URL as its ``la:access_point``. None when the URL is no IRI (:meth:`web`).
         """
+        target = self.web(url)
+        if target is None:
+            return None
         node = self.part(term, f"page-{_digest(url)}")
-        out, target = self.out, iri(url)
+        out = self.out
         out.add(term, CRM("P129i_is_subject_of"), node)
         out.add(node, A, D1)
         out.add(node, P2, self.aat("web-page"))
@@ -334,16 +350,19 @@ class Builder:
         out.text(node, CRM("P3_has_note"), text, self.lang)
         return node
 
-    def representation(self, subject: str, url: str, caption: str | None = None) -> str:
+    def representation(self, subject: str, url: str, caption: str | None = None) -> str | None:
         """An image of the subject, the Linked Art way; returns the digital object.
 
         The subject ``P138i_has_representation`` an ``E36_Visual_Item`` (the image's content,
         labelled with the caption) that is ``la:digitally_shown_by`` a ``D1_Digital_Object``
         (a digital image) whose ``la:access_point`` is the image URL (EDM: ``edm:WebResource``).
+        None when the URL is no IRI (:meth:`web`).
         """
+        target = self.web(url)
+        if target is None:
+            return None
         visual = self.part(subject, f"image-{_digest(url)}")
         digital = f"{visual[:-1]}-file>"
-        target = iri(url)
         out = self.out
         out.add(subject, CRM("P138i_has_representation"), visual)
         out.add(visual, A, CRM("E36_Visual_Item"))
@@ -564,7 +583,8 @@ class Builder:
                 if point is not None:
                     self.point(term, *point)
                 for uri in same_as:
-                    out.add(term, OWL.sameAs, iri(uri))
+                    if (authority := self.web(uri)) is not None:
+                        out.add(term, OWL.sameAs, authority)
         return term
 
     def _department_of(self, place: str | None) -> str | None:
@@ -644,8 +664,8 @@ class Builder:
 
         A known authority's URL in any form becomes the IRI of its entity (graph/authorities.py).
         """
-        target = iri(entity_iri(uri))
-        if self._first_time(f"{term} {prop} {target}"):
+        target = self.web(entity_iri(uri))
+        if target is not None and self._first_time(f"{term} {prop} {target}"):
             self.out.add(term, prop, target)
 
 

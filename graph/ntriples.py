@@ -48,6 +48,17 @@ def iri(value: str) -> str:
     return f"<{value}>"
 
 
+def link_or_text(value: str, is_link: bool) -> str:
+    """``value`` as an IRI term when it is a link (:func:`iri`), else, or when it cannot be one, as its text:
+    a rights statement written as a broken URL keeps its words."""
+    if is_link:
+        try:
+            return iri(value)
+        except RecordError:
+            pass
+    return literal(value)
+
+
 def _is_iri(value: str) -> bool:
     try:
         ox.NamedNode(value)  # the store's own parser: what it accepts, a load accepts

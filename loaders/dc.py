@@ -41,7 +41,7 @@ from graph.geo import Geography
 from graph.iri import slug
 from graph.mapping import MappingContext
 from graph.namespaces import CRM, DCTERMS, PKG
-from graph.ntriples import iri, literal
+from graph.ntriples import link_or_text
 from graph.xml import text
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -180,7 +180,7 @@ def map_dc(fields: Fields, obj: str, ctx: MappingContext, *, fallback_label: str
             if (place := ctx.place(value, departments[0] if departments else None, subject=about)) is not None:
                 b.link(about, P129, place)
     for value in values(fields, p["rights"]):
-        b.link(obj, DCTERMS.rights, iri(value) if is_url(value) else literal(value))
+        b.link(obj, DCTERMS.rights, link_or_text(value, is_url(value)))
     _relations(fields, obj, ctx, notes, related)
     return cls
 

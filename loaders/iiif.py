@@ -47,7 +47,7 @@ from graph import jsonstream
 from graph.iri import Minter, slug
 from graph.mapping import MappingContext
 from graph.namespaces import CRM, DCTERMS, DIG, LA, RDF, Namespace
-from graph.ntriples import iri, literal
+from graph.ntriples import iri, link_or_text
 from graph.records import InputError, RecordError, SourceRecord
 
 from .oai import record_iri, repository_slug
@@ -365,10 +365,11 @@ def map_manifest(manifest: Manifest, file_stem: str, ctx: MappingContext) -> str
     for label, value in manifest.required:
         notes.add(value if slug(label) in ("attribution", "metadata") else f"{label} : {value}", p["kinds"]["attribution"])
     for right in manifest.rights:
-        b.link(obj, DCTERMS.rights, iri(right) if _URL.match(right) else literal(right))
+        b.link(obj, DCTERMS.rights, link_or_text(right, bool(_URL.match(right))))
     for thumbnail in manifest.thumbnails:
         term = _web_resource(thumbnail, obj, manifest, f"{manifest.label or ''} ({p['kinds']['thumbnail']})".strip(), ctx)
-        b.classify(term, "image-role", p["kinds"]["thumbnail"])
+        if term is not None:
+            b.classify(term, "image-role", p["kinds"]["thumbnail"])
     for canvas in manifest.canvases:
         for image in canvas.images:
             _web_resource(image, obj, manifest, canvas.label, ctx)
@@ -377,7 +378,7 @@ def map_manifest(manifest: Manifest, file_stem: str, ctx: MappingContext) -> str
     return obj
 
 
-def _web_resource(image: Image, obj: str, manifest: Manifest, caption: str | None, ctx: MappingContext) -> str:
+def _web_resource(image: Image, obj: str, manifest: Manifest, caption: str | None, ctx: MappingContext) -> str | None:
     """An image of the object (Linked Art: a visual item shown by a digital object at the image URL).
 
     The digital object is part of the manifest (``P106i_forms_part_of``, a digital object too) and
@@ -387,16 +388,17 @@ def _web_resource(image: Image, obj: str, manifest: Manifest, caption: str | Non
     """
     b = ctx.b
     digital = b.representation(obj, image.url, caption)
+    if digital is None:  # an image URL that is no IRI: dropped, noted (Builder.web)
+        return None
     if manifest.id:
         b.link(digital, CRM("P106i_forms_part_of"), iri(manifest.id))
         b.link(iri(manifest.id), RDF.type, DIG("D1_Digital_Object"))
-    if image.service:
-        service = iri(image.service)
+    if image.service and (service := b.web(image.service)) is not None:
         b.link(digital, LA.digitally_available_via, service)
         b.link(service, RDF.type, LA.DigitalService)
         b.link(service, DCTERMS.conformsTo, iri(profile()["image_api"]))
-        if image.level:
-            b.link(service, DOAP.implements, iri(image.level))
+        if image.level and (level := b.web(image.level)) is not None:
+            b.link(service, DOAP.implements, level)
     return digital
 
 

@@ -29,7 +29,6 @@ from pathlib import Path
 from graph.iri import Minter
 from graph.mapping import MappingContext
 from graph.namespaces import CRM, FOAF, RDF
-from graph.ntriples import iri
 from graph.csvrows import header as csv_header, rows as csv_rows
 from graph.records import InputError, RecordError, SourceRecord, content_digest
 from graph.textfile import numbered_lines, open_text
@@ -183,8 +182,8 @@ def map_museum(record: SourceRecord, ctx: MappingContext) -> None:
         b.out.add(org, CRM("P74_has_current_or_former_residence"), site)
     elif commune:
         b.out.add(org, CRM("P74_has_current_or_former_residence"), commune)
-    if url := website(record.first("url")):
-        b.out.add(org, FOAF.homepage, iri(url))
+    if (url := website(record.first("url"))) and (home := b.web(url)) is not None:
+        b.out.add(org, FOAF.homepage, home)
     if phone := record.first("phone"):
         node = Minter.part(org, "phone")
         b.out.add(org, CRM("P76_has_contact_point"), node)

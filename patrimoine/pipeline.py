@@ -714,6 +714,7 @@ def _map_record(record: SourceRecord, mapper: Callable[[SourceRecord], None], b:
         except RecordError as e:
             reason = str(e)
     if reason is None:
+        record.notes.extend(f"link that is not an IRI, dropped: {url[:200]}" for url in b.dropped)
         reason = _drop_unsafe_links(record, b)
     if reason is not None:
         b.take()

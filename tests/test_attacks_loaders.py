@@ -373,9 +373,10 @@ def test_the_pipeline_net_drops_what_a_loader_lets_through(tmp_path: Path):
 # Values the store's parser would refuse: a link that is no IRI, half a surrogate pair
 
 
-def test_a_link_the_store_would_refuse_is_repaired_or_costs_its_record_only(tmp_path: Path):
+def test_a_link_the_store_would_refuse_is_repaired_or_dropped_and_its_record_loaded(tmp_path: Path):
     """On disk, where the store's own parser reads every line of the streamed load: a URL with brackets,
-    a stray '%' or a second '#' is percent-encoded; one that no encoding makes an IRI rejects its record."""
+    a stray '%' or a second '#' is percent-encoded; one that no encoding makes an IRI is dropped, with
+    why, and its record loaded without it."""
     urls = {2: "http://example.org/dossier[1].pdf", 3: "http://example.org/100%zz#a#b",
             4: "http://example.org:port/dossier", 5: "http://[not-a-host]/dossier"}
     path = tmp_path / "x.csv"
@@ -390,11 +391,17 @@ def test_a_link_the_store_would_refuse_is_repaired_or_costs_its_record_only(tmp_
                                                 lang="fr"))
         entries = rejections(rejects)
         assert_nothing_lost(kg, report, entries, {f"PA{80100000 + i:08d}" for i in range(1, 7)})
-        assert {e["source_id"]: e["reason"] for e in entries if e["status"] == "rejected"} == {
-            "PA80100004": "not an absolute IRI: http://example.org:port/dossier",
-            "PA80100005": "not an absolute IRI: http://[not-a-host]/dossier"}
-        assert {e["message"] for e in entries} == {"rejetée : pas une IRI absolue : http://example.org:port/dossier",
-                                                   "rejetée : pas une IRI absolue : http://[not-a-host]/dossier"}
+        assert report.counts.records_loaded == 6
+        assert {e["source_id"]: (e["status"], e["reason"]) for e in entries} == {
+            "PA80100004": ("value dropped", "link that is not an IRI, dropped: http://example.org:port/dossier"),
+            "PA80100005": ("value dropped", "link that is not an IRI, dropped: http://[not-a-host]/dossier")}
+        assert {e["message"] for e in entries} == {
+            "valeur retirée : lien qui n'est pas une IRI, retiré : http://example.org:port/dossier",
+            "valeur retirée : lien qui n'est pas une IRI, retiré : http://[not-a-host]/dossier"}
+        pages = {row["o"].value.rsplit("/", 1)[-1]: int(row["n"].value) for row in kg.query(
+            "SELECT ?o (COUNT(?page) AS ?n) WHERE { ?o crm:P129i_is_subject_of ?page } GROUP BY ?o", prefixes=True)}
+        # its POP notice, and its dossier unless that link went
+        assert pages == {f"PA{80100000 + i:08d}": 1 if i in (4, 5) else 2 for i in range(1, 7)}
         for repaired in ("http://example.org/dossier%5B1%5D.pdf", "http://example.org/100%25zz#a%23b",
                          "https://example.org/dossier/6"):
             assert kg.query(f"ASK {{ GRAPH ?g {{ ?page ?p <{repaired}> }} }}")
@@ -452,6 +459,8 @@ def test_no_loader_lets_a_link_the_store_refuses_cost_the_load(tmp_path: Path, s
             assert kg.query(f"ASK {{ GRAPH ?g {{ {{ ?s ?p <{stored}> }} UNION {{ <{stored}> ?p ?o }} }} }}")
         else:
             assert told and all(link in e["reason"] for e in told)
+            if fmt != "iiif":  # a link goes, not its record (a IIIF manifest's own id is the record's)
+                assert report.counts.records_rejected == 0 and {e["status"] for e in told} == {"value dropped"}
     finally:
         kg.close()
 
@@ -518,3 +527,21 @@ def test_an_edm_record_whose_own_iri_is_no_iri_is_rejected_and_the_file_read(tmp
     assert report.counts.reconciles() and report.counts.records_loaded == 0
     assert any(e["status"] == "rejected" and "rdf:about http://a:b/H-0614 at line 8 is not an absolute IRI" in e["reason"]
                for e in entries)
+
+
+def test_a_museum_whose_website_is_no_iri_is_loaded_without_it(tmp_path: Path):
+    """The Musées de France list: a website with a port that is no number loses the link, not the museum."""
+    rows = (SAMPLES / "museums" / "liste-et-localisation-des-musees-de-france.csv").read_text(encoding="utf-8").splitlines()
+    header, first, second = rows[0], rows[1], rows[2]
+    broken = first.replace("www.archeologie-izernore.com/pages/", "www.archeologie-izernore.com:80a/pages/")
+    assert broken != first
+    path = tmp_path / "musees.csv"
+    path.write_text("\n".join([header, broken, second]) + "\n", encoding="utf-8")
+    kg, report, entries = load_one(tmp_path, path, lang="fr")
+    assert (report.counts.records_loaded, report.counts.records_rejected) == (2, 0) and report.counts.reconciles()
+    assert [(e["source_id"], e["status"], e["message"]) for e in entries] == [
+        ("M0966", "value dropped", "valeur retirée : lien qui n'est pas une IRI, retiré : "
+                                   "http://www.archeologie-izernore.com:80a/pages/musee_historique.htm")]
+    homepages = {row["m"].value.rsplit("/", 1)[-1] for row in kg.query(
+        "SELECT ?m WHERE { ?m foaf:homepage ?page }", prefixes=True)}
+    assert homepages == {"M0969"}

@@ -13,7 +13,6 @@ from pathlib import Path
 from graph import names
 from graph.mapping import MappingContext
 from graph.namespaces import CRM, FOAF, PKG, SKOS
-from graph.ntriples import iri
 from graph.periods import parse_period
 from graph.records import RecordError, SourceRecord
 
@@ -336,8 +335,8 @@ def _museum(record: SourceRecord, ref: str, ctx: MappingContext) -> None:
     elif commune:
         b.out.add(org, CRM("P74_has_current_or_former_residence"), commune)
     for url in f.get("URL_M", []):
-        if url.startswith(("http://", "https://")):
-            b.out.add(org, FOAF.homepage, iri(url))
+        if url.startswith(("http://", "https://")) and (home := b.web(url)) is not None:
+            b.out.add(org, FOAF.homepage, home)
     for code in p["buildings"]:  # the Mérimée record of the building the museum is in
         for ref in record.all(code):
             if _REF.match(ref.strip()):
