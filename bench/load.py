@@ -92,7 +92,9 @@ def phase_pipeline(csv_path: str, store: str, dump: str, jobs: str = "1") -> dic
     [report] = load(kg, [Path(csv_path)], LoadOptions(dataset="bench", progress=False, jobs=int(jobs)))
     seconds, cpu = time.perf_counter() - t, cpu_seconds() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kg.close()
+    t = time.perf_counter()
+    kg.close()  # merges what a bulk load left to RocksDB, published again (readers saw the data from the commit)
+    merge = time.perf_counter() - t
     db = generation_dir(Path(store), current_generation(Path(store)))
     if dump:
         dump_quads(db / "db", dump)
@@ -100,7 +102,7 @@ def phase_pipeline(csv_path: str, store: str, dump: str, jobs: str = "1") -> dic
     return {"seconds": seconds, "cpu": cpu, "spent": spent.top(), "records": report.counts.records_loaded,
             "triples": report.triples, "peak_mb": peak,
             "reconciles": report.counts.reconciles(), "write": report.write,
-            "changed": report.changed, "size_mb": size}
+            "changed": report.changed, "size_mb": size, "merge_seconds": merge}
 
 
 def dump_quads(db: Path, dump: str) -> None:
@@ -245,9 +247,11 @@ def main() -> None:
               f"{cpu_ratio:.2f} ({e['cpu']:.1f} s against {r['cpu']:.1f} s; CPU time depends less on what else "
               f"the machine runs)")
         print(f"  first load's time went to: {e['spent']}")
-        compacted = (e["triples"] / e["seconds"]) / (r["triples"] / (r["seconds"] + r["compaction_seconds"]))
-        print(f"  against the raw bulk load followed by the compaction it leaves to do ({r['compaction_seconds']:.1f} s"
-              f" more, a full one): {compacted:.2f}")
+        compacted = (e["triples"] / (e["seconds"] + e["merge_seconds"])) / (
+            r["triples"] / (r["seconds"] + r["compaction_seconds"]))
+        print(f"  then, on closing the store, the merge of the bulk loader's files, published again (readers see the"
+              f" data from the commit on): {e['merge_seconds']:.1f} s; the raw bulk load leaves the same to do"
+              f" ({r['compaction_seconds']:.1f} s, a full compaction): both with it, {compacted:.2f}")
         print(f"peak memory    : {s['peak_mb']:.0f} MB at {a.records // 4:,} records, {e['peak_mb']:.0f} MB at {a.records:,}"
               f" (x{e['peak_mb'] / s['peak_mb']:.2f} for x4 input); raw bulk_load {r['peak_mb']:.0f} MB")
         size = e["size_mb"] / r["size_mb"]
@@ -273,7 +277,8 @@ def main() -> None:
             print(f"{label}: {rl['seconds']:.1f} s, x{share:.3f} of the first load {verdict(share, goal, False)}"
                   f" (CPU time x{rl['cpu'] / e['cpu']:.3f}); written as {rl['write']}, {rl['changed']:,} records"
                   f" changed, peak {rl['peak_mb']:.0f} MB, counts reconcile: {rl['reconciles']},"
-                  f" store {rl['size_mb']:,.0f} MB\n  time went to: {rl['spent']}", flush=True)
+                  f" store {rl['size_mb']:,.0f} MB, then its merge on close {rl['merge_seconds']:.1f} s"
+                  f"\n  time went to: {rl['spent']}", flush=True)
     finally:
         if a.keep:
             print(f"work directory kept: {work}")

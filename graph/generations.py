@@ -245,6 +245,20 @@ class Writer:
         self.collect()
         return n
 
+    def settle(self) -> int:
+        """Merge what bulk loads left for RocksDB to merge and publish the merged copy as the next
+        generation (the same data; readers move to it); its number.
+
+        A bulk load leaves one file per million quads that RocksDB merges in a full rewrite of every
+        index; readers see the data from the commit on, and a writer that ends without merging leaves
+        the rewrite to the next write, which then waits for it.
+        """
+        try:
+            self.store.optimize()
+        except (OSError, RuntimeError) as e:
+            raise _writing_error(self.root, e) from e
+        return self.commit()
+
     def replace_store(self, fill: Callable[[ox.Store], None]) -> None:
         """Swap the working copy's store for a new one that ``fill`` writes (a rebuild); the records stay."""
         fresh_dir = self.work / "db-rebuilt"

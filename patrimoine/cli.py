@@ -166,6 +166,8 @@ def load(state: State, paths: tuple[Path, ...], fmt: str | None, dataset: str | 
         from .link import DEFAULT_OVERRIDES
 
         _link(kg, DEFAULT_OVERRIDES, required=False, full=False)
+    if kg.unsettled and sys.stderr.isatty():
+        click.echo("merging the store's files (readers already see the new data)...", err=True)
     kg.close()
 
 

@@ -286,3 +286,29 @@ def test_backup_then_restore_gives_back_the_store_as_it_was(tmp_path: Path):
     assert everything(tmp_path / "elsewhere") == before
     r = patrimoine(store, "restore", str(tmp_path))
     assert r.returncode == 2 and "not a backup" in r.stderr
+
+
+def test_a_bulk_load_is_served_from_its_commit_and_published_again_merged_on_close(tmp_path: Path):
+    """The commit publishes a streamed load at once (no wait for RocksDB's merge of the bulk loader's files);
+    closing the writer merges them and publishes the same data as the next generation. A small reload leaves
+    nothing to merge."""
+    store = tmp_path / "store"
+    kg = KnowledgeGraph(store)
+    try:
+        load(kg, [merimee(tmp_path / "m.csv", 300)], LoadOptions(dataset="m", progress=False))
+        published = current_generation(store)
+        assert kg.unsettled
+        seen = everything(store)  # a reader, while the writer is still open: the data is there
+        assert sum("/pop/PA801" in q for q in seen) > 300
+    finally:
+        kg.close()
+    assert current_generation(store) == published + 1
+    assert everything(store) == seen
+    kg = KnowledgeGraph(store)
+    try:
+        [report] = load(kg, [merimee(tmp_path / "m.csv", 301)], LoadOptions(dataset="m", progress=False))
+        assert report.write == "changes" and not kg.unsettled  # one record more: nothing to merge
+        changed = current_generation(store)
+    finally:
+        kg.close()
+    assert current_generation(store) == changed
