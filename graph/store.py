@@ -302,7 +302,7 @@ class KnowledgeGraph:
 
     def settle(self) -> None:
         """Merge the files the bulk loads published since the last call left (RocksDB's compaction, a full
-        rewrite: 80 to 100 s on one core for 19 million quads) and publish the merged copy. :meth:`close`
+        rewrite: 70 to 115 s on one core for 19 million quads here) and publish the merged copy. :meth:`close`
         does it; readers see the data from the commit on, merged or not."""
         if self._writer is not None and self.unsettled:
             self._writer.settle()
