@@ -21,9 +21,8 @@ from .authorities import entity_iri
 from .iri import Minter, slug
 from .linkedart import vocabulary
 from .namespaces import CRM, DIG, GEO, LA, OWL, PKG, RDF, RDFS, SKOS, VOID, XSD
-from .ntriples import iri, literal, typed
+from .ntriples import iri, iri_or_none, literal, typed
 from .periods import Period
-from .records import RecordError
 
 E22 = CRM("E22_Human-Made_Object")
 D1 = DIG("D1_Digital_Object")
@@ -144,11 +143,10 @@ class Builder:
         """A link's IRI term (mended when it can be: :func:`graph.ntriples.iri`), or None when it cannot
         be one (no scheme, a port that is no number...): the link is then dropped and noted in
         :attr:`dropped`, not its record."""
-        try:
-            return iri(url)
-        except RecordError:
+        term = iri_or_none(url)
+        if term is None:
             self.dropped.append(url)
-            return None
+        return term
 
     def take_shared(self) -> list[str]:
         """The declarations of shared nodes written since the last call."""

@@ -48,15 +48,18 @@ def iri(value: str) -> str:
     return f"<{value}>"
 
 
+def iri_or_none(value: str) -> str | None:
+    """:func:`iri`, or None when no repair makes ``value`` an IRI (for a link, whose record goes on without it)."""
+    try:
+        return iri(value)
+    except RecordError:
+        return None
+
+
 def link_or_text(value: str, is_link: bool) -> str:
     """``value`` as an IRI term when it is a link (:func:`iri`), else, or when it cannot be one, as its text:
     a rights statement written as a broken URL keeps its words."""
-    if is_link:
-        try:
-            return iri(value)
-        except RecordError:
-            pass
-    return literal(value)
+    return (iri_or_none(value) if is_link else None) or literal(value)
 
 
 def _is_iri(value: str) -> bool:

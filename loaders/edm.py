@@ -44,7 +44,7 @@ from graph.iri import Minter, segment, slug
 from graph.links import is_safe
 from graph.mapping import MappingContext
 from graph.namespaces import CRM, DCTERMS, EDM, OWL, PREFIXES, RDF, SKOS, WGS84
-from graph.ntriples import iri, valid_lang
+from graph.ntriples import iri, iri_or_none, valid_lang
 from graph.records import InputError, RecordError, SourceRecord
 from graph.xml import parse_file, root_tag
 
@@ -225,10 +225,8 @@ def _fix_iri(value: str) -> str | None:
     value = value.strip()
     if not _SCHEME.match(value):
         value = LOCAL + value.lstrip("/")
-    try:
-        return iri(value)[1:-1]
-    except RecordError:
-        return None
+    term = iri_or_none(value)
+    return term[1:-1] if term is not None else None
 
 
 def _node_iri(value: str) -> tuple[str, bool]:
